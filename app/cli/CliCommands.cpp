@@ -1,0 +1,99 @@
+#include "CliCommands.h"
+
+#include "Analysis.h"
+#include "ProjectFile.h"
+
+#include <QTextStream>
+
+namespace {
+
+QTextStream &out()
+{
+    static QTextStream s(stdout);
+    return s;
+}
+
+QTextStream &err()
+{
+    static QTextStream s(stderr);
+    return s;
+}
+
+const char *kUsage = R"(Usage: modelcomposer-cli COMMAND [OPTIONS]
+
+Commands:
+  summary PROJECT      Print the model summary of a .mcproj project: one row per
+                       module instance with its type, parameters, trainable flag
+                       and sizes, then the totals.
+
+Options:
+  -h, --help           Show this help.
+  -v, --version        Show the version.
+)";
+
+int usageError(const QString &message)
+{
+    err() << "modelcomposer-cli: " << message << "\n"
+          << "Try 'modelcomposer-cli --help'.\n";
+    err().flush();
+    return 2;
+}
+
+int failure(const QString &message)
+{
+    out().flush();
+    err() << "error: " << message << "\n";
+    err().flush();
+    return 1;
+}
+
+int summary(const QStringList &args)
+{
+    if (args.size() != 1)
+        return usageError(QStringLiteral("summary takes one PROJECT file"));
+    ProjectData project;
+    try {
+        project = ProjectFile::load(args.first());
+    } catch (const ProjectFormatError &e) {
+        return failure(e.message());
+    }
+    const Analysis analysis(project);
+    if (analysis.hasErrors()) {
+        const QStringList lines = analysis.errorLines();
+        for (const QString &line : lines)
+            err() << "  " << line << "\n";
+        return failure(QStringLiteral("%1 has %2 problem(s); the model cannot be built")
+                           .arg(args.first()).arg(lines.size()));
+    }
+    out() << analysis.summaryTable();
+    out().flush();
+    return 0;
+}
+
+} // namespace
+
+int runCli(const QStringList &arguments)
+{
+    QStringList args = arguments.mid(1);
+    if (args.isEmpty())
+        return usageError(QStringLiteral("missing COMMAND"));
+    const QString command = args.takeFirst();
+    if (command == QLatin1String("-h") || command == QLatin1String("--help") || command == QLatin1String("help")) {
+        out() << kUsage;
+        out().flush();
+        return 0;
+    }
+    if (command == QLatin1String("-v") || command == QLatin1String("--version")) {
+        out() << "modelcomposer-cli " << MODELCOMPOSER_VERSION << "\n";
+        out().flush();
+        return 0;
+    }
+    if (args.contains(QLatin1String("--help")) || args.contains(QLatin1String("-h"))) {
+        out() << kUsage;
+        out().flush();
+        return 0;
+    }
+    if (command == QLatin1String("summary"))
+        return summary(args);
+    return usageError(QStringLiteral("unknown command '%1'").arg(command));
+}

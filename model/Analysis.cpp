@@ -1,0 +1,567 @@
+#include "Analysis.h"
+
+#include <QSet>
+#include <QTextStream>
+
+#include <cmath>
+
+namespace {
+
+constexpr int kMaxDepth = 64;
+constexpr qint64 kMaxParams = qint64(1) << 34; // 17 G parameters: far past any desktop model.
+
+QString memoKey(const QString &type, const QMap<QString, double> &args, const QList<int> &inputs,
+                bool frozen)
+{
+    QString key = type;
+    key += frozen ? QLatin1String("|F|") : QLatin1String("|T|");
+    for (auto it = args.begin(); it != args.end(); ++it)
+        key += it.key() + QLatin1Char('=') + QString::number(it.value(), 'g', 17) + QLatin1Char(',');
+    key += QLatin1Char('|');
+    for (int i : inputs)
+        key += QString::number(i) + QLatin1Char(',');
+    return key;
+}
+
+QString sizeText(int n)
+{
+    return n > 0 ? QString::number(n) : QStringLiteral("?");
+}
+
+QString sizesText(const QList<int> &sizes)
+{
+    QStringList parts;
+    for (int s : sizes)
+        parts.append(sizeText(s));
+    return parts.size() == 1 ? parts.first() : QLatin1Char('[') + parts.join(QStringLiteral(", ")) + QLatin1Char(']');
+}
+
+} // namespace
+
+const InstanceEval *TypeEval::instance(const QString &name) const
+{
+    for (const InstanceEval &i : instances)
+        if (i.name == name)
+            return &i;
+    return nullptr;
+}
+
+std::optional<double> Analysis::resolve(const OptionValue &value, const QMap<QString, double> &args)
+{
+    if (!value.isArgument())
+        return value.number;
+    auto it = args.find(value.argument);
+    if (it == args.end())
+        return std::nullopt;
+    return it.value();
+}
+
+Analysis::Analysis(const ProjectData &project) : m_project(project)
+{
+    const ModuleType *root = project.type(project.root);
+    if (!root) {
+        report(Diagnostic::Severity::Error, project.root, 0,
+               QStringLiteral("The project has no root model `%1`.").arg(project.root));
+    } else {
+        QMap<QString, double> args;
+        for (const Argument &a : root->arguments)
+            args.insert(a.name, a.defaultValue);
+        m_root = evaluate(root->name, args, {}, false, 0);
+    }
+    // Types the root does not use are evaluated with their defaults, so that the
+    // editor shows sizes and problems inside them too.
+    for (const ModuleType &t : project.types) {
+        if (m_views.contains(t.name))
+            continue;
+        QMap<QString, double> args;
+        for (const Argument &a : t.arguments)
+            args.insert(a.name, a.defaultValue);
+        evaluate(t.name, args, {}, false, 0);
+    }
+    m_memo.clear();
+}
+
+void Analysis::report(Diagnostic::Severity severity, const QString &type, int node,
+                      const QString &message, std::optional<Wire> wire)
+{
+    Diagnostic d{severity, type, node, wire, message};
+    if (!m_diagnostics.contains(d))
+        m_diagnostics.append(d);
+}
+
+bool Analysis::hasErrors() const
+{
+    for (const Diagnostic &d : m_diagnostics)
+        if (d.severity == Diagnostic::Severity::Error)
+            return true;
+    return false;
+}
+
+QStringList Analysis::errorLines() const
+{
+    QStringList lines;
+    for (const Diagnostic &d : m_diagnostics)
+        if (d.severity == Diagnostic::Severity::Error)
+            lines.append(QStringLiteral("%1: %2").arg(d.type, d.message));
+    return lines;
+}
+
+QMap<QString, double> Analysis::resolveArguments(const ModuleType &inner, const ModuleType &outer,
+                                                 const OptionMap &given,
+                                                 const QMap<QString, double> &args, int node,
+                                                 const QString &who)
+{
+    QMap<QString, double> values;
+    for (const Argument &a : inner.arguments)
+        values.insert(a.name, a.defaultValue);
+    for (auto it = given.begin(); it != given.end(); ++it) {
+        if (!inner.argument(it.key())) {
+            report(Diagnostic::Severity::Error, outer.name, node,
+                   QStringLiteral("`%1` gives argument `%2`, which `%3` does not take.")
+                       .arg(who, it.key(), inner.name));
+            continue;
+        }
+        const std::optional<double> v = resolve(it.value(), args);
+        if (!v) {
+            report(Diagnostic::Severity::Error, outer.name, node,
+                   QStringLiteral("`%1` uses argument `%2`, which `%3` does not have.")
+                       .arg(who, it.value().argument, outer.name));
+            continue;
+        }
+        values.insert(it.key(), *v);
+    }
+    return values;
+}
+
+std::shared_ptr<const TypeEval> Analysis::evaluate(const QString &typeName,
+                                                   const QMap<QString, double> &args,
+                                                   const QList<int> &inputs, bool frozen, int depth)
+{
+    const QString key = memoKey(typeName, args, inputs, frozen);
+    if (auto hit = m_memo.value(key))
+        return hit;
+
+    auto eval = std::make_shared<TypeEval>();
+    eval->type = typeName;
+    eval->arguments = args;
+    const ModuleType *t = m_project.type(typeName);
+    if (!t || depth > kMaxDepth) {
+        if (depth > kMaxDepth)
+            report(Diagnostic::Severity::Error, typeName, 0,
+                   QStringLiteral("`%1` is nested more than %2 levels deep.").arg(typeName).arg(kMaxDepth));
+        return eval;
+    }
+    if (!m_views.contains(typeName))
+        m_views.insert(typeName, eval);
+
+    // Duplicate names can only come from a document assembled by hand.
+    QSet<QString> names;
+    for (const Instance &i : t->instances) {
+        if (names.contains(i.name))
+            report(Diagnostic::Severity::Error, typeName, t->callsOf(i.name).value(0),
+                   QStringLiteral("Two instances of `%1` are called `%2`.").arg(typeName, i.name));
+        names.insert(i.name);
+    }
+
+    // Order the nodes so that every wire goes forward (Kahn's algorithm).
+    QHash<int, int> indegree;
+    QHash<int, QList<int>> next;
+    for (const Node &n : t->nodes)
+        indegree.insert(n.id, 0);
+    for (const Wire &w : t->wires) {
+        if (!indegree.contains(w.from.node) || !indegree.contains(w.to.node)) {
+            report(Diagnostic::Severity::Error, typeName, w.to.node,
+                   QStringLiteral("A wire of `%1` joins a node that does not exist.").arg(typeName), w);
+            continue;
+        }
+        indegree[w.to.node] += 1;
+        next[w.from.node].append(w.to.node);
+    }
+    QList<int> ready;
+    for (const Node &n : t->nodes)
+        if (indegree.value(n.id) == 0)
+            ready.append(n.id);
+    std::reverse(ready.begin(), ready.end());
+    while (!ready.isEmpty()) {
+        const int id = ready.takeLast();
+        eval->order.append(id);
+        for (int to : next.value(id))
+            if (--indegree[to] == 0)
+                ready.append(to);
+    }
+    if (eval->order.size() != t->nodes.size()) {
+        for (const Node &n : t->nodes)
+            if (indegree.value(n.id) > 0)
+                report(Diagnostic::Severity::Error, typeName, n.id,
+                       QStringLiteral("`%1` is part of a cycle of wires.").arg(n.name));
+    }
+
+    QHash<QString, int> instanceIndex; // instance name -> index in eval->instances
+    // Ports are numbered in node order, whatever order the schedule visits them in.
+    QHash<int, int> portIndex;
+    const QList<const Node *> inputPorts = t->ports(NodeKind::Input);
+    const QList<const Node *> outputPorts = t->ports(NodeKind::Output);
+    for (int k = 0; k < inputPorts.size(); ++k)
+        portIndex.insert(inputPorts.at(k)->id, k);
+    for (int k = 0; k < outputPorts.size(); ++k)
+        portIndex.insert(outputPorts.at(k)->id, k);
+    eval->inputs = QList<int>(inputPorts.size(), -1);
+    eval->outputs = QList<int>(outputPorts.size(), -1);
+    for (int id : std::as_const(eval->order)) {
+        const Node &n = *t->node(id);
+        NodeEval &ne = eval->nodes[id];
+        if (n.kind == NodeKind::Input) {
+            int size = inputs.value(portIndex.value(id), -1);
+            if (size <= 0) {
+                const std::optional<double> declared = resolve(n.features, args);
+                if (!declared)
+                    report(Diagnostic::Severity::Error, typeName, id,
+                           QStringLiteral("Input `%1` uses argument `%2`, which `%3` does not have.")
+                               .arg(n.name, n.features.argument, typeName));
+                else if (*declared > 0)
+                    size = int(*declared);
+            }
+            ne.out = {size};
+            eval->inputs[portIndex.value(id)] = size;
+            if (size <= 0 && depth == 0 && typeName == m_project.root)
+                report(Diagnostic::Severity::Error, typeName, id,
+                       QStringLiteral("Input `%1` of the root model needs a number of features.").arg(n.name));
+        } else if (n.kind == NodeKind::Output) {
+            const std::optional<Wire> w = t->wireInto({id, 0});
+            int size = -1;
+            if (!w)
+                report(Diagnostic::Severity::Error, typeName, id,
+                       QStringLiteral("Output `%1` of `%2` is not connected.").arg(n.name, typeName));
+            else
+                size = eval->nodes.value(w->from.node).out.value(w->from.port, -1);
+            ne.in = {size};
+            eval->outputs[portIndex.value(id)] = size;
+        } else {
+            evaluateCall(*t, n, *eval, instanceIndex, frozen, depth);
+        }
+    }
+    // Nodes left out of the order (in a cycle) still get entries, so views can ask.
+    for (const Node &n : t->nodes)
+        if (!eval->nodes.contains(n.id))
+            eval->nodes.insert(n.id, NodeEval{});
+
+    // Call nodes whose output feeds nothing are most likely an unfinished edit.
+    for (const Node &n : t->nodes) {
+        if (n.kind != NodeKind::Call && n.kind != NodeKind::Input)
+            continue;
+        bool used = false;
+        for (const Wire &w : t->wires)
+            used = used || w.from.node == n.id;
+        if (!used)
+            report(Diagnostic::Severity::Warning, typeName, n.id,
+                   QStringLiteral("The output of `%1` is not used.").arg(n.name));
+    }
+    // Keep the document's instance order (the order parameters are registered in).
+    QHash<QString, int> rank;
+    for (int k = 0; k < t->instances.size(); ++k)
+        rank.insert(t->instances.at(k).name, k);
+    std::stable_sort(eval->instances.begin(), eval->instances.end(),
+                     [&](const InstanceEval &a, const InstanceEval &b) {
+                         return rank.value(a.name) < rank.value(b.name);
+                     });
+    for (const InstanceEval &ie : std::as_const(eval->instances)) {
+        if (ie.params < 0 || eval->params < 0)
+            eval->params = -1;
+        else
+            eval->params += ie.params;
+        if (ie.trainable >= 0 && eval->trainable >= 0)
+            eval->trainable += ie.trainable;
+    }
+    if (eval->params > kMaxParams)
+        report(Diagnostic::Severity::Error, typeName, 0,
+               QStringLiteral("`%1` would hold %2 parameters, more than this machine can train.")
+                   .arg(typeName).arg(eval->params));
+    m_memo.insert(key, eval);
+    return eval;
+}
+
+void Analysis::evaluateCall(const ModuleType &t, const Node &node, TypeEval &eval,
+                            QHash<QString, int> &instanceIndex, bool frozen, int depth)
+{
+    const QString &typeName = t.name;
+    NodeEval &ne = eval.nodes[node.id];
+    const Instance *inst = t.instance(node.name);
+    if (!inst) {
+        report(Diagnostic::Severity::Error, typeName, node.id,
+               QStringLiteral("Node %1 calls `%2`, which `%3` does not have.").arg(node.id).arg(node.name, typeName));
+        return;
+    }
+    const bool isFrozen = frozen || inst->frozen;
+
+    // The sizes arriving at each input port, and who sends them.
+    const LayerSpec *spec = LayerCatalog::find(inst->type);
+    const ModuleType *inner = spec ? nullptr : m_project.type(inst->isStack() ? inst->blockType : inst->type);
+    int inputCount = 0;
+    QStringList inputNames;
+    if (spec) {
+        inputNames = spec->inputs;
+    } else if (inner) {
+        for (const Node *p : inner->ports(NodeKind::Input))
+            inputNames.append(p->name);
+        if (inst->isStack())
+            inputNames = inputNames.mid(0, 1);
+    }
+    inputCount = int(inputNames.size());
+    QList<int> sizes;
+    QStringList sources;
+    for (int port = 0; port < inputCount; ++port) {
+        const std::optional<Wire> w = t.wireInto({node.id, port});
+        if (!w) {
+            report(Diagnostic::Severity::Error, typeName, node.id,
+                   QStringLiteral("Input `%1` of `%2` is not connected.").arg(inputNames.at(port), node.name));
+            sizes.append(-1);
+            sources.append(QString());
+            continue;
+        }
+        const Node *src = t.node(w->from.node);
+        sizes.append(eval.nodes.value(w->from.node).out.value(w->from.port, -1));
+        sources.append(src ? src->name : QString());
+    }
+    for (const Wire &w : t.wires)
+        if (w.to.node == node.id && w.to.port >= inputCount)
+            report(Diagnostic::Severity::Error, typeName, node.id,
+                   QStringLiteral("A wire goes into input %1 of `%2`, which has only %3.")
+                       .arg(w.to.port).arg(node.name).arg(inputCount), w);
+    ne.in = sizes;
+
+    // A shared instance is evaluated at its first call; later calls must match it.
+    if (instanceIndex.contains(inst->name)) {
+        InstanceEval &first = eval.instances[instanceIndex.value(inst->name)];
+        first.calls.append(node.id);
+        for (int k = 0; k < sizes.size(); ++k)
+            if (sizes.at(k) > 0 && first.in.value(k) > 0 && sizes.at(k) != first.in.value(k))
+                report(Diagnostic::Severity::Error, typeName, node.id,
+                       QStringLiteral("Shared `%1` takes %2 features where it is first called, `%3` gives %4 here.")
+                           .arg(inst->name).arg(first.in.value(k)).arg(sources.at(k)).arg(sizes.at(k)));
+        ne.out = first.out;
+        return;
+    }
+
+    InstanceEval ie;
+    ie.name = inst->name;
+    ie.type = inst->type;
+    ie.blockType = inst->blockType;
+    ie.in = sizes;
+    ie.frozen = isFrozen;
+    ie.calls = {node.id};
+
+    if (spec) {
+        for (const OptionSpec &o : spec->options)
+            ie.options.insert(o.name, o.defaultValue);
+        for (auto it = inst->options.begin(); it != inst->options.end(); ++it) {
+            const OptionSpec *o = spec->option(it.key());
+            if (!o) {
+                report(Diagnostic::Severity::Error, typeName, node.id,
+                       QStringLiteral("%1 has no option `%2` (on `%3`).").arg(spec->name, it.key(), inst->name));
+                continue;
+            }
+            const std::optional<double> v = resolve(it.value(), eval.arguments);
+            if (!v) {
+                report(Diagnostic::Severity::Error, typeName, node.id,
+                       QStringLiteral("`%1` uses argument `%2`, which `%3` does not have.")
+                           .arg(inst->name, it.value().argument, typeName));
+                continue;
+            }
+            const bool wholeOk = !o->integer || *v == std::floor(*v);
+            const bool zeroMeansInfer = o->inferable && *v == 0;
+            if ((*v < o->minimum || *v > o->maximum || !wholeOk) && !zeroMeansInfer) {
+                report(Diagnostic::Severity::Error, typeName, node.id,
+                       QStringLiteral("`%1` of `%2` is %3%4; it must be %5from %6 to %7.")
+                           .arg(it.key(), inst->name, QString::number(*v),
+                                it.value().isArgument() ? QStringLiteral(" (argument `%1`)").arg(it.value().argument)
+                                                        : QString(),
+                                o->integer ? QStringLiteral("a whole number ") : QString())
+                           .arg(o->minimum).arg(o->maximum));
+                continue;
+            }
+            ie.options.insert(it.key(), *v);
+        }
+        for (const OptionSpec &o : spec->options)
+            if (o.required && !inst->options.contains(o.name))
+                report(Diagnostic::Severity::Error, typeName, node.id,
+                       QStringLiteral("`%1` needs a value for `%2`.").arg(inst->name, o.name));
+        QString problem;
+        const int out = LayerCatalog::outputFeatures(*spec, ie.options, sizes, inst->name, sources, &problem);
+        if (!problem.isEmpty()) {
+            report(Diagnostic::Severity::Error, typeName, node.id, problem + QLatin1Char('.'),
+                   t.wireInto({node.id, 0}));
+        }
+        // Fill an omitted inferable size (Linear.in_features) from the wire.
+        for (const OptionSpec &o : spec->options)
+            if (o.inferable && ie.options.value(o.name) <= 0) {
+                const int inferred = LayerCatalog::inferredInput(*spec, ie.options, sizes);
+                if (inferred > 0)
+                    ie.options.insert(o.name, inferred);
+            }
+        ie.out = {out};
+        ie.params = LayerCatalog::parameterCount(*spec, ie.options, sizes);
+        ie.trainable = isFrozen ? 0 : ie.params;
+    } else if (!inner) {
+        report(Diagnostic::Severity::Error, typeName, node.id,
+               QStringLiteral("`%1` is of type `%2`, which is neither a built-in layer nor a module type of the project.")
+                   .arg(inst->name, inst->isStack() ? inst->blockType : inst->type));
+        ie.out = {-1};
+        ie.params = -1;
+    } else if (!inst->isStack()) {
+        const QMap<QString, double> args =
+            resolveArguments(*inner, t, inst->options, eval.arguments, node.id, inst->name);
+        // Compare the sizes the caller gives with the sizes the inside declares.
+        QList<int> given = sizes;
+        const QList<const Node *> innerInputs = inner->ports(NodeKind::Input);
+        for (int k = 0; k < innerInputs.size() && k < sizes.size(); ++k) {
+            const std::optional<double> declared = resolve(innerInputs.at(k)->features, args);
+            if (declared && *declared > 0 && sizes.at(k) > 0 && int(*declared) != sizes.at(k))
+                report(Diagnostic::Severity::Error, typeName, node.id,
+                       QStringLiteral("`%1` expects %2 features at `%3`, `%4` gives %5.")
+                           .arg(inst->name).arg(int(*declared)).arg(innerInputs.at(k)->name, sources.at(k))
+                           .arg(sizes.at(k)));
+        }
+        ie.body = evaluate(inner->name, args, given, isFrozen, depth + 1);
+        ie.out = ie.body->outputs;
+        ie.params = ie.body->params;
+        ie.trainable = ie.body->trainable;
+    } else {
+        const QList<const Node *> ins = inner->ports(NodeKind::Input);
+        const QList<const Node *> outs = inner->ports(NodeKind::Output);
+        if (ins.size() != 1 || outs.size() != 1)
+            report(Diagnostic::Severity::Error, typeName, node.id,
+                   QStringLiteral("A stack chains its blocks, so `%1` needs one input and one output (it has %2 and %3).")
+                       .arg(inner->name).arg(ins.size()).arg(outs.size()));
+        if (inst->rows.isEmpty())
+            report(Diagnostic::Severity::Warning, typeName, node.id,
+                   QStringLiteral("Stack `%1` has no blocks: it passes its input through.").arg(inst->name));
+        int size = sizes.value(0, -1);
+        QString from = sources.value(0);
+        for (int r = 0; r < inst->rows.size(); ++r) {
+            const QString who = QStringLiteral("%1.%2").arg(inst->name).arg(r);
+            const QMap<QString, double> args =
+                resolveArguments(*inner, t, inst->rows.at(r), eval.arguments, node.id, who);
+            if (!ins.isEmpty()) {
+                const std::optional<double> declared = resolve(ins.first()->features, args);
+                if (declared && *declared > 0 && size > 0 && int(*declared) != size)
+                    report(Diagnostic::Severity::Error, typeName, node.id,
+                           QStringLiteral("`%1` expects %2 features, `%3` gives %4.")
+                               .arg(who).arg(int(*declared)).arg(from).arg(size));
+            }
+            auto block = evaluate(inner->name, args, {size}, isFrozen, depth + 1);
+            ie.blocks.append(block);
+            size = block->outputs.value(0, -1);
+            from = who;
+            if (block->params < 0 || ie.params < 0)
+                ie.params = -1;
+            else
+                ie.params += block->params;
+            ie.trainable += std::max<qint64>(0, block->trainable);
+        }
+        ie.out = {size};
+    }
+    ne.out = ie.out;
+    instanceIndex.insert(ie.name, int(eval.instances.size()));
+    eval.instances.append(ie);
+}
+
+QList<SummaryRow> Analysis::summary() const
+{
+    QList<SummaryRow> rows;
+    std::function<void(const TypeEval &, const QString &, int)> walk =
+        [&](const TypeEval &e, const QString &prefix, int depth) {
+            for (const InstanceEval &ie : e.instances) {
+                const LayerSpec *spec = LayerCatalog::find(ie.type);
+                if (spec && spec->isOperator)
+                    continue;
+                SummaryRow row;
+                row.name = prefix + ie.name;
+                row.type = ie.type == kStackType ? QStringLiteral("Stack[%1]").arg(ie.blockType) : ie.type;
+                row.params = ie.params;
+                row.trainable = ie.trainable;
+                row.in = ie.in;
+                row.out = ie.out;
+                row.depth = depth;
+                row.calls = int(ie.calls.size());
+                rows.append(row);
+                if (ie.body)
+                    walk(*ie.body, row.name + QLatin1Char('.'), depth + 1);
+                for (int b = 0; b < ie.blocks.size(); ++b) {
+                    const TypeEval &block = *ie.blocks.at(b);
+                    SummaryRow br;
+                    br.name = QStringLiteral("%1.%2").arg(row.name).arg(b);
+                    br.type = ie.blockType;
+                    br.params = block.params;
+                    br.trainable = block.trainable;
+                    br.in = block.inputs;
+                    br.out = block.outputs;
+                    br.depth = depth + 1;
+                    rows.append(br);
+                    walk(block, br.name + QLatin1Char('.'), depth + 2);
+                }
+            }
+        };
+    if (m_root)
+        walk(*m_root, QString(), 0);
+    return rows;
+}
+
+QString Analysis::summaryTable() const
+{
+    const QList<SummaryRow> rows = summary();
+    QStringList header{QStringLiteral(""), QStringLiteral("Name"), QStringLiteral("Type"),
+                       QStringLiteral("Params"), QStringLiteral("Trainable"),
+                       QStringLiteral("In sizes"), QStringLiteral("Out sizes")};
+    QList<QStringList> cells;
+    for (int k = 0; k < rows.size(); ++k) {
+        const SummaryRow &r = rows.at(k);
+        QString trainable;
+        if (r.params <= 0)
+            trainable = QStringLiteral("-");
+        else if (r.trainable == r.params)
+            trainable = QStringLiteral("yes");
+        else if (r.trainable == 0)
+            trainable = QStringLiteral("no");
+        else
+            trainable = QStringLiteral("partly (%1)").arg(r.trainable);
+        QString type = r.type;
+        if (r.calls > 1)
+            type += QStringLiteral(" (shared, %1 calls)").arg(r.calls);
+        cells.append({QString::number(k), r.name, type,
+                      r.params < 0 ? QStringLiteral("?") : QString::number(r.params), trainable,
+                      sizesText(r.in), sizesText(r.out)});
+    }
+    QList<int> widths;
+    for (int c = 0; c < header.size(); ++c) {
+        int w = int(header.at(c).size());
+        for (const QStringList &row : cells)
+            w = std::max(w, int(row.at(c).size()));
+        widths.append(w);
+    }
+    QString out;
+    QTextStream s(&out);
+    auto line = [&](const QStringList &row) {
+        QStringList padded;
+        for (int c = 0; c < row.size(); ++c)
+            padded.append(c == 3 ? row.at(c).rightJustified(widths.at(c)) : row.at(c).leftJustified(widths.at(c)));
+        QString text = padded.join(QStringLiteral(" | "));
+        while (text.endsWith(QLatin1Char(' ')))
+            text.chop(1);
+        s << text << '\n';
+    };
+    line(header);
+    int total = 0;
+    for (int w : widths)
+        total += w + 3;
+    s << QString(total - 3, QLatin1Char('-')) << '\n';
+    for (const QStringList &row : cells)
+        line(row);
+    s << QString(total - 3, QLatin1Char('-')) << '\n';
+    const qint64 all = totalParams();
+    const qint64 trainable = trainableParams();
+    s << "Trainable params: " << trainable << '\n';
+    s << "Non-trainable params: " << (all - trainable) << '\n';
+    s << "Total params: " << all << '\n';
+    s << "Estimated size (MB): " << QString::number(double(all) * 4.0 / 1e6, 'f', 3) << '\n';
+    return out;
+}

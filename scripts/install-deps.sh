@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs, from Debian's archive, whatever the build and the tests need and the
+# machine lacks. Does nothing (and needs no network) when all is present.
+set -euo pipefail
+packages=(cmake ninja-build g++ make qt6-base-dev libgl-dev libtorch-dev
+          libqcustomplot-dev libqcustomplot2.1-qt6 python3-torch
+          xvfb xauth imagemagick x11-apps)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "Installing: ${missing[*]}"
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
