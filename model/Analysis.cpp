@@ -4,6 +4,7 @@
 #include <QTextStream>
 
 #include <cmath>
+#include <queue>
 
 namespace {
 
@@ -177,17 +178,22 @@ std::shared_ptr<const TypeEval> Analysis::evaluate(const QString &typeName,
         indegree[w.to.node] += 1;
         next[w.from.node].append(w.to.node);
     }
-    QList<int> ready;
+    // Among the nodes that are ready, take the earliest in the document first, so
+    // that "first call" of a shared instance means what the user sees.
+    QHash<int, int> rank;
+    for (int k = 0; k < t->nodes.size(); ++k)
+        rank.insert(t->nodes.at(k).id, k);
+    std::priority_queue<int, std::vector<int>, std::greater<int>> ready; // ranks
     for (const Node &n : t->nodes)
         if (indegree.value(n.id) == 0)
-            ready.append(n.id);
-    std::reverse(ready.begin(), ready.end());
-    while (!ready.isEmpty()) {
-        const int id = ready.takeLast();
+            ready.push(rank.value(n.id));
+    while (!ready.empty()) {
+        const int id = t->nodes.at(ready.top()).id;
+        ready.pop();
         eval->order.append(id);
         for (int to : next.value(id))
             if (--indegree[to] == 0)
-                ready.append(to);
+                ready.push(rank.value(to));
     }
     if (eval->order.size() != t->nodes.size()) {
         for (const Node &n : t->nodes)
@@ -257,12 +263,12 @@ std::shared_ptr<const TypeEval> Analysis::evaluate(const QString &typeName,
                    QStringLiteral("The output of `%1` is not used.").arg(n.name));
     }
     // Keep the document's instance order (the order parameters are registered in).
-    QHash<QString, int> rank;
+    QHash<QString, int> instanceRank;
     for (int k = 0; k < t->instances.size(); ++k)
-        rank.insert(t->instances.at(k).name, k);
+        instanceRank.insert(t->instances.at(k).name, k);
     std::stable_sort(eval->instances.begin(), eval->instances.end(),
                      [&](const InstanceEval &a, const InstanceEval &b) {
-                         return rank.value(a.name) < rank.value(b.name);
+                         return instanceRank.value(a.name) < instanceRank.value(b.name);
                      });
     for (const InstanceEval &ie : std::as_const(eval->instances)) {
         if (ie.params < 0 || eval->params < 0)
