@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test clean
+.PHONY: all deps configure build run test clean fuzz fuzz-long bench
 
 all: build
 
@@ -26,6 +26,23 @@ run: build
 
 test: build
 	cd $(BUILD) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j $(JOBS)
+	$(MAKE) fuzz FUZZ_SECONDS=30
+
+# libFuzzer targets (clang): bounded in `make test`, longer with `make fuzz-long`.
+FUZZ_SECONDS ?= 30
+build-fuzz/build.ninja: | deps
+	cmake -S tests/fuzz -B build-fuzz -G Ninja -DCMAKE_CXX_COMPILER=clang++
+
+fuzz: deps build-fuzz/build.ninja
+	cmake --build build-fuzz -j $(JOBS)
+	scripts/fuzz.sh $(FUZZ_SECONDS)
+
+fuzz-long:
+	$(MAKE) fuzz FUZZ_SECONDS=600
+
+# The benchmark suite: prints a table and writes it to docs/benchmarks.md.
+bench: build
+	bench/run_benchmarks.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

@@ -4,7 +4,8 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ make qt6-base-dev libgl-dev libtorch-dev
           libqcustomplot-dev libqcustomplot2.1-qt6 python3-torch
-          xvfb xauth imagemagick x11-apps)
+          xvfb xauth imagemagick x11-apps
+          clang libclang-rt-14-dev time)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
