@@ -1,0 +1,122 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <optional>
+
+/// Where the training data comes from (the `data` object of the project's
+/// `training` settings). Sizes are not stored: they follow the root model's
+/// input and output features.
+struct DataSettings
+{
+    /// The kind of data set.
+    enum class Kind {
+        RandomBinary, ///< `random_binary`: randn inputs, 0/1 targets (the article's Examples 1 and 2).
+        RandomNormal, ///< `random_normal`: randn inputs and targets (the article's Example 3).
+        Blobs,        ///< `blobs`: Gaussian blobs, one per class; class targets.
+        Teacher,      ///< `teacher`: targets from a fixed random teacher network.
+        Csv,          ///< `csv`: a CSV file with a header row.
+    };
+
+    Kind kind = Kind::RandomBinary;
+    int samples = 32;    ///< Rows of a generated data set (ignored for CSV).
+    QString path;        ///< CSV file, relative to the project file's folder.
+    QStringList inputs;  ///< CSV input columns by name; empty: the first columns.
+    QStringList targets; ///< CSV target columns by name; empty: the last columns.
+
+    bool operator==(const DataSettings &o) const
+    {
+        return kind == o.kind && samples == o.samples && path == o.path && inputs == o.inputs &&
+               targets == o.targets;
+    }
+};
+
+/// The learning-rate schedule, applied at the start of every epoch.
+struct ScheduleSettings
+{
+    /// How the learning rate changes from epoch to epoch.
+    enum class Kind {
+        None,   ///< `none`: constant.
+        Step,   ///< `step`: multiplied by gamma every step_size epochs.
+        Cosine, ///< `cosine`: cosine annealing from the learning rate to 0 over all epochs.
+    };
+
+    Kind kind = Kind::None;
+    int stepSize = 10;
+    double gamma = 0.1;
+
+    bool operator==(const ScheduleSettings &o) const
+    {
+        return kind == o.kind && stepSize == o.stepSize && gamma == o.gamma;
+    }
+};
+
+/// The training settings of a project (its `training` JSON object, described in
+/// docs/training.md): a plain struct that round-trips to JSON. Missing fields
+/// take the defaults below.
+struct TrainingSettings
+{
+    /// The loss function.
+    enum class Loss {
+        Mse,           ///< `mse`: mean squared error.
+        L1,            ///< `l1`: mean absolute error.
+        SmoothL1,      ///< `smooth_l1`: Huber-like smooth L1 (beta 1).
+        Bce,           ///< `bce`: binary cross entropy on probabilities (after a Sigmoid).
+        BceWithLogits, ///< `bce_with_logits`: binary cross entropy on logits.
+        CrossEntropy,  ///< `cross_entropy`: softmax cross entropy on logits; class index targets.
+        Nll,           ///< `nll`: negative log likelihood on log-probabilities; class index targets.
+    };
+    /// The optimizer.
+    enum class Optimizer {
+        Adam,    ///< `adam`.
+        AdamW,   ///< `adamw`: Adam with decoupled weight decay.
+        Sgd,     ///< `sgd`: with momentum and optional Nesterov momentum.
+        RmsProp, ///< `rmsprop`: with momentum.
+    };
+
+    Loss loss = Loss::Mse;
+    Optimizer optimizer = Optimizer::Adam;
+    double learningRate = 0.001;
+    double weightDecay = 0.0;
+    double momentum = 0.9; ///< SGD and RMSprop.
+    bool nesterov = false; ///< SGD.
+    int batchSize = 16;
+    int epochs = 2;
+    int limitTrainBatches = 0;   ///< Batches per epoch at most; 0: all.
+    double validationSplit = 0.0; ///< Fraction of the rows held out for validation, in [0, 1).
+    uint64_t seed = 0;
+    bool shuffle = true;
+    double gradientClipNorm = 0.0;   ///< 0: off.
+    int earlyStoppingPatience = 0;   ///< Epochs without a better validation loss; 0: off.
+    ScheduleSettings schedule;
+    int threads = 0; ///< 0: LibTorch's default.
+    DataSettings data;
+
+    /// Reads the `training` object; `path` prefixes error messages. Throws
+    /// ProjectFormatError naming the field (`training.batch_size: expected a
+    /// whole number of at least 1`).
+    static TrainingSettings fromJson(const QJsonObject &json, const QString &path = QStringLiteral("training"));
+    /// Every field, defaults included.
+    QJsonObject toJson() const;
+
+    /// True when targets are class indices (cross entropy and NLL).
+    bool classTargets() const { return loss == Loss::CrossEntropy || loss == Loss::Nll; }
+    /// A sentence when the settings cannot train together (Nesterov without
+    /// momentum, early stopping without a validation split); nullopt if fine.
+    std::optional<QString> conflict() const;
+
+    static QString lossName(Loss loss);
+    static QString optimizerName(Optimizer optimizer);
+    static QString dataKindName(DataSettings::Kind kind);
+    static QString scheduleName(ScheduleSettings::Kind kind);
+    static std::optional<Loss> lossFromName(const QString &name);
+    static std::optional<Optimizer> optimizerFromName(const QString &name);
+    static std::optional<DataSettings::Kind> dataKindFromName(const QString &name);
+    static std::optional<ScheduleSettings::Kind> scheduleFromName(const QString &name);
+
+    bool operator==(const TrainingSettings &o) const;
+    bool operator!=(const TrainingSettings &o) const { return !(*this == o); }
+};
