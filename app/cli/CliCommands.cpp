@@ -1,6 +1,7 @@
 #include "CliCommands.h"
 
 #include "Analysis.h"
+#include "ExportCommand.h"
 #include "ProjectFile.h"
 
 #include <QTextStream>
@@ -25,6 +26,11 @@ Commands:
   summary PROJECT      Print the model summary of a .mcproj project: one row per
                        module instance with its type, parameters, trainable flag
                        and sizes, then the totals.
+  export PROJECT -o OUT.pt [--checkpoint CHECKPOINT] [--seed N]
+                       Write the model as TorchScript (torch.jit.load opens it)
+                       with the project inside. The weights are those training
+                       starts from with the seed (default: the project's training
+                       seed), or those of a checkpoint written by `train`.
 
 Options:
   -h, --help           Show this help.
@@ -95,5 +101,7 @@ int runCli(const QStringList &arguments)
     }
     if (command == QLatin1String("summary"))
         return summary(args);
+    if (command == QLatin1String("export"))
+        return ExportCommand::run(args, out(), err());
     return usageError(QStringLiteral("unknown command '%1'").arg(command));
 }

@@ -1,0 +1,130 @@
+#include "ExportCommand.h"
+
+#include "Checkpoint.h"
+#include "ModelBuilder.h"
+#include "ProjectFile.h"
+#include "TorchScriptExporter.h"
+#include "TrainingSettings.h"
+
+#include <QCommandLineParser>
+#include <QFileInfo>
+#include <QTextStream>
+
+#include <optional>
+
+namespace {
+
+int usageError(QTextStream &err, const QString &message)
+{
+    err << "modelcomposer-cli: export: " << message << "\n"
+        << "Try 'modelcomposer-cli --help'.\n";
+    err.flush();
+    return 2;
+}
+
+int failure(QTextStream &out, QTextStream &err, const QString &message)
+{
+    out.flush();
+    err << "error: " << message << "\n";
+    err.flush();
+    return 1;
+}
+
+} // namespace
+
+int ExportCommand::run(const QStringList &args, QTextStream &out, QTextStream &err)
+{
+    QCommandLineParser parser;
+    const QCommandLineOption output({QStringLiteral("o"), QStringLiteral("output")},
+                                    QStringLiteral("The .pt file to write."), QStringLiteral("OUT.pt"));
+    const QCommandLineOption checkpoint(QStringLiteral("checkpoint"), QStringLiteral("Weights from a checkpoint."),
+                                        QStringLiteral("CHECKPOINT"));
+    const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Initialise the weights from N."),
+                                  QStringLiteral("N"));
+    parser.addOptions({output, checkpoint, seed});
+    if (!parser.parse(QStringList{QStringLiteral("export")} + args))
+        return usageError(err, parser.errorText());
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 1)
+        return usageError(err, QStringLiteral("expected one PROJECT file"));
+    if (!parser.isSet(output) || parser.value(output).isEmpty())
+        return usageError(err, QStringLiteral("missing -o OUT.pt"));
+    if (parser.values(output).size() > 1 || parser.values(seed).size() > 1 ||
+        parser.values(checkpoint).size() > 1)
+        return usageError(err, QStringLiteral("an option is given twice"));
+    if (parser.isSet(seed) && parser.isSet(checkpoint))
+        return usageError(err, QStringLiteral("--seed and --checkpoint exclude each other: the weights come from one"));
+    std::optional<uint64_t> seedValue;
+    if (parser.isSet(seed)) {
+        bool ok = false;
+        seedValue = parser.value(seed).toULongLong(&ok);
+        if (!ok)
+            return usageError(err, QStringLiteral("--seed expects a whole number of at least 0, not '%1'")
+                                       .arg(parser.value(seed)));
+    }
+
+    const QString projectPath = positional.first();
+    const QString outPath = parser.value(output);
+    ProjectData project;
+    try {
+        project = ProjectFile::load(projectPath);
+    } catch (const ProjectFormatError &e) {
+        return failure(out, err, e.message());
+    }
+    std::optional<Checkpoint> weights;
+    if (parser.isSet(checkpoint)) {
+        try {
+            weights = Checkpoint::load(parser.value(checkpoint));
+        } catch (const CheckpointError &e) {
+            return failure(out, err, e.message());
+        }
+    } else if (!seedValue) {
+        // The seed training starts from, so that the export holds its first weights.
+        try {
+            seedValue = TrainingSettings::fromJson(project.training).seed;
+        } catch (const ProjectFormatError &e) {
+            return failure(out, err, QStringLiteral("%1: %2 (or give --seed N)")
+                                         .arg(QFileInfo(projectPath).fileName(), e.message()));
+        }
+    }
+
+    ComposedModule module{nullptr};
+    try {
+        module = ModelBuilder::build(project, seedValue);
+    } catch (const BuildError &e) {
+        return failure(out, err, QStringLiteral("%1: %2").arg(projectPath, QString::fromUtf8(e.what())));
+    }
+    if (weights) {
+        if (const std::optional<QString> why = weights->mismatch(*module))
+            return failure(out, err, QStringLiteral("%1 does not fit %2: %3")
+                                         .arg(parser.value(checkpoint), projectPath, *why));
+        try {
+            weights->loadWeights(*module);
+        } catch (const CheckpointError &e) {
+            return failure(out, err, e.message());
+        }
+        // Same shapes, other graph: the weights load, but say so.
+        bool sameGraph = false;
+        try {
+            const ProjectData trained = ProjectFile::fromJson(weights->project);
+            sameGraph = trained.root == project.root && trained.types == project.types;
+        } catch (const ProjectFormatError &) {
+        }
+        if (!sameGraph)
+            err << "warning: " << parser.value(checkpoint) << " was trained on another version of "
+                << projectPath << "; its weights fit this one's shapes and are exported with this graph.\n";
+    }
+
+    QString error;
+    if (!TorchScriptExporter::save(project, module, outPath, &error))
+        return failure(out, err, error);
+    out << "Exported " << projectPath << " to " << outPath;
+    if (weights)
+        out << " (weights of " << parser.value(checkpoint) << ", epoch " << weights->epoch << ", step "
+            << weights->step << ")\n";
+    else
+        out << " (weights from seed " << *seedValue << ")\n";
+    out.flush();
+    err.flush();
+    return 0;
+}
