@@ -158,14 +158,14 @@ Dataset Dataset::csv(const QString &path, const QStringList &inputs, const QStri
         for (const QString &name : names) {
             const int c = reader.column(name);
             if (c < 0)
-                throw DataError(QStringLiteral("%1 has no column `%2` (%3 columns); its columns are: %4.")
+                throw DataError(QStringLiteral("%1 has no column `%2`, named as %3; its columns are: %4.")
                                     .arg(file, name, QLatin1String(what), joined(header)));
             columns.append(c);
         }
         return columns;
     };
-    QList<int> in = indices(inputs, "input");
-    QList<int> out = indices(targets, "target");
+    QList<int> in = indices(inputs, "an input");
+    QList<int> out = indices(targets, "a target");
     if (out.isEmpty()) {
         for (int c = int(header.size()) - 1; c >= 0 && out.size() < targetCount; --c)
             if (!in.contains(c))
