@@ -63,6 +63,54 @@ torch::jit::Module exportAndLoad(const ProjectData &p, ComposedModule &m, const 
     return torch::jit::load(path.toStdString());
 }
 
+/// Little-endian bytes of `v`.
+QByteArray le(quint64 v, int bytes)
+{
+    QByteArray b;
+    for (int k = 0; k < bytes; ++k)
+        b.append(char((v >> (8 * k)) & 0xFF));
+    return b;
+}
+
+quint32 crc32(const QByteArray &data)
+{
+    quint32 c = 0xFFFFFFFFu;
+    for (char ch : data) {
+        c ^= quint8(ch);
+        for (int k = 0; k < 8; ++k)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return ~c;
+}
+
+/// A zip archive with one stored entry written the zip64 way (as archives
+/// over 4 GiB are): the classic size and offset fields say 0xFFFFFFFF and the
+/// real values sit in zip64 extra fields and a zip64 end record.
+QByteArray zip64Archive(const QByteArray &name, const QByteArray &data)
+{
+    const quint64 size = quint64(data.size());
+    const quint32 crc = crc32(data);
+    const QByteArray padding(100, 'p'); // something before the entry, so its offset is not 0
+    QByteArray zip = padding;
+    const quint64 local = quint64(zip.size());
+    zip += le(0x04034b50, 4) + le(45, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(crc, 4) +
+           le(0xFFFFFFFF, 4) + le(0xFFFFFFFF, 4) + le(quint64(name.size()), 2) + le(20, 2) + name +
+           le(0x0001, 2) + le(16, 2) + le(size, 8) + le(size, 8) + data;
+    const quint64 directory = quint64(zip.size());
+    zip += le(0x02014b50, 4) + le(45, 2) + le(45, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(crc, 4) +
+           le(0xFFFFFFFF, 4) + le(0xFFFFFFFF, 4) + le(quint64(name.size()), 2) + le(28, 2) + le(0, 2) +
+           le(0, 2) + le(0, 2) + le(0, 4) + le(0xFFFFFFFF, 4) + name + le(0x0001, 2) + le(24, 2) +
+           le(size, 8) + le(size, 8) + le(local, 8);
+    const quint64 directorySize = quint64(zip.size()) - directory;
+    const quint64 end64 = quint64(zip.size());
+    zip += le(0x06064b50, 4) + le(44, 8) + le(45, 2) + le(45, 2) + le(0, 4) + le(0, 4) + le(1, 8) + le(1, 8) +
+           le(directorySize, 8) + le(directory, 8);
+    zip += le(0x07064b50, 4) + le(0, 4) + le(end64, 8) + le(1, 4);
+    zip += le(0x06054b50, 4) + le(0, 2) + le(0, 2) + le(0xFFFF, 2) + le(0xFFFF, 2) + le(0xFFFFFFFF, 4) +
+           le(0xFFFFFFFF, 4) + le(0, 2);
+    return zip;
+}
+
 Instance instance(const QString &name, const QString &type, OptionMap options = {})
 {
     return Instance{name, type, options, {}, {}, false};
@@ -207,6 +255,7 @@ private Q_SLOTS:
     void readProjectRefusesForeignFiles_data();
     void readProjectRefusesForeignFiles();
     void readProjectRunsNoCode();
+    void readProjectZip64();
 
 private:
     QTemporaryDir m_dir;
@@ -586,6 +635,18 @@ void tst_TorchScriptExporter::readProjectRunsNoCode()
         loads = false;
     }
     QVERIFY(!loads);
+    QVERIFY(TorchScriptExporter::readProject(path) == p);
+}
+
+void tst_TorchScriptExporter::readProjectZip64()
+{
+    const ProjectData p = example(QStringLiteral("encoder-decoder.mcproj"));
+    const QString path = m_dir.filePath(QStringLiteral("zip64.pt"));
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(zip64Archive("archive/extra/modelcomposer/project.mcproj", ProjectFile::toBytes(p)));
+    }
     QVERIFY(TorchScriptExporter::readProject(path) == p);
 }
 
