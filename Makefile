@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test clean fuzz fuzz-long bench
+.PHONY: all deps configure build run test clean fuzz fuzz-long bench test-sanitize
 
 all: build
 
@@ -39,6 +39,16 @@ fuzz: deps build-fuzz/build.ninja
 
 fuzz-long:
 	$(MAKE) fuzz FUZZ_SECONDS=600
+
+# The whole suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer.
+ASAN_BUILD ?= build-asan
+test-sanitize: deps
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DMC_SANITIZE=ON
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && QT_QPA_PLATFORM=offscreen \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:suppressions=$(CURDIR)/tests/sanitizers/asan.supp \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp \
+	  ctest --output-on-failure -j $(JOBS) -LE no-sanitize
 
 # The benchmark suite: prints a table and writes it to docs/benchmarks.md.
 bench: build
