@@ -136,7 +136,7 @@ Dataset Dataset::teacher(int64_t samples, int inputFeatures, int outputFeatures,
         break;
     case TrainingSettings::Loss::Bce:
     case TrainingSettings::Loss::BceWithLogits:
-        targets = torch::sigmoid(out);
+        targets = (out > 0).to(torch::kFloat32);
         break;
     default:
         targets = out;

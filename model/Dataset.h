@@ -46,8 +46,8 @@ public:
     /// class targets, 0/1 for one output, one-hot rows otherwise.
     static Dataset blobs(int64_t samples, int inputFeatures, int outputFeatures, bool classTargets, uint64_t seed);
     /// Targets from a fixed random teacher network (inputs -> 32 tanh units ->
-    /// outputs): its outputs for regression losses, their sigmoid for the BCE
-    /// losses, their argmax for class targets.
+    /// outputs): its outputs for regression losses, 0/1 by their sign for the
+    /// BCE losses, their argmax for class targets.
     static Dataset teacher(int64_t samples, int inputFeatures, int outputFeatures, TrainingSettings::Loss loss,
                            uint64_t seed);
     /// Columns of a CSV file chosen by name; empty `inputs` means the first

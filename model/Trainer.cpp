@@ -343,6 +343,7 @@ void Trainer::run()
     m_samplesSinceReport = 0;
 
     try {
+        torch::AutoGradMode gradients(true); // whatever the calling thread set
         setDefaultRngState(m_rngState);
         if (m_settings.threads > 0)
             torch::set_num_threads(m_settings.threads);

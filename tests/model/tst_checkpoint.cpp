@@ -1,0 +1,394 @@
+#include "Analysis.h"
+#include "ModelBuilder.h"
+#include "ProjectFile.h"
+#include "Trainer.h"
+
+#include <QDir>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+
+ProjectData example(const QString &name)
+{
+    return ProjectFile::load(QStringLiteral(MC_EXAMPLES_DIR "/") + name);
+}
+
+/// Encoder-decoder with a Dropout after the encoder's ReLU, so that a resumed
+/// run must also continue LibTorch's random stream:
+/// x -> fc -> relu -> drop -> y
+ProjectData withDropout()
+{
+    ProjectData p = example(QStringLiteral("encoder-decoder.mcproj"));
+    ModuleType &encoder = *p.type(QStringLiteral("Encoder"));
+    Instance drop;
+    drop.name = QStringLiteral("drop");
+    drop.type = QStringLiteral("Dropout");
+    drop.options.insert(QStringLiteral("p"), OptionValue::constant(0.3));
+    encoder.instances.append(drop);
+    Node node;
+    node.id = 5;
+    node.name = QStringLiteral("drop");
+    encoder.nodes.append(node);
+    for (Wire &w : encoder.wires)
+        if (w.from.node == 3)
+            w.to = PortRef{5, 0};
+    encoder.wires.append(Wire{PortRef{5, 0}, PortRef{4, 0}});
+    Q_ASSERT(!Analysis(p).hasErrors());
+    return p;
+}
+
+TrainingResult runToEnd(Trainer &trainer)
+{
+    TrainingResult result;
+    QObject::connect(&trainer, &Trainer::finished, [&](const TrainingResult &r) { result = r; });
+    trainer.run();
+    return result;
+}
+
+bool sameWeights(const torch::nn::Module &a, const torch::nn::Module &b)
+{
+    const auto pa = a.named_parameters(), pb = b.named_parameters();
+    if (pa.size() != pb.size())
+        return false;
+    for (const auto &p : pa)
+        if (!torch::equal(p.value(), pb[p.key()]))
+            return false;
+    return true;
+}
+
+QString checkpointError(const std::function<void()> &f)
+{
+    try {
+        f();
+    } catch (const CheckpointError &e) {
+        return e.message();
+    }
+    return QStringLiteral("(no error)");
+}
+
+/// A short finished run to take checkpoints from.
+Checkpoint someCheckpoint(const ProjectData &project, qint64 steps = 3)
+{
+    TrainingSettings s = TrainingSettings::fromJson(project.training);
+    Trainer trainer;
+    trainer.setup(project, s, Dataset::forProject(project, s));
+    trainer.setStepLimit(steps);
+    runToEnd(trainer);
+    return trainer.checkpoint();
+}
+
+} // namespace
+
+Q_DECLARE_METATYPE(TrainingSettings::Optimizer)
+
+class tst_Checkpoint : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void resumeEqualsUninterrupted_data();
+    void resumeEqualsUninterrupted();
+    void resumeFromPause();
+    void trainerWritesCheckpointFile();
+    void roundTrip();
+    void saveReplacesAtomically();
+    void saveFailsWithReason();
+    void damagedFilesRefused_data();
+    void damagedFilesRefused();
+    void foreignCheckpointRefused_data();
+    void foreignCheckpointRefused();
+    void otherOptimizerRefused();
+};
+
+void tst_Checkpoint::resumeEqualsUninterrupted_data()
+{
+    QTest::addColumn<TrainingSettings::Optimizer>("optimizer");
+    QTest::addColumn<qint64>("stopAfter");
+    // 50 rows, 20% validation: 40 training rows in batches of 8 = 5 batches per epoch.
+    QTest::addRow("adam_mid_epoch") << TrainingSettings::Optimizer::Adam << qint64(7);
+    QTest::addRow("adam_epoch_boundary") << TrainingSettings::Optimizer::Adam << qint64(10);
+    QTest::addRow("adam_first_step") << TrainingSettings::Optimizer::Adam << qint64(1);
+    QTest::addRow("adamw_mid_epoch") << TrainingSettings::Optimizer::AdamW << qint64(13);
+    QTest::addRow("sgd_nesterov_mid_epoch") << TrainingSettings::Optimizer::Sgd << qint64(12);
+    QTest::addRow("rmsprop_mid_epoch") << TrainingSettings::Optimizer::RmsProp << qint64(4);
+}
+
+void tst_Checkpoint::resumeEqualsUninterrupted()
+{
+    // Shuffled batches, a validation split, dropout, a step schedule: a run
+    // stopped, saved, read back and resumed gives exactly the losses and
+    // weights of a run that never stopped.
+    QFETCH(TrainingSettings::Optimizer, optimizer);
+    QFETCH(qint64, stopAfter);
+    const ProjectData project = withDropout();
+    TrainingSettings s = TrainingSettings::fromJson(project.training);
+    s.optimizer = optimizer;
+    s.nesterov = optimizer == TrainingSettings::Optimizer::Sgd;
+    s.learningRate = optimizer == TrainingSettings::Optimizer::Sgd ? 0.05 : 0.005;
+    s.weightDecay = 0.01;
+    s.limitTrainBatches = 0;
+    s.batchSize = 8;
+    s.epochs = 4;
+    s.validationSplit = 0.2;
+    s.schedule = {ScheduleSettings::Kind::Step, 1, 0.7};
+    s.data.kind = DataSettings::Kind::Blobs;
+    s.data.samples = 50;
+    s.seed = 11;
+    const Dataset data = Dataset::forProject(project, s);
+
+    Trainer whole;
+    QVERIFY(whole.setup(project, s, data));
+    QCOMPARE(whole.batchesPerEpoch(), qint64(5));
+    QCOMPARE(runToEnd(whole).outcome, TrainingResult::Outcome::Completed);
+    QCOMPARE(whole.losses().size(), size_t(20));
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("run.ckpt"));
+    {
+        Trainer first;
+        QVERIFY(first.setup(project, s, data));
+        first.setStepLimit(stopAfter);
+        QCOMPARE(runToEnd(first).outcome, TrainingResult::Outcome::Stopped);
+        QString error;
+        QVERIFY2(first.checkpoint().save(path, &error), qPrintable(error));
+    }
+    torch::rand({1000}); // the global generator moves on in between
+
+    const Checkpoint saved = Checkpoint::load(path);
+    QCOMPARE(saved.step, stopAfter);
+    QCOMPARE(saved.epoch, qint32(stopAfter / 5));
+    QCOMPARE(saved.batchInEpoch, stopAfter % 5);
+    Trainer second;
+    QVERIFY(second.setup(project, saved.settings, data));
+    QString error;
+    QVERIFY2(second.restore(saved, &error), qPrintable(error));
+    QCOMPARE(second.stepsDone(), stopAfter);
+    QCOMPARE(runToEnd(second).outcome, TrainingResult::Outcome::Completed);
+
+    QCOMPARE(second.losses().size(), whole.losses().size());
+    for (size_t k = 0; k < whole.losses().size(); ++k)
+        QVERIFY2(second.losses()[k] == whole.losses()[k],
+                 qPrintable(QStringLiteral("step %1: %2 resumed, %3 uninterrupted")
+                                .arg(k).arg(second.losses()[k].loss, 0, 'g', 9).arg(whole.losses()[k].loss, 0, 'g', 9)));
+    QCOMPARE(second.epochs().size(), 4);
+    for (int e = 0; e < 4; ++e) {
+        QCOMPARE(second.epochs().at(e).valLoss, whole.epochs().at(e).valLoss);
+        QCOMPARE(second.epochs().at(e).endStep, whole.epochs().at(e).endStep);
+    }
+    QVERIFY(sameWeights(*second.module(), *whole.module()));
+}
+
+void tst_Checkpoint::resumeFromPause()
+{
+    // A checkpoint taken while paused (from a slot connected to paused()),
+    // then stopped: resuming it equals the uninterrupted run.
+    const ProjectData project = example(QStringLiteral("shared-block.mcproj"));
+    TrainingSettings s = TrainingSettings::fromJson(project.training);
+    s.limitTrainBatches = 0;
+    s.data.samples = 64;
+    s.epochs = 3;
+    const Dataset data = Dataset::forProject(project, s);
+    Trainer whole;
+    QVERIFY(whole.setup(project, s, data));
+    runToEnd(whole);
+
+    Trainer first;
+    QVERIFY(first.setup(project, s, data));
+    first.setProgressInterval(0); // a report after every step, to pause at step 5
+    std::optional<Checkpoint> taken;
+    connect(&first, &Trainer::progress, &first, [&](const TrainingProgress &p) {
+        if (p.step == 5)
+            first.pause();
+    });
+    connect(&first, &Trainer::paused, &first, [&](qint64 step) {
+        QCOMPARE(first.state(), Trainer::State::Paused);
+        taken = first.checkpoint();
+        first.stop();
+    });
+    QCOMPARE(runToEnd(first).outcome, TrainingResult::Outcome::Stopped);
+    QVERIFY(taken);
+    QCOMPARE(taken->step, qint64(5));
+
+    Trainer second;
+    QVERIFY(second.setup(project, s, data));
+    QVERIFY(second.restore(*taken));
+    runToEnd(second);
+    QVERIFY(second.losses() == whole.losses());
+    QVERIFY(sameWeights(*second.module(), *whole.module()));
+}
+
+void tst_Checkpoint::trainerWritesCheckpointFile()
+{
+    const ProjectData project = example(QStringLiteral("encoder-decoder.mcproj"));
+    const TrainingSettings s = TrainingSettings::fromJson(project.training);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("sub/last.ckpt"));
+    Trainer trainer;
+    QVERIFY(trainer.setup(project, s, Dataset::forProject(project, s)));
+    trainer.setCheckpointPath(path);
+    QSignalSpy saved(&trainer, &Trainer::checkpointSaved);
+    QVERIFY(runToEnd(trainer).ok());
+    QVERIFY(saved.count() >= 1);
+    QCOMPARE(saved.last().at(0).toString(), path);
+    const Checkpoint c = Checkpoint::load(path);
+    QCOMPARE(c.step, qint64(4));
+    QCOMPARE(c.epoch, qint32(2));
+    QCOMPARE(c.losses.size(), size_t(4));
+    QVERIFY(c.losses == trainer.losses());
+    QCOMPARE(c.epochs.size(), 2);
+    QVERIFY(c.settings == s);
+    QVERIFY(ProjectFile::fromJson(c.project) == project);
+    QVERIFY(!c.mismatch(*trainer.module()));
+
+    // Its weights are the trained ones.
+    ComposedModule fresh = ModelBuilder::build(project, 99);
+    QVERIFY(!sameWeights(*fresh, *trainer.module()));
+    c.loadWeights(*fresh);
+    QVERIFY(sameWeights(*fresh, *trainer.module()));
+}
+
+void tst_Checkpoint::roundTrip()
+{
+    const ProjectData project = example(QStringLiteral("configurable-blocks.mcproj"));
+    const Checkpoint c = someCheckpoint(project);
+    const Checkpoint back = Checkpoint::fromBytes(c.toBytes());
+    QVERIFY(back.project == c.project);
+    QVERIFY(back.settings == c.settings);
+    QCOMPARE(back.tensors.size(), c.tensors.size());
+    QCOMPARE(back.tensors.size(), size_t(8));
+    for (size_t k = 0; k < c.tensors.size(); ++k) {
+        QCOMPARE(back.tensors[k].first, c.tensors[k].first);
+        QVERIFY(torch::equal(back.tensors[k].second, c.tensors[k].second));
+    }
+    QCOMPARE(back.tensors.front().first, std::string("nested_model.blocks.0.fc.weight"));
+    QCOMPARE(back.optimizerState, c.optimizerState);
+    QVERIFY(!c.optimizerState.isEmpty());
+    QVERIFY(torch::equal(back.rngState, c.rngState));
+    QCOMPARE(back.epoch, c.epoch);
+    QCOMPARE(back.batchInEpoch, c.batchInEpoch);
+    QCOMPARE(back.step, qint64(3));
+    QVERIFY(back.losses == c.losses);
+    QCOMPARE(back.epochs.size(), 1);
+    QCOMPARE(back.epochs.at(0).trainLoss, c.epochs.at(0).trainLoss);
+    QCOMPARE(back.bestValLoss, c.bestValLoss);
+}
+
+void tst_Checkpoint::saveReplacesAtomically()
+{
+    const ProjectData project = example(QStringLiteral("encoder-decoder.mcproj"));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("last.ckpt"));
+    QString error;
+    QVERIFY(someCheckpoint(project, 1).save(path, &error));
+    QVERIFY(someCheckpoint(project, 3).save(path, &error));
+    QCOMPARE(Checkpoint::load(path).step, qint64(3));
+    // Nothing but the checkpoint is left in the folder (no temporary file).
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{QStringLiteral("last.ckpt")});
+}
+
+void tst_Checkpoint::saveFailsWithReason()
+{
+    QTemporaryDir dir;
+    QFile blocker(dir.filePath(QStringLiteral("file")));
+    QVERIFY(blocker.open(QIODevice::WriteOnly));
+    blocker.close();
+    QString error;
+    const Checkpoint c = someCheckpoint(example(QStringLiteral("encoder-decoder.mcproj")), 1);
+    QVERIFY(!c.save(dir.filePath(QStringLiteral("file/last.ckpt")), &error));
+    QVERIFY2(error.startsWith(QStringLiteral("Cannot create the folder")), qPrintable(error));
+}
+
+void tst_Checkpoint::damagedFilesRefused_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addRow("truncated_to_10_percent") << "10";
+    QTest::addRow("truncated_to_half") << "50";
+    QTest::addRow("truncated_by_one_byte") << "99";
+    QTest::addRow("empty") << "empty";
+    QTest::addRow("garbage") << "garbage";
+    QTest::addRow("project_file") << "project";
+}
+
+void tst_Checkpoint::damagedFilesRefused()
+{
+    QFETCH(QString, kind);
+    const QByteArray good = someCheckpoint(example(QStringLiteral("encoder-decoder.mcproj"))).toBytes();
+    QByteArray bytes;
+    if (kind == QLatin1String("empty"))
+        bytes.clear();
+    else if (kind == QLatin1String("garbage"))
+        bytes = QByteArray(4096, 'x');
+    else if (kind == QLatin1String("project"))
+        bytes = ProjectFile::toBytes(example(QStringLiteral("encoder-decoder.mcproj")));
+    else
+        bytes = good.left(kind == QLatin1String("99") ? good.size() - 1 : good.size() * kind.toInt() / 100);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("bad.ckpt"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(bytes);
+    f.close();
+    const QString message = checkpointError([&] { Checkpoint::load(path); });
+    QCOMPARE(message, QStringLiteral("The checkpoint %1 is not a readable checkpoint: it is truncated, damaged or "
+                                     "not a Model Composer checkpoint.").arg(path));
+    // The whole file reads.
+    QCOMPARE(Checkpoint::fromBytes(good).step, qint64(3));
+}
+
+void tst_Checkpoint::foreignCheckpointRefused_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("message");
+    QTest::addRow("other_example") << "shared-block.mcproj"
+                                   << "The checkpoint was saved from a different model: it has no `encoder.fc.weight`, "
+                                      "which this project's model has.";
+    QTest::addRow("other_hidden_size") << "hidden6"
+                                       << "The checkpoint was saved from a different model: its `encoder.fc.weight` is "
+                                          "[6, 10] where this project's is [5, 10].";
+}
+
+void tst_Checkpoint::foreignCheckpointRefused()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, message);
+    ProjectData other;
+    if (file == QLatin1String("hidden6")) {
+        // The same graph with hidden_dim 6 instead of 5.
+        other = example(QStringLiteral("encoder-decoder.mcproj"));
+        for (Argument &a : other.type(other.root)->arguments)
+            if (a.name == QLatin1String("hidden_dim"))
+                a.defaultValue = 6;
+    } else {
+        other = example(file);
+    }
+    const Checkpoint foreign = someCheckpoint(other);
+    const ProjectData project = example(QStringLiteral("encoder-decoder.mcproj"));
+    const TrainingSettings s = TrainingSettings::fromJson(project.training);
+    Trainer trainer;
+    QVERIFY(trainer.setup(project, s, Dataset::forProject(project, s)));
+    const auto before = trainer.module()->parameters()[0].clone();
+    QString error;
+    QVERIFY(!trainer.restore(foreign, &error));
+    QCOMPARE(error, message);
+    QVERIFY(torch::equal(before, trainer.module()->parameters()[0])); // nothing was loaded
+    QCOMPARE(checkpointError([&] { foreign.loadWeights(*trainer.module()); }), message);
+}
+
+void tst_Checkpoint::otherOptimizerRefused()
+{
+    const ProjectData project = example(QStringLiteral("encoder-decoder.mcproj"));
+    const Checkpoint adam = someCheckpoint(project);
+    TrainingSettings s = TrainingSettings::fromJson(project.training);
+    s.optimizer = TrainingSettings::Optimizer::RmsProp;
+    Trainer trainer;
+    QVERIFY(trainer.setup(project, s, Dataset::forProject(project, s)));
+    QString error;
+    QVERIFY(!trainer.restore(adam, &error));
+    QVERIFY2(error.startsWith(QStringLiteral("The checkpoint's optimizer state does not fit the rmsprop optimizer")),
+             qPrintable(error));
+}
+
+QTEST_GUILESS_MAIN(tst_Checkpoint)
+#include "tst_checkpoint.moc"
