@@ -2,6 +2,7 @@
 
 #include "Analysis.h"
 #include "ExportCommand.h"
+#include "TrainCommand.h"
 #include "ProjectFile.h"
 
 #include <QTextStream>
@@ -26,6 +27,23 @@ Commands:
   summary PROJECT      Print the model summary of a .mcproj project: one row per
                        module instance with its type, parameters, trainable flag
                        and sizes, then the totals.
+  train PROJECT [OPTIONS]
+                       Train the model with the project's training settings
+                       (docs/training.md); one line per epoch, then the total
+                       time. Each setting has a flag:
+      --epochs N  --batch-size N  --lr X  --seed N  --limit-train-batches N
+      --val-split F  --shuffle | --no-shuffle  --threads N
+      --loss mse|l1|smooth_l1|bce|bce_with_logits|cross_entropy|nll
+      --optimizer adam|adamw|sgd|rmsprop  --weight-decay X  --momentum X
+      --nesterov | --no-nesterov  --clip-norm X  --patience N
+      --schedule none|step|cosine  --step-size N  --gamma X
+      --data-kind random_binary|random_normal|blobs|teacher|csv  --samples N
+      --data FILE.csv  --inputs A,B,...  --targets A,B,...
+    and outputs:
+      --metrics FILE.csv      epoch,step,train_loss,val_loss per step
+      --checkpoint-dir DIR    write DIR/last.ckpt (after epochs and at the end)
+      --resume CHECKPOINT     continue a run from its checkpoint
+      --export OUT.pt         write the trained model as TorchScript
   export PROJECT -o OUT.pt [--checkpoint CHECKPOINT] [--seed N]
                        Write the model as TorchScript (torch.jit.load opens it)
                        with the project inside. The weights are those training
@@ -101,6 +119,8 @@ int runCli(const QStringList &arguments)
     }
     if (command == QLatin1String("summary"))
         return summary(args);
+    if (command == QLatin1String("train"))
+        return TrainCommand::run(args, out(), err());
     if (command == QLatin1String("export"))
         return ExportCommand::run(args, out(), err());
     return usageError(QStringLiteral("unknown command '%1'").arg(command));
