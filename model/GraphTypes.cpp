@@ -13,9 +13,14 @@ const Node *ModuleType::node(int id) const
     return nullptr;
 }
 
+// The non-const accessors iterate non-const so that the list detaches: a
+// pointer into data shared with a copy (an undo snapshot) must never be written.
 Node *ModuleType::node(int id)
 {
-    return const_cast<Node *>(static_cast<const ModuleType *>(this)->node(id));
+    for (Node &n : nodes)
+        if (n.id == id)
+            return &n;
+    return nullptr;
 }
 
 const Instance *ModuleType::instance(const QString &instanceName) const
@@ -28,7 +33,10 @@ const Instance *ModuleType::instance(const QString &instanceName) const
 
 Instance *ModuleType::instance(const QString &instanceName)
 {
-    return const_cast<Instance *>(static_cast<const ModuleType *>(this)->instance(instanceName));
+    for (Instance &i : instances)
+        if (i.name == instanceName)
+            return &i;
+    return nullptr;
 }
 
 const Argument *ModuleType::argument(const QString &argName) const
@@ -83,5 +91,8 @@ const ModuleType *ProjectData::type(const QString &name) const
 
 ModuleType *ProjectData::type(const QString &name)
 {
-    return const_cast<ModuleType *>(static_cast<const ProjectData *>(this)->type(name));
+    for (ModuleType &t : types)
+        if (t.name == name)
+            return &t;
+    return nullptr;
 }
