@@ -1,0 +1,167 @@
+#include "OptionField.h"
+
+#include "CanvasStyle.h"
+
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+OptionField::OptionField(const Rule &rule, QWidget *parent)
+    : QWidget(parent), m_rule(rule), m_combo(new QComboBox(this)), m_message(new QLabel(this))
+{
+    m_combo->setEditable(true);
+    m_combo->setInsertPolicy(QComboBox::NoInsert);
+    m_combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_combo->setMinimumContentsLength(6);
+    if (rule.boolean) {
+        m_combo->addItem(QStringLiteral("true"));
+        m_combo->addItem(QStringLiteral("false"));
+    }
+    for (const QString &a : rule.arguments) {
+        m_combo->addItem(a);
+        m_combo->setItemData(m_combo->count() - 1,
+                             tr("The value of argument `%1` of `%2`").arg(a, rule.enclosingType), Qt::ToolTipRole);
+    }
+    m_combo->setCurrentIndex(-1);
+    m_combo->lineEdit()->setPlaceholderText(rule.placeholder);
+    m_combo->lineEdit()->setClearButtonEnabled(rule.allowEmpty);
+    m_message->setWordWrap(true);
+    m_message->setVisible(false);
+    QPalette pal = m_message->palette();
+    pal.setColor(QPalette::WindowText, CanvasStyle::error());
+    m_message->setPalette(pal);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(2);
+    layout->addWidget(m_combo);
+    layout->addWidget(m_message);
+
+    connect(m_combo->lineEdit(), &QLineEdit::textEdited, this, &OptionField::validate);
+    connect(m_combo->lineEdit(), &QLineEdit::editingFinished, this, &OptionField::commit);
+    connect(m_combo, &QComboBox::activated, this, [this](int) {
+        validate();
+        commit();
+    });
+}
+
+QLineEdit *OptionField::lineEdit() const
+{
+    return m_combo->lineEdit();
+}
+
+bool OptionField::parse(const QString &input, const Rule &rule, std::optional<OptionValue> *value, QString *error)
+{
+    const QString text = input.trimmed();
+    if (text.isEmpty()) {
+        if (!rule.allowEmpty) {
+            *error = tr("A value is needed.");
+            return false;
+        }
+        *value = std::nullopt;
+        return true;
+    }
+    if (rule.boolean) {
+        const QString t = text.toLower();
+        if (t == QLatin1String("true") || t == QLatin1String("yes") || t == QLatin1String("on")) {
+            *value = OptionValue::constant(1);
+            return true;
+        }
+        if (t == QLatin1String("false") || t == QLatin1String("no") || t == QLatin1String("off")) {
+            *value = OptionValue::constant(0);
+            return true;
+        }
+    }
+    bool isNumber = false;
+    double d = QLocale::c().toDouble(text, &isNumber);
+    if (!isNumber)
+        d = QLocale().toDouble(text, &isNumber);
+    if (isNumber) {
+        if (!std::isfinite(d)) {
+            *error = tr("`%1` is not a finite number.").arg(text);
+            return false;
+        }
+        if (rule.integer && d != std::floor(d)) {
+            *error = tr("A whole number is needed.");
+            return false;
+        }
+        if (d < rule.minimum || d > rule.maximum) {
+            *error = rule.maximum >= 1e299 ? tr("The value must be at least %1.").arg(rule.minimum)
+                                           : tr("The value must be from %1 to %2.").arg(rule.minimum).arg(rule.maximum);
+            return false;
+        }
+        *value = OptionValue::constant(d);
+        return true;
+    }
+    if (rule.arguments.contains(text)) {
+        *value = OptionValue::ref(text);
+        return true;
+    }
+    if (rule.arguments.isEmpty())
+        *error = tr("`%1` is not a number, and `%2` has no arguments to refer to.").arg(text, rule.enclosingType);
+    else
+        *error = tr("`%1` is neither a number nor an argument of `%2` (%3).")
+                     .arg(text, rule.enclosingType, rule.arguments.join(QStringLiteral(", ")));
+    return false;
+}
+
+QString OptionField::text(const std::optional<OptionValue> &value, const Rule &rule)
+{
+    if (!value)
+        return {};
+    if (value->isArgument())
+        return value->argument;
+    if (rule.boolean && (value->number == 0 || value->number == 1))
+        return value->number != 0 ? QStringLiteral("true") : QStringLiteral("false");
+    return QString::number(value->number, 'g', 12);
+}
+
+void OptionField::setValue(const std::optional<OptionValue> &value)
+{
+    QLineEdit *edit = lineEdit();
+    const bool typing = edit->hasFocus() && edit->isModified();
+    m_value = value;
+    if (typing)
+        return;
+    edit->setText(text(value, m_rule));
+    edit->setModified(false);
+    showError(QString());
+}
+
+void OptionField::showError(const QString &error)
+{
+    m_error = error;
+    m_message->setText(error);
+    m_message->setVisible(!error.isEmpty());
+    QPalette pal = lineEdit()->palette();
+    const QColor base = palette().color(QPalette::Base);
+    pal.setColor(QPalette::Base, error.isEmpty() ? base : CanvasStyle::mix(base, CanvasStyle::error(), 0.25));
+    lineEdit()->setPalette(pal);
+}
+
+void OptionField::validate()
+{
+    std::optional<OptionValue> parsed;
+    QString error;
+    parse(lineEdit()->text(), m_rule, &parsed, &error);
+    showError(error);
+}
+
+void OptionField::commit()
+{
+    std::optional<OptionValue> parsed;
+    QString error;
+    if (!parse(lineEdit()->text(), m_rule, &parsed, &error)) {
+        showError(error);
+        return;
+    }
+    showError(QString());
+    lineEdit()->setModified(false);
+    if (parsed == m_value)
+        return;
+    m_value = parsed;
+    Q_EMIT committed(parsed);
+}

@@ -1,0 +1,64 @@
+#pragma once
+
+#include "GraphTypes.h"
+
+#include <QWidget>
+
+#include <optional>
+
+class QComboBox;
+class QLabel;
+class QLineEdit;
+
+/// One option or argument value in the Properties dock: a number, or the name
+/// of an argument of the enclosing module type, or empty for the default. It
+/// checks what the user types as they type (a red field and a sentence) and
+/// commits on Enter, on leaving the field, or on choosing an argument.
+class OptionField : public QWidget
+{
+    Q_OBJECT
+public:
+    /// What the field accepts.
+    struct Rule
+    {
+        bool integer = false;
+        bool boolean = false;         ///< Accepts true/false, yes/no, on/off, 1/0.
+        double minimum = -1e300;
+        double maximum = 1e300;
+        QStringList arguments;        ///< Arguments of the enclosing type it may refer to.
+        QString enclosingType;        ///< For the sentence about unknown arguments.
+        QString placeholder;          ///< Shown when empty (the default, or "from the wire").
+        bool allowEmpty = true;       ///< Empty means "default".
+    };
+
+    explicit OptionField(const Rule &rule, QWidget *parent = nullptr);
+
+    /// Shows the document's value; does nothing while the user is typing in it.
+    void setValue(const std::optional<OptionValue> &value);
+    std::optional<OptionValue> value() const { return m_value; }
+    /// A refusal from the document (shown like a typing error).
+    void showError(const QString &error);
+    QString error() const { return m_error; }
+    QLineEdit *lineEdit() const;
+    QComboBox *comboBox() const { return m_combo; }
+
+    /// Reads `text` under `rule`: true with *value set (nullopt: the default),
+    /// or false with *error set.
+    static bool parse(const QString &text, const Rule &rule, std::optional<OptionValue> *value, QString *error);
+    /// The text the field shows for a value.
+    static QString text(const std::optional<OptionValue> &value, const Rule &rule);
+
+Q_SIGNALS:
+    /// The user settled on a valid value different from the shown one.
+    void committed(const std::optional<OptionValue> &value);
+
+private:
+    void validate();
+    void commit();
+
+    Rule m_rule;
+    QComboBox *m_combo;
+    QLabel *m_message;
+    std::optional<OptionValue> m_value;
+    QString m_error;
+};

@@ -1,0 +1,84 @@
+#include "SnapshotCommand.h"
+
+#include "Project.h"
+
+namespace {
+
+QStringList namesOf(const ProjectData &d)
+{
+    QStringList names;
+    names.reserve(d.types.size());
+    for (const ModuleType &t : d.types)
+        names.append(t.name);
+    return names;
+}
+
+} // namespace
+
+SnapshotCommand::SnapshotCommand(Project *project, const QString &text, const ProjectData &before,
+                                 const ProjectData &after, int mergeId, const QString &mergeKey,
+                                 QUndoCommand *parent)
+    : QUndoCommand(text, parent), m_project(project), m_before(before), m_after(after),
+      m_mergeId(mergeId), m_mergeKey(mergeKey)
+{}
+
+void SnapshotCommand::undo()
+{
+    apply(*m_project, m_project->data(), m_before);
+    m_applied = false;
+}
+
+void SnapshotCommand::redo()
+{
+    if (m_applied)
+        return; // The edit ran before the command was pushed.
+    apply(*m_project, m_project->data(), m_after);
+    m_applied = true;
+}
+
+bool SnapshotCommand::mergeWith(const QUndoCommand *other)
+{
+    const auto *o = dynamic_cast<const SnapshotCommand *>(other);
+    if (!o || m_mergeId == -1 || o->m_mergeId != m_mergeId || o->m_mergeKey != m_mergeKey)
+        return false;
+    m_after = o->m_after;
+    setObsolete(m_before == m_after);
+    return true;
+}
+
+void SnapshotCommand::apply(Project &project, const ProjectData &from, const ProjectData &to)
+{
+    if (from == to)
+        return;
+    const QStringList fromNames = namesOf(from);
+    const QStringList toNames = namesOf(to);
+    bool ok = true;
+    auto replaceCommon = [&](qsizetype count) {
+        for (qsizetype k = 0; k < count && ok; ++k)
+            if (!(from.types.at(k) == to.types.at(k)))
+                ok = bool(project.replaceType(to.types.at(k)));
+    };
+    if (fromNames == toNames) {
+        replaceCommon(toNames.size());
+    } else if (toNames.size() > fromNames.size() && toNames.mid(0, fromNames.size()) == fromNames) {
+        // Types were appended (a new module type, a library copy, a paste).
+        for (qsizetype k = fromNames.size(); k < toNames.size() && ok; ++k)
+            ok = bool(project.addType(to.types.at(k)));
+        replaceCommon(fromNames.size());
+    } else if (fromNames.size() > toNames.size() && fromNames.mid(0, toNames.size()) == toNames) {
+        // Trailing types go: first stop using them, then remove the last first.
+        replaceCommon(toNames.size());
+        for (qsizetype k = fromNames.size() - 1; k >= toNames.size() && ok; --k)
+            ok = bool(project.removeType(fromNames.at(k)));
+    } else {
+        ok = false;
+    }
+    if (ok && project.data().root != to.root)
+        ok = bool(project.setRootType(to.root));
+    if (ok)
+        project.setTraining(to.training);
+    // Renames, reorders and anything the steps above could not reproduce
+    // exactly: put the whole document back.
+    if (!ok || !(project.data() == to))
+        project.setData(to);
+}
