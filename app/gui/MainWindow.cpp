@@ -1,0 +1,893 @@
+#include "MainWindow.h"
+
+#include "Autosave.h"
+#include "CanvasMetrics.h"
+#include "CanvasWidget.h"
+#include "DocumentEditor.h"
+#include "GraphScene.h"
+#include "GraphView.h"
+#include "NodeItem.h"
+#include "PaletteWidget.h"
+#include "ProblemsPanel.h"
+#include "Project.h"
+#include "ProjectFile.h"
+#include "PropertiesPanel.h"
+#include "SummaryPanel.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTimer>
+#include <QToolBar>
+#include <QUndoStack>
+#include <QUndoView>
+
+#include <cmath>
+
+namespace {
+
+constexpr int kMaxRecent = 8;
+constexpr int kAutosaveMs = 60 * 1000;
+
+QString fileFilter()
+{
+    return QObject::tr("Model Composer projects (*.mcproj);;JSON files (*.json);;All files (*)");
+}
+
+} // namespace
+
+MainWindow::MainWindow(const QString &autosaveDirectory, QWidget *parent)
+    : QMainWindow(parent), m_project(new Project(this)), m_editor(new DocumentEditor(m_project, this)),
+      m_canvas(new CanvasWidget(m_editor, this)), m_autosaveTimer(new QTimer(this)), m_zoomLabel(new QLabel(this)),
+      m_countsLabel(new QLabel(this))
+{
+    setObjectName(QStringLiteral("MainWindow"));
+    setCentralWidget(m_canvas);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks | QMainWindow::AllowNestedDocks);
+    m_autosave = std::make_unique<Autosave>(autosaveDirectory.isEmpty() ? Autosave::defaultDirectory()
+                                                                        : autosaveDirectory);
+    createActions();
+    createDocks();
+    createMenus();
+
+    statusBar()->addPermanentWidget(m_countsLabel);
+    statusBar()->addPermanentWidget(m_zoomLabel);
+    connect(m_canvas->view(), &GraphView::zoomChanged, this,
+            [this](double z) { m_zoomLabel->setText(tr("%1 %").arg(qRound(z * 100))); });
+    connect(m_canvas->scene(), &GraphScene::statusMessage, this, &MainWindow::showStatus);
+    connect(m_canvas->view(), &GraphView::contextMenuRequested, this, &MainWindow::showCanvasMenu);
+    connect(m_canvas, &CanvasWidget::currentTypeChanged, this, &MainWindow::updateActions);
+    connect(m_canvas->scene(), &QGraphicsScene::selectionChanged, this, &MainWindow::updateActions);
+    connect(m_editor->undoStack(), &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
+    connect(m_editor->undoStack(), &QUndoStack::indexChanged, this, &MainWindow::updateTitle);
+    connect(m_autosaveTimer, &QTimer::timeout, this, &MainWindow::autosaveNow);
+    m_autosaveTimer->start(kAutosaveMs);
+
+    QSettings settings;
+    m_snapAct->setChecked(settings.value(QStringLiteral("canvas/snapToGrid"), true).toBool());
+    m_canvas->scene()->setSnapToGrid(m_snapAct->isChecked());
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1400, 880);
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+
+    newProject();
+}
+
+MainWindow::~MainWindow() = default;
+
+// --- building the window ----------------------------------------------------------------
+
+void MainWindow::createActions()
+{
+    QStyle *s = style();
+    auto make = [this](const QString &text, QKeySequence::StandardKey key, const QIcon &icon = {}) {
+        auto *a = new QAction(icon, text, this);
+        if (key != QKeySequence::UnknownKey)
+            a->setShortcuts(key);
+        return a;
+    };
+    m_newAct = make(tr("&New"), QKeySequence::New, QIcon::fromTheme(QStringLiteral("document-new"), s->standardIcon(QStyle::SP_FileIcon)));
+    m_openAct = make(tr("&Open…"), QKeySequence::Open, QIcon::fromTheme(QStringLiteral("document-open"), s->standardIcon(QStyle::SP_DialogOpenButton)));
+    m_saveAct = make(tr("&Save"), QKeySequence::Save, QIcon::fromTheme(QStringLiteral("document-save"), s->standardIcon(QStyle::SP_DialogSaveButton)));
+    m_saveAsAct = make(tr("Save &As…"), QKeySequence::SaveAs);
+    m_quitAct = make(tr("&Quit"), QKeySequence::Quit);
+    m_quitAct->setMenuRole(QAction::QuitRole);
+    connect(m_newAct, &QAction::triggered, this, &MainWindow::onNew);
+    connect(m_openAct, &QAction::triggered, this, &MainWindow::onOpen);
+    connect(m_saveAct, &QAction::triggered, this, &MainWindow::onSave);
+    connect(m_saveAsAct, &QAction::triggered, this, &MainWindow::onSaveAs);
+    connect(m_quitAct, &QAction::triggered, this, &QWidget::close);
+
+    m_undoAct = m_editor->undoStack()->createUndoAction(this, tr("&Undo"));
+    m_undoAct->setShortcuts(QKeySequence::Undo);
+    m_undoAct->setIcon(QIcon::fromTheme(QStringLiteral("edit-undo"), s->standardIcon(QStyle::SP_ArrowBack)));
+    m_redoAct = m_editor->undoStack()->createRedoAction(this, tr("&Redo"));
+    m_redoAct->setShortcuts(QKeySequence::Redo);
+    m_redoAct->setIcon(QIcon::fromTheme(QStringLiteral("edit-redo"), s->standardIcon(QStyle::SP_ArrowForward)));
+    m_cutAct = make(tr("Cu&t"), QKeySequence::Cut, QIcon::fromTheme(QStringLiteral("edit-cut")));
+    m_copyAct = make(tr("&Copy"), QKeySequence::Copy, QIcon::fromTheme(QStringLiteral("edit-copy")));
+    m_pasteAct = make(tr("&Paste"), QKeySequence::Paste, QIcon::fromTheme(QStringLiteral("edit-paste")));
+    m_deleteAct = make(tr("&Delete"), QKeySequence::Delete, QIcon::fromTheme(QStringLiteral("edit-delete")));
+    m_deleteAct->setShortcuts({QKeySequence(QKeySequence::Delete), QKeySequence(Qt::Key_Backspace)});
+    m_selectAllAct = make(tr("Select &All"), QKeySequence::SelectAll);
+    m_callAgainAct = new QAction(tr("Call This Instance &Again"), this);
+    m_callAgainAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    m_callAgainAct->setToolTip(tr("Add a second node calling the same instance: shared parameters "
+                                  "(or Alt-drag a node)"));
+    m_makeModuleAct = new QAction(tr("&Make Module from Selection…"), this);
+    m_makeModuleAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+    m_openInsideAct = new QAction(tr("&Open Inside"), this);
+    m_openInsideAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Down));
+    m_backAct = make(tr("&Back to Enclosing Type"), QKeySequence::Back, s->standardIcon(QStyle::SP_ArrowUp));
+    m_backAct->setShortcuts({QKeySequence(QKeySequence::Back), QKeySequence(Qt::CTRL | Qt::Key_Up)});
+    m_renameAct = new QAction(tr("Re&name…"), this);
+    m_renameAct->setShortcut(QKeySequence(Qt::Key_F2));
+    m_frozenAct = new QAction(tr("&Frozen"), this);
+    m_frozenAct->setCheckable(true);
+    m_newTypeAct = new QAction(tr("New Module &Type"), this);
+    m_addInputAct = new QAction(tr("Add &Input"), this);
+    m_addOutputAct = new QAction(tr("Add O&utput"), this);
+    m_modelAct = new QAction(tr("Show the &Model"), this);
+    m_modelAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Home));
+    connect(m_cutAct, &QAction::triggered, this, &MainWindow::onCut);
+    connect(m_copyAct, &QAction::triggered, this, &MainWindow::onCopy);
+    connect(m_pasteAct, &QAction::triggered, this, &MainWindow::onPaste);
+    connect(m_deleteAct, &QAction::triggered, this, &MainWindow::onDelete);
+    connect(m_selectAllAct, &QAction::triggered, this, &MainWindow::onSelectAll);
+    connect(m_callAgainAct, &QAction::triggered, this, &MainWindow::onCallAgain);
+    connect(m_makeModuleAct, &QAction::triggered, this, &MainWindow::onMakeModule);
+    connect(m_openInsideAct, &QAction::triggered, this, &MainWindow::onOpenInside);
+    connect(m_backAct, &QAction::triggered, m_canvas, &CanvasWidget::goBack);
+    connect(m_renameAct, &QAction::triggered, this, &MainWindow::onRename);
+    connect(m_frozenAct, &QAction::triggered, this, &MainWindow::onToggleFrozen);
+    connect(m_newTypeAct, &QAction::triggered, this, &MainWindow::onNewType);
+    connect(m_addInputAct, &QAction::triggered, this, [this] { onAddPort(true); });
+    connect(m_addOutputAct, &QAction::triggered, this, [this] { onAddPort(false); });
+    connect(m_modelAct, &QAction::triggered, m_canvas, &CanvasWidget::showRoot);
+    // Canvas-only keys must not fire while the user types in a dock's field.
+    for (QAction *a : {m_cutAct, m_copyAct, m_pasteAct, m_deleteAct, m_selectAllAct}) {
+        a->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+        m_canvas->addAction(a);
+    }
+
+    GraphView *view = m_canvas->view();
+    m_zoomInAct = make(tr("Zoom &In"), QKeySequence::ZoomIn, QIcon::fromTheme(QStringLiteral("zoom-in")));
+    m_zoomOutAct = make(tr("Zoom &Out"), QKeySequence::ZoomOut, QIcon::fromTheme(QStringLiteral("zoom-out")));
+    m_zoomResetAct = new QAction(tr("&Actual Size"), this);
+    m_zoomResetAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    m_fitAct = new QAction(QIcon::fromTheme(QStringLiteral("zoom-fit-best")), tr("&Fit to View"), this);
+    m_fitAct->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+    m_arrangeAct = new QAction(tr("A&rrange Left to Right"), this);
+    m_arrangeAct->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_L));
+    m_snapAct = new QAction(tr("&Snap to Grid"), this);
+    m_snapAct->setCheckable(true);
+    connect(m_zoomInAct, &QAction::triggered, view, &GraphView::zoomIn);
+    connect(m_zoomOutAct, &QAction::triggered, view, &GraphView::zoomOut);
+    connect(m_zoomResetAct, &QAction::triggered, view, &GraphView::resetZoom);
+    connect(m_fitAct, &QAction::triggered, view, &GraphView::fitAll);
+    connect(m_arrangeAct, &QAction::triggered, this, [this] {
+        if (EditResult r = m_editor->arrange(currentType()); !r)
+            showStatus(r.reason);
+        else
+            m_canvas->view()->fitAll();
+    });
+    connect(m_snapAct, &QAction::toggled, this, [this](bool on) {
+        m_canvas->scene()->setSnapToGrid(on);
+        QSettings().setValue(QStringLiteral("canvas/snapToGrid"), on);
+    });
+    m_aboutAct = new QAction(tr("&About Model Composer"), this);
+    m_aboutAct->setMenuRole(QAction::AboutRole);
+    connect(m_aboutAct, &QAction::triggered, this, &MainWindow::onAbout);
+}
+
+void MainWindow::createDocks()
+{
+    m_palette = new PaletteWidget(m_project, this);
+    m_paletteDock = new QDockWidget(tr("Palette"), this);
+    m_paletteDock->setObjectName(QStringLiteral("paletteDock"));
+    m_paletteDock->setWidget(m_palette);
+    addDock(m_paletteDock, Qt::LeftDockWidgetArea);
+    connect(m_palette, &PaletteWidget::entryActivated, this, [this](const PaletteEntry &entry) {
+        QString why;
+        const QPointF at = m_canvas->view()->centerScenePos() - QPointF(CanvasMetrics::kCallWidth / 2, 30);
+        const QPointF snapped(std::round(at.x() / CanvasMetrics::kGrid) * CanvasMetrics::kGrid,
+                              std::round(at.y() / CanvasMetrics::kGrid) * CanvasMetrics::kGrid);
+        if (const auto id = m_editor->addEntry(currentType(), entry, snapped, &why))
+            m_canvas->scene()->selectNodes({*id});
+        else
+            showStatus(why);
+    });
+    connect(m_palette, &PaletteWidget::typeMenuRequested, this, &MainWindow::showTypeMenu);
+
+    m_properties = new PropertiesPanel(m_editor, m_canvas->scene(), this);
+    m_propertiesDock = new QDockWidget(tr("Properties"), this);
+    m_propertiesDock->setObjectName(QStringLiteral("propertiesDock"));
+    m_propertiesDock->setWidget(m_properties);
+    addDock(m_propertiesDock, Qt::RightDockWidgetArea);
+    connect(m_properties, &PropertiesPanel::openTypeRequested, m_canvas, &CanvasWidget::showType);
+    connect(m_properties, &PropertiesPanel::selectNodeRequested, this, [this](int node) {
+        m_canvas->scene()->selectNodes({node});
+        if (NodeItem *item = m_canvas->scene()->nodeItem(node))
+            m_canvas->view()->ensureVisible(item);
+    });
+    connect(m_properties, &PropertiesPanel::statusMessage, this, &MainWindow::showStatus);
+
+    m_problems = new ProblemsPanel(m_editor, this);
+    m_problemsDock = new QDockWidget(tr("Problems"), this);
+    m_problemsDock->setObjectName(QStringLiteral("problemsDock"));
+    m_problemsDock->setWidget(m_problems);
+    addDock(m_problemsDock, Qt::BottomDockWidgetArea);
+    connect(m_problems, &ProblemsPanel::problemActivated, this, &MainWindow::onProblemActivated);
+    connect(m_problems, &ProblemsPanel::countsChanged, this, [this](int errors, int warnings) {
+        m_problemsDock->setWindowTitle(errors + warnings == 0 ? tr("Problems")
+                                                              : tr("Problems (%1)").arg(errors + warnings));
+        m_countsLabel->setText(errors == 0 ? tr("No errors") : tr("%n error(s)", nullptr, errors));
+    });
+
+    m_summary = new SummaryPanel(m_editor, this);
+    m_summaryDock = new QDockWidget(tr("Summary"), this);
+    m_summaryDock->setObjectName(QStringLiteral("summaryDock"));
+    m_summaryDock->setWidget(m_summary);
+    addDock(m_summaryDock, Qt::BottomDockWidgetArea, m_problemsDock);
+
+    auto *history = new QUndoView(m_editor->undoStack(), this);
+    history->setEmptyLabel(tr("<opened>"));
+    m_historyDock = new QDockWidget(tr("History"), this);
+    m_historyDock->setObjectName(QStringLiteral("historyDock"));
+    m_historyDock->setWidget(history);
+    addDock(m_historyDock, Qt::BottomDockWidgetArea, m_problemsDock);
+    m_problemsDock->raise();
+    resizeDocks({m_paletteDock, m_propertiesDock}, {230, 320}, Qt::Horizontal);
+    resizeDocks({m_problemsDock}, {190}, Qt::Vertical);
+}
+
+void MainWindow::addDock(QDockWidget *dock, Qt::DockWidgetArea area, QDockWidget *tabifyWith)
+{
+    Q_ASSERT(!dock->objectName().isEmpty());
+    if (tabifyWith)
+        tabifyDockWidget(tabifyWith, dock);
+    else
+        addDockWidget(area, dock);
+    if (m_viewMenu)
+        m_viewMenu->addAction(dock->toggleViewAction());
+}
+
+void MainWindow::createMenus()
+{
+    m_fileMenu = menuBar()->addMenu(tr("&File"));
+    m_fileMenu->addAction(m_newAct);
+    m_fileMenu->addAction(m_openAct);
+    m_examplesMenu = m_fileMenu->addMenu(tr("Open &Example"));
+    const QList<QPair<QString, QString>> examples{
+        {QStringLiteral("encoder-decoder.mcproj"), tr("Encoder and decoder (article, example 1)")},
+        {QStringLiteral("configurable-blocks.mcproj"), tr("Configurable blocks (article, example 2)")},
+        {QStringLiteral("shared-block.mcproj"), tr("Shared block (article, example 3)")}};
+    for (const auto &[file, title] : examples) {
+        QAction *a = m_examplesMenu->addAction(title);
+        connect(a, &QAction::triggered, this, [this, file = file] {
+            if (maybeDiscard())
+                openExample(file);
+        });
+    }
+    m_recentMenu = m_fileMenu->addMenu(tr("Open &Recent"));
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
+    m_fileMenu->addSeparator();
+    m_fileMenu->addAction(m_saveAct);
+    m_fileMenu->addAction(m_saveAsAct);
+    m_fileMenu->addSeparator();
+    m_fileMenu->addAction(m_quitAct);
+
+    m_editMenu = menuBar()->addMenu(tr("&Edit"));
+    m_editMenu->addAction(m_undoAct);
+    m_editMenu->addAction(m_redoAct);
+    m_editMenu->addSeparator();
+    m_editMenu->addAction(m_cutAct);
+    m_editMenu->addAction(m_copyAct);
+    m_editMenu->addAction(m_pasteAct);
+    m_editMenu->addAction(m_deleteAct);
+    m_editMenu->addAction(m_selectAllAct);
+    m_editMenu->addSeparator();
+    m_editMenu->addAction(m_renameAct);
+    m_editMenu->addAction(m_frozenAct);
+    m_editMenu->addAction(m_callAgainAct);
+    m_editMenu->addAction(m_makeModuleAct);
+    m_editMenu->addSeparator();
+    m_editMenu->addAction(m_addInputAct);
+    m_editMenu->addAction(m_addOutputAct);
+    m_editMenu->addAction(m_newTypeAct);
+
+    QMenu *navigate = menuBar()->addMenu(tr("&Go"));
+    navigate->addAction(m_openInsideAct);
+    navigate->addAction(m_backAct);
+    navigate->addAction(m_modelAct);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    m_viewMenu->addAction(m_zoomInAct);
+    m_viewMenu->addAction(m_zoomOutAct);
+    m_viewMenu->addAction(m_zoomResetAct);
+    m_viewMenu->addAction(m_fitAct);
+    m_viewMenu->addSeparator();
+    m_viewMenu->addAction(m_arrangeAct);
+    m_viewMenu->addAction(m_snapAct);
+    m_viewMenu->addSeparator();
+    for (QDockWidget *d : {m_paletteDock, m_propertiesDock, m_problemsDock, m_summaryDock, m_historyDock})
+        m_viewMenu->addAction(d->toggleViewAction());
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_aboutAct);
+
+    m_toolBar = addToolBar(tr("Main"));
+    m_toolBar->setObjectName(QStringLiteral("mainToolBar"));
+    m_toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    m_toolBar->setIconSize(QSize(18, 18));
+    m_toolBar->addAction(m_newAct);
+    m_toolBar->addAction(m_openAct);
+    m_toolBar->addAction(m_saveAct);
+    m_toolBar->addSeparator();
+    m_toolBar->addAction(m_undoAct);
+    m_toolBar->addAction(m_redoAct);
+    m_toolBar->addSeparator();
+    m_toolBar->addAction(m_backAct);
+    m_toolBar->addAction(m_fitAct);
+    m_toolBar->addAction(m_arrangeAct);
+    m_toolBar->addAction(m_makeModuleAct);
+    m_viewMenu->addAction(m_toolBar->toggleViewAction());
+    // Short labels on the toolbar; the menus keep the long ones.
+    for (QAction *a : {m_backAct, m_fitAct, m_arrangeAct, m_makeModuleAct}) {
+        a->setIconText(a == m_backAct ? tr("Back") : a == m_fitAct ? tr("Fit") : a == m_arrangeAct ? tr("Arrange") : tr("Make Module"));
+    }
+    m_undoAct->setIconText(tr("Undo"));
+    m_redoAct->setIconText(tr("Redo"));
+}
+
+// --- state ------------------------------------------------------------------------------
+
+QString MainWindow::currentType() const
+{
+    return m_canvas->currentType();
+}
+
+bool MainWindow::isModified() const
+{
+    return m_recovered || !m_editor->undoStack()->isClean();
+}
+
+void MainWindow::updateTitle()
+{
+    const QString name = m_displayName.isEmpty() ? tr("Untitled") : m_displayName;
+    setWindowTitle(tr("%1[*]").arg(name)); // The platform adds " — Model Composer".
+    setWindowModified(isModified());
+    updateActions();
+}
+
+void MainWindow::updateActions()
+{
+    GraphScene *scene = m_canvas->scene();
+    const QList<int> selected = scene->selectedNodeIds();
+    const bool one = selected.size() == 1;
+    const Instance *instance = one ? m_editor->instanceOf(currentType(), selected.first()) : nullptr;
+    m_callAgainAct->setEnabled(instance != nullptr);
+    m_openInsideAct->setEnabled(one && !m_editor->innerTypeOf(currentType(), selected.first()).isEmpty());
+    m_frozenAct->setEnabled(instance != nullptr);
+    m_frozenAct->setChecked(instance && instance->frozen);
+    m_makeModuleAct->setEnabled(!selected.isEmpty());
+    m_cutAct->setEnabled(!selected.isEmpty());
+    m_copyAct->setEnabled(!selected.isEmpty());
+    m_deleteAct->setEnabled(!selected.isEmpty() || !scene->selectedWires().isEmpty());
+    m_backAct->setEnabled(m_canvas->canGoBack());
+}
+
+void MainWindow::setFilePath(const QString &path, const QString &displayName)
+{
+    m_filePath = path;
+    m_displayName = displayName.isEmpty() && !path.isEmpty() ? QFileInfo(path).fileName() : displayName;
+    setWindowFilePath(path);
+    updateTitle();
+}
+
+void MainWindow::showStatus(const QString &text)
+{
+    if (text.isEmpty())
+        statusBar()->clearMessage();
+    else
+        statusBar()->showMessage(text, 8000);
+}
+
+// --- files --------------------------------------------------------------------------------
+
+void MainWindow::newProject()
+{
+    m_recovered = false;
+    m_editor->resetDocument(DocumentEditor::emptyProject());
+    m_canvas->showRoot();
+    setFilePath(QString());
+}
+
+bool MainWindow::openFile(const QString &path, QString *error)
+{
+    ProjectData data;
+    try {
+        data = ProjectFile::load(path);
+    } catch (const ProjectFormatError &e) {
+        if (error)
+            *error = e.message();
+        else
+            QMessageBox::critical(this, tr("Cannot Open Project"), e.message());
+        return false;
+    }
+    m_recovered = false;
+    m_editor->resetDocument(data);
+    m_canvas->showRoot();
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    setFilePath(absolute);
+    addRecentFile(absolute);
+    m_autosave->discard();
+    showStatus(tr("Opened %1").arg(QDir::toNativeSeparators(absolute)));
+    return true;
+}
+
+bool MainWindow::openExample(const QString &fileName, QString *error)
+{
+    const QString dir = examplesDirectory();
+    if (dir.isEmpty()) {
+        const QString why = tr("The examples were not found next to the program.");
+        if (error)
+            *error = why;
+        else
+            QMessageBox::warning(this, tr("Open Example"), why);
+        return false;
+    }
+    const QString path = QDir(dir).filePath(fileName);
+    if (!openFile(path, error))
+        return false;
+    // An example opens as an untitled copy: Save asks where to put it.
+    setFilePath(QString(), tr("%1 (example)").arg(QFileInfo(fileName).completeBaseName()));
+    return true;
+}
+
+bool MainWindow::saveFile(const QString &path, QString *error)
+{
+    QString why;
+    if (!ProjectFile::save(m_project->data(), path, &why)) {
+        const QString text = tr("Could not save %1: %2").arg(QDir::toNativeSeparators(path), why);
+        if (error)
+            *error = text;
+        else
+            QMessageBox::critical(this, tr("Cannot Save Project"), text);
+        return false;
+    }
+    m_recovered = false;
+    m_editor->undoStack()->setClean();
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    setFilePath(absolute);
+    addRecentFile(absolute);
+    m_autosave->discard();
+    showStatus(tr("Saved %1").arg(QDir::toNativeSeparators(absolute)));
+    return true;
+}
+
+bool MainWindow::maybeDiscard()
+{
+    if (!isModified())
+        return true;
+    const auto answer = QMessageBox::warning(
+        this, tr("Unsaved Changes"),
+        tr("%1 has changes that are not saved. Save them first?")
+            .arg(m_displayName.isEmpty() ? tr("The project") : m_displayName),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Save)
+        return onSave();
+    return answer == QMessageBox::Discard;
+}
+
+void MainWindow::autosaveNow()
+{
+    if (!isModified())
+        return;
+    QString error;
+    if (!m_autosave->write(m_project->data(), m_filePath, &error))
+        showStatus(tr("Autosave failed: %1").arg(error));
+}
+
+bool MainWindow::offerRecovery()
+{
+    const QList<Autosave::Orphan> orphans = m_autosave->orphans();
+    if (orphans.isEmpty())
+        return false;
+    const Autosave::Orphan &latest = orphans.first();
+    const QString what = latest.source.isEmpty() ? tr("an untitled project")
+                                                 : QDir::toNativeSeparators(latest.source);
+    const auto answer = QMessageBox::question(
+        this, tr("Recover Unsaved Work"),
+        tr("Model Composer did not close properly. Work on %1 was autosaved at %2.\n\nRestore it?")
+            .arg(what, QLocale().toString(latest.time.toLocalTime(), QLocale::ShortFormat)),
+        QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+    bool restored = false;
+    if (answer == QMessageBox::Yes) {
+        try {
+            const ProjectData data = ProjectFile::load(latest.file);
+            m_editor->resetDocument(data);
+            m_canvas->showRoot();
+            setFilePath(latest.source, latest.source.isEmpty() ? tr("Recovered") : QString());
+            m_recovered = true;
+            updateTitle();
+            autosaveNow();
+            restored = true;
+        } catch (const ProjectFormatError &e) {
+            QMessageBox::critical(this, tr("Cannot Recover"), e.message());
+        }
+    }
+    for (const Autosave::Orphan &o : orphans)
+        Autosave::removeOrphan(o);
+    return restored;
+}
+
+void MainWindow::addRecentFile(const QString &path)
+{
+    QSettings settings;
+    QStringList recent = settings.value(QStringLiteral("recentFiles")).toStringList();
+    recent.removeAll(path);
+    recent.prepend(path);
+    while (recent.size() > kMaxRecent)
+        recent.removeLast();
+    settings.setValue(QStringLiteral("recentFiles"), recent);
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList recent = QSettings().value(QStringLiteral("recentFiles")).toStringList();
+    for (const QString &path : recent) {
+        QAction *a = m_recentMenu->addAction(QFileInfo(path).fileName());
+        a->setToolTip(QDir::toNativeSeparators(path));
+        a->setStatusTip(QDir::toNativeSeparators(path));
+        a->setEnabled(QFileInfo::exists(path));
+        connect(a, &QAction::triggered, this, [this, path] {
+            if (maybeDiscard())
+                openFile(path);
+        });
+    }
+    if (recent.isEmpty())
+        m_recentMenu->addAction(tr("No recent files"))->setEnabled(false);
+    m_recentMenu->addSeparator();
+    connect(m_recentMenu->addAction(tr("Clear Recent Files")), &QAction::triggered, this,
+            [] { QSettings().remove(QStringLiteral("recentFiles")); });
+}
+
+QString MainWindow::examplesDirectory()
+{
+    const QString app = QCoreApplication::applicationDirPath();
+    QStringList candidates{
+        QDir(app).filePath(QStringLiteral("../share/modelcomposer/examples")),
+        QDir(app).filePath(QStringLiteral("../../../examples")),
+        QDir(app).filePath(QStringLiteral("examples")),
+    };
+#ifdef MC_SOURCE_EXAMPLES_DIR
+    candidates.append(QStringLiteral(MC_SOURCE_EXAMPLES_DIR));
+#endif
+    for (const QString &c : std::as_const(candidates))
+        if (QFileInfo::exists(QDir(c).filePath(QStringLiteral("encoder-decoder.mcproj"))))
+            return QDir(c).canonicalPath();
+    return {};
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (!maybeDiscard()) {
+        event->ignore();
+        return;
+    }
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    m_autosave->discard();
+    event->accept();
+}
+
+// --- actions ------------------------------------------------------------------------------
+
+void MainWindow::onNew()
+{
+    if (maybeDiscard())
+        newProject();
+}
+
+void MainWindow::onOpen()
+{
+    if (!maybeDiscard())
+        return;
+    const QString start = m_filePath.isEmpty() ? QDir::homePath() : QFileInfo(m_filePath).absolutePath();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), start, fileFilter());
+    if (!path.isEmpty())
+        openFile(path);
+}
+
+bool MainWindow::onSave()
+{
+    if (m_filePath.isEmpty())
+        return onSaveAs();
+    return saveFile(m_filePath);
+}
+
+bool MainWindow::onSaveAs()
+{
+    QString start = m_filePath;
+    if (start.isEmpty())
+        start = QDir(QDir::homePath()).filePath(
+            (m_displayName.isEmpty() ? QStringLiteral("model") : m_displayName.section(QLatin1Char(' '), 0, 0)) +
+            QStringLiteral(".mcproj"));
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Project As"), start, fileFilter());
+    if (path.isEmpty())
+        return false;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += QStringLiteral(".mcproj");
+    return saveFile(path);
+}
+
+QPointF MainWindow::pastePosition() const
+{
+    if (m_menuScenePos)
+        return *m_menuScenePos;
+    const QPointF c = m_canvas->view()->centerScenePos();
+    return QPointF(std::round(c.x() / CanvasMetrics::kGrid) * CanvasMetrics::kGrid,
+                   std::round(c.y() / CanvasMetrics::kGrid) * CanvasMetrics::kGrid);
+}
+
+void MainWindow::onCopy()
+{
+    const QList<int> ids = m_canvas->scene()->selectedNodeIds();
+    if (ids.isEmpty())
+        return;
+    const QByteArray bytes = m_editor->copyNodes(currentType(), ids);
+    auto *mime = new QMimeData;
+    mime->setData(DocumentEditor::clipboardMimeType(), bytes);
+    mime->setText(QString::fromUtf8(bytes));
+    QApplication::clipboard()->setMimeData(mime);
+    showStatus(tr("Copied %n node(s).", nullptr, int(ids.size())));
+}
+
+void MainWindow::onCut()
+{
+    const QList<int> ids = m_canvas->scene()->selectedNodeIds();
+    if (ids.isEmpty())
+        return;
+    onCopy();
+    if (EditResult r = m_editor->removeItems(currentType(), ids, {}, tr("Cut")); !r)
+        showStatus(r.reason);
+}
+
+void MainWindow::onPaste()
+{
+    const QMimeData *mime = QApplication::clipboard()->mimeData();
+    QByteArray bytes;
+    if (mime && mime->hasFormat(DocumentEditor::clipboardMimeType()))
+        bytes = mime->data(DocumentEditor::clipboardMimeType());
+    else if (mime && mime->hasText())
+        bytes = mime->text().toUtf8();
+    if (bytes.isEmpty()) {
+        showStatus(tr("The clipboard holds no nodes."));
+        return;
+    }
+    QString why;
+    const QPointF at = pastePosition() + (m_menuScenePos ? QPointF() : QPointF(40, 40));
+    if (const auto ids = m_editor->paste(currentType(), bytes, at, &why))
+        m_canvas->scene()->selectNodes(*ids);
+    else
+        showStatus(why);
+}
+
+void MainWindow::onDelete()
+{
+    GraphScene *scene = m_canvas->scene();
+    const QList<int> ids = scene->selectedNodeIds();
+    const QList<Wire> wires = scene->selectedWires();
+    if (ids.isEmpty() && wires.isEmpty())
+        return;
+    if (EditResult r = m_editor->removeItems(currentType(), ids, wires); !r)
+        showStatus(r.reason);
+}
+
+void MainWindow::onSelectAll()
+{
+    GraphScene *scene = m_canvas->scene();
+    const ModuleType *t = m_project->type(currentType());
+    if (!t)
+        return;
+    QList<int> ids;
+    for (const Node &n : t->nodes)
+        ids.append(n.id);
+    scene->selectNodes(ids);
+}
+
+void MainWindow::onCallAgain()
+{
+    const QList<int> ids = m_canvas->scene()->selectedNodeIds();
+    if (ids.size() != 1)
+        return;
+    NodeItem *item = m_canvas->scene()->nodeItem(ids.first());
+    const QPointF at = item ? item->pos() + QPointF(0, item->height() + 40) : pastePosition();
+    QString why;
+    if (const auto id = m_editor->addSharedCall(currentType(), ids.first(), at, &why))
+        m_canvas->scene()->selectNodes({*id});
+    else
+        showStatus(why);
+}
+
+void MainWindow::onMakeModule()
+{
+    const QList<int> ids = m_canvas->scene()->selectedNodeIds();
+    if (ids.isEmpty())
+        return;
+    bool ok = false;
+    const QString name = QInputDialog::getText(this, tr("Make Module from Selection"),
+                                               tr("Name of the new module type:"), QLineEdit::Normal,
+                                               m_editor->uniqueTypeName(QStringLiteral("Module1")), &ok)
+                             .trimmed();
+    if (!ok || name.isEmpty())
+        return;
+    QString why;
+    if (const auto id = m_editor->groupNodes(currentType(), ids, name, &why))
+        m_canvas->scene()->selectNodes({*id});
+    else
+        QMessageBox::information(this, tr("Make Module from Selection"), why);
+}
+
+void MainWindow::onOpenInside()
+{
+    const QList<int> ids = m_canvas->scene()->selectedNodeIds();
+    if (ids.size() == 1)
+        m_canvas->openNode(ids.first());
+}
+
+void MainWindow::onRename()
+{
+    m_propertiesDock->show();
+    m_propertiesDock->raise();
+    if (QLineEdit *name = m_properties->nameField()) {
+        name->setFocus(Qt::ShortcutFocusReason);
+        name->selectAll();
+    }
+}
+
+void MainWindow::onToggleFrozen()
+{
+    const QList<int> ids = m_canvas->scene()->selectedNodeIds();
+    const Instance *i = ids.size() == 1 ? m_editor->instanceOf(currentType(), ids.first()) : nullptr;
+    if (!i)
+        return;
+    if (EditResult r = m_editor->setFrozen(currentType(), i->name, !i->frozen); !r)
+        showStatus(r.reason);
+}
+
+void MainWindow::onNewType()
+{
+    QString created;
+    if (EditResult r = m_editor->addType(QString(), &created); !r) {
+        showStatus(r.reason);
+        return;
+    }
+    m_canvas->showType(created);
+    onRename();
+}
+
+void MainWindow::onAddPort(bool input)
+{
+    QPointF at = pastePosition();
+    if (!m_menuScenePos) {
+        const QRectF r = m_canvas->scene()->nodesBoundingRect();
+        if (!r.isEmpty())
+            at = QPointF(input ? r.left() - 200 : r.right() + 100, r.center().y());
+        at = QPointF(std::round(at.x() / CanvasMetrics::kGrid) * CanvasMetrics::kGrid,
+                     std::round(at.y() / CanvasMetrics::kGrid) * CanvasMetrics::kGrid);
+    }
+    QString why;
+    if (const auto id = m_editor->addPort(currentType(), input ? NodeKind::Input : NodeKind::Output, at, &why))
+        m_canvas->scene()->selectNodes({*id});
+    else
+        showStatus(why);
+}
+
+void MainWindow::onProblemActivated(const QString &type, int node)
+{
+    if (!m_project->type(type))
+        return;
+    m_canvas->showType(type);
+    if (node > 0) {
+        m_canvas->scene()->selectNodes({node});
+        if (NodeItem *item = m_canvas->scene()->nodeItem(node))
+            m_canvas->view()->centerOn(item);
+    } else {
+        m_canvas->scene()->clearSelection();
+    }
+}
+
+void MainWindow::showCanvasMenu(const QPoint &globalPos, const QPointF &scenePos, bool onNode)
+{
+    updateActions();
+    QMenu menu(this);
+    const QPointF snapped(std::round(scenePos.x() / CanvasMetrics::kGrid) * CanvasMetrics::kGrid,
+                          std::round(scenePos.y() / CanvasMetrics::kGrid) * CanvasMetrics::kGrid);
+    if (onNode) {
+        if (m_openInsideAct->isEnabled())
+            menu.addAction(m_openInsideAct);
+        menu.addAction(m_renameAct);
+        menu.addAction(m_frozenAct);
+        menu.addAction(m_callAgainAct);
+        menu.addAction(m_makeModuleAct);
+        menu.addSeparator();
+        menu.addAction(m_cutAct);
+        menu.addAction(m_copyAct);
+        menu.addAction(m_deleteAct);
+    } else {
+        menu.addAction(m_pasteAct);
+        menu.addSeparator();
+        menu.addAction(m_addInputAct);
+        menu.addAction(m_addOutputAct);
+        menu.addSeparator();
+        menu.addAction(m_arrangeAct);
+        menu.addAction(m_fitAct);
+        if (m_canvas->canGoBack())
+            menu.addAction(m_backAct);
+    }
+    m_menuScenePos = snapped;
+    menu.exec(globalPos);
+    m_menuScenePos.reset();
+}
+
+void MainWindow::showTypeMenu(const QString &type, const QPoint &globalPos)
+{
+    QMenu menu(this);
+    menu.addAction(tr("Open %1").arg(type), this, [this, type] { m_canvas->showType(type); });
+    menu.addAction(tr("Add as a Stack"), this, [this, type] {
+        QString why;
+        const QPointF at = pastePosition();
+        if (const auto id = m_editor->addStack(currentType(), type, at, &why))
+            m_canvas->scene()->selectNodes({*id});
+        else
+            showStatus(why);
+    });
+    QAction *root = menu.addAction(tr("Use as the Model"), this, [this, type] {
+        if (EditResult r = m_editor->setRootType(type); !r)
+            showStatus(r.reason);
+    });
+    root->setEnabled(m_project->rootType() != type);
+    menu.addAction(tr("Rename…"), this, [this, type] {
+        bool ok = false;
+        const QString name = QInputDialog::getText(this, tr("Rename Module Type"), tr("New name of `%1`:").arg(type),
+                                                   QLineEdit::Normal, type, &ok).trimmed();
+        if (ok && !name.isEmpty())
+            if (EditResult r = m_editor->renameType(type, name); !r)
+                QMessageBox::information(this, tr("Rename Module Type"), r.reason);
+    });
+    menu.addAction(tr("Remove"), this, [this, type] {
+        if (EditResult r = m_editor->removeType(type); !r)
+            QMessageBox::information(this, tr("Remove Module Type"), r.reason);
+    });
+    menu.exec(globalPos);
+}
+
+void MainWindow::onAbout()
+{
+    QMessageBox::about(this, tr("About Model Composer"),
+                       tr("<h3>Model Composer %1</h3>"
+                          "<p>Draw a neural network from nested and shared modules, train it, and export "
+                          "TorchScript.</p>")
+                           .arg(QStringLiteral(MODELCOMPOSER_VERSION)));
+}

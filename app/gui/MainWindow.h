@@ -1,0 +1,172 @@
+#pragma once
+
+#include <QMainWindow>
+#include <QPointF>
+
+#include <memory>
+#include <optional>
+
+class Autosave;
+class CanvasWidget;
+class DocumentEditor;
+class PaletteWidget;
+class ProblemsPanel;
+class Project;
+class PropertiesPanel;
+class QAction;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QTimer;
+class QToolBar;
+class SummaryPanel;
+
+/// The node editor's window: the canvas in the middle, the palette, the
+/// properties, the problems and the summary in docks, the menus, the files
+/// (new, open, examples, recent, save, autosave) and the settings that
+/// persist (geometry, dock layout, recent files, snapping). Later features add
+/// their own docks with addDock() and their menus to menuBar().
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    /// `autosaveDirectory` empty: Autosave::defaultDirectory().
+    explicit MainWindow(const QString &autosaveDirectory = {}, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    Project *project() const { return m_project; }
+    DocumentEditor *editor() const { return m_editor; }
+    CanvasWidget *canvas() const { return m_canvas; }
+    PaletteWidget *paletteWidget() const { return m_palette; }
+    PropertiesPanel *properties() const { return m_properties; }
+    ProblemsPanel *problems() const { return m_problems; }
+    SummaryPanel *summary() const { return m_summary; }
+    Autosave *autosave() const { return m_autosave.get(); }
+
+    /// Adds a dock (for instance training plots): it gets a View menu entry and
+    /// its place persists with the others. `objectName` must be set.
+    void addDock(QDockWidget *dock, Qt::DockWidgetArea area, QDockWidget *tabifyWith = nullptr);
+    QMenu *viewMenu() const { return m_viewMenu; }
+    QToolBar *mainToolBar() const { return m_toolBar; }
+
+    /// The file being edited (empty: untitled or an example).
+    QString filePath() const { return m_filePath; }
+    /// Whether there are changes since the last save.
+    bool isModified() const;
+
+    /// Opens a project file. On failure the current project is left as it was
+    /// and the loader's sentence goes to *error (or a message box if null).
+    bool openFile(const QString &path, QString *error = nullptr);
+    /// Opens one of the examples as an untitled copy.
+    bool openExample(const QString &fileName, QString *error = nullptr);
+    /// Saves to `path` atomically; on failure *error (or a message box).
+    bool saveFile(const QString &path, QString *error = nullptr);
+    /// A new project (no question asked; see maybeDiscard()).
+    void newProject();
+    /// Asks to save unsaved changes; false when the user cancels.
+    bool maybeDiscard();
+    /// Offers autosaves left by a crash; returns whether one was restored.
+    bool offerRecovery();
+    /// Writes the autosave now if there are unsaved changes.
+    void autosaveNow();
+
+    /// Where the examples are: next to the installed program, in the build
+    /// tree, or in the source tree it was built from. Empty when not found.
+    static QString examplesDirectory();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void createDocks();
+    void updateTitle();
+    void updateActions();
+    void setFilePath(const QString &path, const QString &displayName = {});
+    void addRecentFile(const QString &path);
+    void rebuildRecentMenu();
+    void showStatus(const QString &text);
+    void showCanvasMenu(const QPoint &globalPos, const QPointF &scenePos, bool onNode);
+    void showTypeMenu(const QString &type, const QPoint &globalPos);
+    QString currentType() const;
+    QPointF pastePosition() const;
+
+    // Action handlers.
+    void onNew();
+    void onOpen();
+    bool onSave();
+    bool onSaveAs();
+    void onCut();
+    void onCopy();
+    void onPaste();
+    void onDelete();
+    void onSelectAll();
+    void onCallAgain();
+    void onMakeModule();
+    void onOpenInside();
+    void onRename();
+    void onToggleFrozen();
+    void onNewType();
+    void onAddPort(bool input);
+    void onProblemActivated(const QString &type, int node);
+    void onAbout();
+
+    Project *m_project;
+    DocumentEditor *m_editor;
+    CanvasWidget *m_canvas;
+    PaletteWidget *m_palette = nullptr;
+    PropertiesPanel *m_properties = nullptr;
+    ProblemsPanel *m_problems = nullptr;
+    SummaryPanel *m_summary = nullptr;
+    QDockWidget *m_paletteDock = nullptr;
+    QDockWidget *m_propertiesDock = nullptr;
+    QDockWidget *m_problemsDock = nullptr;
+    QDockWidget *m_summaryDock = nullptr;
+    QDockWidget *m_historyDock = nullptr;
+    std::unique_ptr<Autosave> m_autosave;
+    QTimer *m_autosaveTimer;
+    QLabel *m_zoomLabel;
+    QLabel *m_countsLabel;
+    QString m_filePath;
+    QString m_displayName;
+    bool m_recovered = false;
+    std::optional<QPointF> m_menuScenePos;
+
+    QMenu *m_fileMenu = nullptr;
+    QMenu *m_editMenu = nullptr;
+    QMenu *m_viewMenu = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QMenu *m_examplesMenu = nullptr;
+    QToolBar *m_toolBar = nullptr;
+
+    QAction *m_newAct = nullptr;
+    QAction *m_openAct = nullptr;
+    QAction *m_saveAct = nullptr;
+    QAction *m_saveAsAct = nullptr;
+    QAction *m_quitAct = nullptr;
+    QAction *m_undoAct = nullptr;
+    QAction *m_redoAct = nullptr;
+    QAction *m_cutAct = nullptr;
+    QAction *m_copyAct = nullptr;
+    QAction *m_pasteAct = nullptr;
+    QAction *m_deleteAct = nullptr;
+    QAction *m_selectAllAct = nullptr;
+    QAction *m_callAgainAct = nullptr;
+    QAction *m_makeModuleAct = nullptr;
+    QAction *m_openInsideAct = nullptr;
+    QAction *m_backAct = nullptr;
+    QAction *m_renameAct = nullptr;
+    QAction *m_frozenAct = nullptr;
+    QAction *m_newTypeAct = nullptr;
+    QAction *m_addInputAct = nullptr;
+    QAction *m_addOutputAct = nullptr;
+    QAction *m_zoomInAct = nullptr;
+    QAction *m_zoomOutAct = nullptr;
+    QAction *m_zoomResetAct = nullptr;
+    QAction *m_fitAct = nullptr;
+    QAction *m_arrangeAct = nullptr;
+    QAction *m_snapAct = nullptr;
+    QAction *m_modelAct = nullptr;
+    QAction *m_aboutAct = nullptr;
+};
