@@ -539,8 +539,12 @@ EditResult DocumentEditor::removeType(const QString &name)
     return perform(QStringLiteral("Remove module type %1").arg(name), [&] { return m_project->removeType(name); });
 }
 
-EditResult DocumentEditor::renameType(const QString &from, const QString &to)
+EditResult DocumentEditor::renameType(const QString &fromName, const QString &toName)
 {
+    // Copies: the arguments may be a view's own state, which the rename's
+    // signals change while they are still being read (the shown type's name).
+    const QString from = fromName;
+    const QString to = toName;
     return perform(QStringLiteral("Rename %1 to %2").arg(from, to), [&] { return m_project->renameType(from, to); });
 }
 

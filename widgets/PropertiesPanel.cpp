@@ -282,7 +282,11 @@ void PropertiesPanel::buildCallForm(QFormLayout *form)
     QStringList enclosingArgs;
     for (const Argument &a : t->arguments)
         enclosingArgs.append(a.name);
-    const QString instanceName = inst->name;
+    // The instance's name when the user commits (it may have been renamed since).
+    auto instanceName = [this] {
+        const Instance *i = m_editor->instanceOf(m_type, m_node);
+        return i ? i->name : QString();
+    };
     auto addField = [&](const QString &key, OptionField::Rule rule, const QString &doc) {
         rule.arguments = enclosingArgs;
         rule.enclosingType = m_type;
@@ -293,10 +297,9 @@ void PropertiesPanel::buildCallForm(QFormLayout *form)
         label->setToolTip(doc);
         form->addRow(label, field);
         connect(field, &OptionField::committed, this, [this, field, key, instanceName](const std::optional<OptionValue> &v) {
-            const EditResult r = m_editor->setOption(m_type, instanceName, key, v);
+            const EditResult r = m_editor->setOption(m_type, instanceName(), key, v);
             if (!r) {
-                const ModuleType *type = m_editor->project()->type(m_type);
-                const Instance *i = type ? type->instance(instanceName) : nullptr;
+                const Instance *i = m_editor->instanceOf(m_type, m_node);
                 field->setValue(i && i->options.contains(key) ? std::optional<OptionValue>(i->options.value(key))
                                                               : std::nullopt);
                 field->showError(r.reason);
@@ -335,7 +338,7 @@ void PropertiesPanel::buildCallForm(QFormLayout *form)
         m_blockType->setCurrentText(inst->blockType);
         form->addRow(tr("Block type"), m_blockType);
         connect(m_blockType, &QComboBox::activated, this, [this, instanceName](int) {
-            report(m_editor->setStackBlockType(m_type, instanceName, m_blockType->currentText()).reason);
+            report(m_editor->setStackBlockType(m_type, instanceName(), m_blockType->currentText()).reason);
         });
         m_stack = new StackTableEditor(m_content);
         if (inner)
@@ -343,7 +346,7 @@ void PropertiesPanel::buildCallForm(QFormLayout *form)
         m_stack->setRows(inst->rows);
         form->addRow(m_stack);
         connect(m_stack, &StackTableEditor::rowsEdited, this, [this, instanceName](const QList<OptionMap> &rows) {
-            const EditResult r = m_editor->setStackRows(m_type, instanceName, rows);
+            const EditResult r = m_editor->setStackRows(m_type, instanceName(), rows);
             report(r.reason);
             if (!r)
                 if (const Instance *i = m_editor->instanceOf(m_type, m_node))
@@ -355,7 +358,7 @@ void PropertiesPanel::buildCallForm(QFormLayout *form)
     m_frozen = new QCheckBox(tr("Frozen: its parameters do not train"), m_content);
     form->addRow(QString(), m_frozen);
     connect(m_frozen, &QCheckBox::clicked, this, [this, instanceName](bool on) {
-        report(m_editor->setFrozen(m_type, instanceName, on).reason);
+        report(m_editor->setFrozen(m_type, instanceName(), on).reason);
     });
 
     form->addRow(heading(tr("As evaluated"), m_content));

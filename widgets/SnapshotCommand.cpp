@@ -50,15 +50,31 @@ void SnapshotCommand::apply(Project &project, const ProjectData &from, const Pro
 {
     if (from == to)
         return;
-    const QStringList fromNames = namesOf(from);
+    QStringList fromNames = namesOf(from);
     const QStringList toNames = namesOf(to);
     bool ok = true;
+    // One type renamed (and maybe edited): rename it first, with its references.
+    ProjectData renamed;
+    if (fromNames.size() == toNames.size()) {
+        QList<qsizetype> differ;
+        for (qsizetype k = 0; k < toNames.size(); ++k)
+            if (fromNames.at(k) != toNames.at(k))
+                differ.append(k);
+        if (differ.size() == 1 && !fromNames.contains(toNames.at(differ.first()))) {
+            ok = bool(project.renameType(fromNames.at(differ.first()), toNames.at(differ.first())));
+            renamed = project.data();
+            fromNames = toNames;
+        }
+    }
+    const ProjectData &current = renamed.types.isEmpty() ? from : renamed;
     auto replaceCommon = [&](qsizetype count) {
         for (qsizetype k = 0; k < count && ok; ++k)
-            if (!(from.types.at(k) == to.types.at(k)))
+            if (!(current.types.at(k) == to.types.at(k)))
                 ok = bool(project.replaceType(to.types.at(k)));
     };
-    if (fromNames == toNames) {
+    if (!ok) {
+        // Fall through to setData below.
+    } else if (fromNames == toNames) {
         replaceCommon(toNames.size());
     } else if (toNames.size() > fromNames.size() && toNames.mid(0, fromNames.size()) == fromNames) {
         // Types were appended (a new module type, a library copy, a paste).

@@ -104,7 +104,8 @@ void StackTableEditor::fill()
             if (m_rows.at(r).contains(a.name)) {
                 item->setText(OptionField::text(m_rows.at(r).value(a.name), OptionField::Rule{}));
             } else {
-                item->setText(QString::number(a.defaultValue, 'g', 12));
+                // In brackets: typing the same number makes it explicit.
+                item->setText(QStringLiteral("(%1)").arg(QString::number(a.defaultValue, 'g', 12)));
                 item->setForeground(dim);
                 QFont f = item->font();
                 f.setItalic(true);
