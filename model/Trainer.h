@@ -31,7 +31,8 @@
 ///
 /// Progress is reported by value, batched in time: progress() at most every
 /// progressInterval() (about 30 times a second), each carrying every loss point
-/// since the previous one; never one signal per step. No exception leaves
+/// since the previous one (after restore(), the first one also carries the
+/// checkpoint's history); never one signal per step. No exception leaves
 /// run(): errors end the run with finished() carrying a message, and the model
 /// keeps the last good weights.
 ///
