@@ -555,6 +555,10 @@ QByteArray readZipEntry(QFile &file, const QString &entry, qint64 maxBytes)
     }
     if (dirOffset > quint64(size) || dirSize > quint64(size) - dirOffset || entries > dirSize / 46)
         throw ZipFailure{ZipProblem::NotZip, QStringLiteral("a zip directory outside the file")};
+    // Half a million tensors fit in 64 MiB of directory; more is not an export.
+    constexpr quint64 kMaxDirectory = 64 * 1024 * 1024;
+    if (dirSize > kMaxDirectory)
+        throw ZipFailure{ZipProblem::NotZip, QStringLiteral("a zip directory larger than 64 MiB")};
     const QByteArray dir = readAt(file, dirOffset, qint64(dirSize));
     if (dir.size() != qint64(dirSize))
         throw ZipFailure{ZipProblem::NotZip, QStringLiteral("an unreadable zip directory")};
