@@ -256,6 +256,7 @@ private Q_SLOTS:
     void readProjectRefusesForeignFiles();
     void readProjectRunsNoCode();
     void readProjectZip64();
+    void identicalModulesShareAClass();
 
 private:
     QTemporaryDir m_dir;
@@ -648,6 +649,28 @@ void tst_TorchScriptExporter::readProjectZip64()
         f.write(zip64Archive("archive/extra/modelcomposer/project.mcproj", ProjectFile::toBytes(p)));
     }
     QVERIFY(TorchScriptExporter::readProject(path) == p);
+}
+
+void tst_TorchScriptExporter::identicalModulesShareAClass()
+{
+    // The three blocks differ in sizes only: one Block class, one Linear class.
+    const ProjectData p = example(QStringLiteral("configurable-blocks.mcproj"));
+    ComposedModule m = ModelBuilder::build(p, 0);
+    const torch::jit::Module script = TorchScriptExporter::toScript(p, m);
+    const torch::jit::Module blocks = script.attr("nested_model").toModule().attr("blocks").toModule();
+    auto type = [](const torch::jit::Module &module, const char *name) {
+        return module.attr(name).toModule().type()->name()->qualifiedName();
+    };
+    QCOMPARE(type(blocks, "0"), std::string("__torch__.Block"));
+    QCOMPARE(type(blocks, "1"), type(blocks, "0"));
+    QCOMPARE(type(blocks, "2"), type(blocks, "0"));
+    QCOMPARE(type(script, "final_fc"), type(blocks.attr("0").toModule(), "fc"));
+    // Another forward is another class: a Linear without bias, a LeakyReLU's slope.
+    const ProjectData all = allLayersProject();
+    ComposedModule a = ModelBuilder::build(all, 0);
+    const torch::jit::Module allScript = TorchScriptExporter::toScript(all, a);
+    QVERIFY(type(allScript, "fc") != type(allScript, "fc_nb"));
+    QVERIFY(type(allScript, "ln") != type(allScript, "ln_na"));
 }
 
 QTEST_GUILESS_MAIN(tst_TorchScriptExporter)
