@@ -29,7 +29,7 @@ torch::Tensor bytesTensor(const QByteArray &bytes)
 QByteArray tensorBytes(const torch::Tensor &t)
 {
     const torch::Tensor c = t.contiguous();
-    return QByteArray(reinterpret_cast<const char *>(c.data_ptr<uint8_t>()), int(c.numel()));
+    return QByteArray(reinterpret_cast<const char *>(c.data_ptr<uint8_t>()), qsizetype(c.numel()));
 }
 
 std::string json(const QJsonObject &o)
@@ -159,7 +159,7 @@ QByteArray Checkpoint::toBytes() const
         d.insert(std::string("best_val_loss"), bestValLoss);
         d.insert(std::string("epochs_without_improvement"), int64_t(epochsWithoutImprovement));
         const std::vector<char> data = torch::pickle_save(c10::IValue(d));
-        return QByteArray(data.data(), int(data.size()));
+        return QByteArray(data.data(), qsizetype(data.size()));
     } catch (const c10::Error &e) {
         throw CheckpointError(QStringLiteral("The checkpoint cannot be serialized: %1")
                                   .arg(QString::fromStdString(e.what_without_backtrace())));

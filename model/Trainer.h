@@ -27,7 +27,8 @@
 /// then run() on the thread that trains: call it directly, or move the trainer
 /// (which must have no parent) to a QThread and connect QThread::started to
 /// run(). pause(), resume() and stop() may be called from any thread while
-/// run() works, and take effect before the next optimizer step.
+/// run() works, and take effect before the next optimizer step. Destroy the
+/// trainer only when run() has returned (stop(), then wait for finished()).
 ///
 /// Progress is reported by value, batched in time: progress() at most every
 /// progressInterval() (about 30 times a second), each carrying every loss point
