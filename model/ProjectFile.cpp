@@ -2,6 +2,7 @@
 
 #include "LayerCatalog.h"
 #include "Project.h"
+#include "TrainingSettings.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -504,8 +505,11 @@ ProjectData ProjectFile::fromJson(const QJsonObject &o)
     if (!p.type(p.root))
         fail(QStringLiteral("root"), QStringLiteral("there is no module type `%1`").arg(p.root));
     checkTypeReferences(p);
-    if (o.contains(QStringLiteral("training")))
+    if (o.contains(QStringLiteral("training"))) {
         p.training = object(o.value(QStringLiteral("training")), QStringLiteral("training"));
+        // Refuse bad settings when the project opens, not when training starts.
+        (void)TrainingSettings::fromJson(p.training);
+    }
     return p;
 }
 
