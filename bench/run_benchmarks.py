@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+"""Runs Model Composer's benchmark suite side by side and writes the table
+into docs/benchmarks.md (between the `bench:begin` and `bench:end` markers,
+leaving the rest of the page alone).
+
+    make bench                      # the full suite (a few minutes on 2 cores)
+    bench/run_benchmarks.py --smoke --out /tmp/b.md   # tiny sizes, seconds (run by make test)
+
+Throughput: each repeat runs the three ways one after the other (composed
+model through the trainer, hand-written LibTorch, Python), so that the
+machine's drift hits all three alike; the table gives medians.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import statistics
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODELS = ["encoder-decoder", "configurable-blocks", "shared-block", "wide-mlp", "deep-stack"]
+# steps per timed run; the wide MLP is ~100x the work per step of the others
+STEPS = {"encoder-decoder": 3000, "configurable-blocks": 3000, "shared-block": 3000,
+         "wide-mlp": 60, "deep-stack": 300}
+PYTHON_TARGET = {"encoder-decoder", "configurable-blocks", "shared-block", "deep-stack"}
+
+
+def run_json(cmd):
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def cpu_name():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def peak_rss_kb(cmd):
+    """Maximum resident set size of a command, from GNU time."""
+    res = subprocess.run(["/usr/bin/time", "-v"] + cmd, capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError("%s failed: %s" % (" ".join(cmd), res.stderr[-500:]))
+    m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", res.stderr)
+    return int(m.group(1)) if m else None
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--build", default=os.path.join(ROOT, "build"))
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--smoke", action="store_true", help="tiny sizes: checks that the suite runs")
+    p.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
+    a = p.parse_args()
+
+    bench = os.path.join(a.build, "bench", "mc-bench")
+    cli = os.path.join(a.build, "app", "cli", "modelcomposer-cli")
+    projects = os.path.join(ROOT, "examples") + ":" + os.path.join(ROOT, "bench", "models")
+    repeats = 1 if a.smoke else a.repeats
+    scale_sizes = [10, 100] if a.smoke else [10, 100, 1000]
+
+    rows = []
+    for model in MODELS:
+        steps = 5 if a.smoke else STEPS[model]
+        warmup = 2 if a.smoke else max(5, steps // 10)
+        common = ["--model", model, "--steps", str(steps), "--warmup", str(warmup),
+                  "--repeats", "1", "--threads", str(a.threads)]
+        rates = {"composed": [], "handwritten": [], "python": []}
+        for _ in range(repeats):
+            rates["composed"].append(run_json([bench, "throughput", "--way", "composed",
+                                               "--projects", projects] + common)["steps_per_s"])
+            rates["handwritten"].append(run_json([bench, "throughput", "--way", "handwritten"] + common)["steps_per_s"])
+            rates["python"].append(run_json(["/usr/bin/python3", os.path.join(ROOT, "bench", "python_bench.py")] + common)["steps_per_s"])
+        med = {k: statistics.median(v) for k, v in rates.items()}
+        rows.append((model, med))
+        print("%-20s composed %9.1f  hand-written %9.1f  python %9.1f  1/2 %.3f  1/3 %.2f" % (
+            model, med["composed"], med["handwritten"], med["python"],
+            med["composed"] / med["handwritten"], med["composed"] / med["python"]), flush=True)
+
+    scale = []
+    for shape in ["chain", "wide"]:
+        for n in scale_sizes:
+            r = run_json([bench, "scale", "--nodes", str(n), "--shape", shape, "--repeats", "3" if a.smoke else "7"])
+            scale.append(r)
+            print("scale %-5s %5d nodes: load %.2f ms, infer %.2f ms, build %.2f ms, export %.1f ms" % (
+                shape, r["nodes"], r["load_ms"], r["infer_ms"], r["build_ms"], r["export_ms"]), flush=True)
+
+    memory = []
+    for example in ["encoder-decoder", "configurable-blocks", "shared-block"]:
+        kb = peak_rss_kb([cli, "train", os.path.join(ROOT, "examples", example + ".mcproj"),
+                          "--threads", str(a.threads)])
+        memory.append((example, kb))
+        print("peak memory %-20s %s kB" % (example, kb), flush=True)
+
+    write(a, rows, scale, memory, repeats)
+
+
+def mark(ok):
+    return "" if ok else " ✗"
+
+
+def write(a, rows, scale, memory, repeats):
+    today = datetime.date.today().isoformat()
+    cmd = "make bench" if not a.smoke else "bench/run_benchmarks.py --smoke"
+    lines = []
+    lines.append("<!-- bench:begin (written by bench/run_benchmarks.py; do not edit by hand) -->")
+    lines.append("")
+    lines.append("Measured on %s, %s, %d core(s) visible, %d LibTorch thread(s), by `%s`%s. "
+                 "Each figure is the median of %d runs; in each run the three ways ran one after the other." % (
+                     today, cpu_name(), os.cpu_count(), a.threads, cmd,
+                     " (smoke run: tiny sizes, figures mean nothing)" if a.smoke else "", repeats))
+    lines.append("")
+    lines.append("### Training throughput (optimizer steps per second)")
+    lines.append("")
+    lines.append("Targets: 1/2 ≥ 0.97 on every model; 1/3 ≥ 1.5 on the three examples and the deep stack. "
+                 "✗ marks a figure that misses its target.")
+    lines.append("")
+    lines.append("| model | batch | 1. composed, trainer | 2. hand-written LibTorch | 3. Python PyTorch | 1/2 | 1/3 |")
+    lines.append("|---|---:|---:|---:|---:|---:|---:|")
+    batch = {"encoder-decoder": 16, "configurable-blocks": 16, "shared-block": 16, "wide-mlp": 256, "deep-stack": 64}
+    for model, med in rows:
+        r12 = med["composed"] / med["handwritten"]
+        r13 = med["composed"] / med["python"]
+        lines.append("| %s | %d | %.1f | %.1f | %.1f | %.3f%s | %.2f%s |" % (
+            model, batch[model], med["composed"], med["handwritten"], med["python"],
+            r12, mark(r12 >= 0.97), r13, mark(r13 >= 1.5 or model not in PYTHON_TARGET)))
+    lines.append("")
+    lines.append("### Graph scale (milliseconds, median)")
+    lines.append("")
+    lines.append("Targets at 1,000 nodes: load < 200 ms, size inference after an edit < 10 ms, build < 100 ms.")
+    lines.append("")
+    lines.append("| shape | nodes | load | infer after an edit | build module tree | export TorchScript |")
+    lines.append("|---|---:|---:|---:|---:|---:|")
+    for r in scale:
+        big = r["nodes"] >= 1000
+        lines.append("| %s | %d | %.2f%s | %.2f%s | %.2f%s | %.1f |" % (
+            r["shape"], r["nodes"], r["load_ms"], mark(not big or r["load_ms"] < 200),
+            r["infer_ms"], mark(not big or r["infer_ms"] < 10),
+            r["build_ms"], mark(not big or r["build_ms"] < 100), r["export_ms"]))
+    lines.append("")
+    lines.append("### Peak memory of a training run (`modelcomposer-cli train`, GNU time)")
+    lines.append("")
+    lines.append("| example | peak resident memory |")
+    lines.append("|---|---:|")
+    for example, kb in memory:
+        lines.append("| %s | %.1f MiB |" % (example, kb / 1024.0) if kb else "| %s | ? |" % example)
+    lines.append("")
+    lines.append("<!-- bench:end -->")
+    block = "\n".join(lines)
+
+    try:
+        with open(a.out) as f:
+            text = f.read()
+    except OSError:
+        text = "# Benchmarks\n\n## Training and graph scale\n\n<!-- bench:begin -->\n<!-- bench:end -->\n"
+    if "<!-- bench:begin" not in text:
+        text += "\n## Training and graph scale\n\n<!-- bench:begin -->\n<!-- bench:end -->\n"
+    text = re.sub(r"<!-- bench:begin.*?<!-- bench:end -->", lambda _: block, text, flags=re.S)
+    with open(a.out, "w") as f:
+        f.write(text)
+    print("wrote", a.out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
