@@ -53,10 +53,30 @@ DocumentEditor::DocumentEditor(Project *project, QObject *parent)
     m_analysisTimer->setSingleShot(true);
     m_analysisTimer->setInterval(0);
     connect(m_analysisTimer, &QTimer::timeout, this, [this] {
-        analysis();
-        Q_EMIT analysisUpdated();
+        const auto before = m_analysis;
+        if (analysis() != before)
+            Q_EMIT analysisUpdated();
     });
     connect(m_project, &Project::changed, this, &DocumentEditor::scheduleAnalysis);
+    // Every change but a move can change sizes, counts or problems; a move
+    // cannot, so moves alone keep the analysis they had.
+    auto structural = [this] { m_structural = true; };
+    connect(m_project, &Project::reset, this, structural);
+    connect(m_project, &Project::rootChanged, this, structural);
+    connect(m_project, &Project::trainingChanged, this, structural);
+    connect(m_project, &Project::typeAdded, this, structural);
+    connect(m_project, &Project::typeRemoved, this, structural);
+    connect(m_project, &Project::typeRenamed, this, structural);
+    connect(m_project, &Project::typeChanged, this, structural);
+    connect(m_project, &Project::nodeAdded, this, structural);
+    connect(m_project, &Project::nodeRemoved, this, structural);
+    connect(m_project, &Project::nodeChanged, this, structural);
+    connect(m_project, &Project::wireAdded, this, structural);
+    connect(m_project, &Project::wireRemoved, this, structural);
+    connect(m_project, &Project::instanceAdded, this, structural);
+    connect(m_project, &Project::instanceRemoved, this, structural);
+    connect(m_project, &Project::instanceRenamed, this, structural);
+    connect(m_project, &Project::instanceChanged, this, structural);
 }
 
 DocumentEditor::~DocumentEditor() = default;
@@ -70,10 +90,11 @@ void DocumentEditor::scheduleAnalysis()
 
 std::shared_ptr<const AnalysisSnapshot> DocumentEditor::analysis()
 {
-    if (m_stale || !m_analysis) {
+    if (!m_analysis || (m_stale && m_structural)) {
         m_analysis = std::make_shared<const AnalysisSnapshot>(m_project->data());
-        m_stale = false;
+        m_structural = false;
     }
+    m_stale = false;
     return m_analysis;
 }
 

@@ -48,6 +48,7 @@ public:
     static ProjectData emptyProject();
 
     /// The analysis of the current document, recomputed first if it is stale.
+    /// Moves do not make it stale: its data() may show older node positions.
     std::shared_ptr<const AnalysisSnapshot> analysis();
 
     // --- adding nodes -------------------------------------------------------
@@ -160,4 +161,5 @@ private:
     QTimer *m_analysisTimer;
     std::shared_ptr<const AnalysisSnapshot> m_analysis;
     bool m_stale = true;
+    bool m_structural = true; ///< A change since the last analysis that a move alone is not.
 };

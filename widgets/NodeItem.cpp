@@ -11,8 +11,10 @@
 #include <QLocale>
 #include <QPainter>
 #include <QStyleOptionGraphicsItem>
+#include <QTextLayout>
 
 #include <cmath>
+#include <memory>
 
 using namespace CanvasMetrics;
 
@@ -24,21 +26,70 @@ QString sizeText(const QList<int> &sizes, int index)
     return s > 0 ? QString::number(s) : QStringLiteral("?");
 }
 
-QFont titleFont()
+/// The fonts of the canvas and their metrics, made once (again if the
+/// application's font changes): a node paints often, a QFontMetricsF is not free.
+struct Fonts
 {
-    QFont f = QApplication::font();
-    f.setBold(true);
-    return f;
+    explicit Fonts(const QFont &app)
+        : bold(app), small(app), boldMetrics(bold), smallMetrics(small)
+    {
+        bold.setBold(true);
+        if (small.pointSizeF() > 0)
+            small.setPointSizeF(small.pointSizeF() * 0.85);
+        else
+            small.setPixelSize(std::max(8, int(small.pixelSize() * 0.85)));
+        boldMetrics = QFontMetricsF(bold);
+        smallMetrics = QFontMetricsF(small);
+    }
+    QFont bold;
+    QFont small;
+    QFontMetricsF boldMetrics;
+    QFontMetricsF smallMetrics;
+};
+
+const Fonts &fonts()
+{
+    static std::unique_ptr<Fonts> cached;
+    static QFont key;
+    const QFont app = QApplication::font();
+    if (!cached || !(app == key)) {
+        key = app;
+        cached = std::make_unique<Fonts>(app);
+    }
+    return *cached;
 }
 
-QFont smallFont()
+/// Lays `text` out once in `font`: painting the glyph runs later skips shaping.
+NodeItem::Shaped shapeText(const QString &text, const QFont &font)
 {
-    QFont f = QApplication::font();
-    if (f.pointSizeF() > 0)
-        f.setPointSizeF(f.pointSizeF() * 0.85);
-    else
-        f.setPixelSize(std::max(8, int(f.pixelSize() * 0.85)));
-    return f;
+    NodeItem::Shaped out;
+    if (text.isEmpty())
+        return out;
+    QTextLayout layout(text, font);
+    layout.setCacheEnabled(true);
+    layout.beginLayout();
+    QTextLine line = layout.createLine();
+    layout.endLayout();
+    if (!line.isValid())
+        return out;
+    out.runs = layout.glyphRuns();
+    out.width = line.naturalTextWidth();
+    out.ascent = line.ascent();
+    return out;
+}
+
+/// Draws shaped text with its baseline starting at `baselineLeft`.
+void draw(QPainter *painter, const NodeItem::Shaped &text, QPointF baselineLeft)
+{
+    const QPointF origin = baselineLeft - QPointF(0, text.ascent);
+    for (const QGlyphRun &run : text.runs)
+        painter->drawGlyphRun(origin, run);
+}
+
+/// Baseline of text centred vertically in a band from `top`, `height` high.
+double baseline(const QFontMetricsF &fm, double top, double height)
+{
+    return top + (height + fm.ascent() - fm.descent()) / 2.0;
 }
 
 /// A chain link: the shared-instance marker.
@@ -122,6 +173,7 @@ void NodeItem::setLook(const Look &look)
     if (resize)
         prepareGeometryChange();
     m_look = look;
+    m_texts.valid = false;
     if (resize) {
         rebuildPorts();
         for (WireItem *w : std::as_const(m_wires))
@@ -136,6 +188,7 @@ void NodeItem::setStatus(const Status &status)
     if (status == m_status)
         return;
     m_status = status;
+    m_texts.valid = false;
     updateToolTip();
     update();
 }
@@ -287,6 +340,58 @@ void NodeItem::updateToolTip()
     setToolTip(lines.join(QLatin1Char('\n')));
 }
 
+void NodeItem::updateTexts() const
+{
+    // Everything a paint writes, elided, shaped and measured once per change.
+    const Fonts &f = fonts();
+    Texts &t = m_texts;
+    t = Texts{};
+    const double w = width();
+    double markers = 8;
+    if (m_look.opens)
+        markers += 17;
+    if (m_look.calls > 1) {
+        t.calls = shapeText(QStringLiteral("×%1").arg(m_look.calls), f.small);
+        markers += t.calls.width + 18;
+    }
+    if (m_look.frozen)
+        markers += 16;
+    if (m_look.kind == NodeKind::Call) {
+        t.title = shapeText(f.boldMetrics.elidedText(m_look.title, Qt::ElideRight, w - markers - 12), f.bold);
+        t.subtitle = shapeText(f.smallMetrics.elidedText(m_look.subtitle, Qt::ElideRight, w - 20), f.small);
+        for (int k = 0; k < m_look.inputs.size(); ++k) {
+            t.inNames.append(shapeText(m_look.inputs.at(k), f.small));
+            t.inSizes.append(shapeText(sizeText(m_status.in, k), f.small));
+        }
+        for (int k = 0; k < m_look.outputs.size(); ++k) {
+            t.outNames.append(shapeText(m_look.outputs.at(k), f.small));
+            t.outSizes.append(shapeText(sizeText(m_status.out, k), f.small));
+        }
+        QString footer;
+        if (!m_look.hasParameters)
+            footer = QStringLiteral("operator");
+        else if (m_status.params < 0)
+            footer = QStringLiteral("? params");
+        else if (m_status.params == 1)
+            footer = QStringLiteral("1 param");
+        else
+            footer = QStringLiteral("%1 params").arg(QLocale().toString(m_status.params));
+        if (m_look.frozen && m_look.hasParameters)
+            footer += QStringLiteral(" · frozen");
+        else if (m_status.params > 0 && m_status.trainable >= 0 && m_status.trainable < m_status.params)
+            footer += QStringLiteral(" · %1 trainable").arg(QLocale().toString(m_status.trainable));
+        t.footer = shapeText(f.smallMetrics.elidedText(footer, Qt::ElideRight, w - 20), f.small);
+    } else {
+        const bool input = m_look.kind == NodeKind::Input;
+        const double textWidth = w - 28;
+        t.title = shapeText(f.boldMetrics.elidedText(m_look.title, Qt::ElideRight, textWidth), f.bold);
+        const QString size = input ? sizeText(m_status.out, 0) : sizeText(m_status.in, 0);
+        t.subtitle = shapeText(f.smallMetrics.elidedText(QStringLiteral("%1 · %2").arg(m_look.subtitle, size),
+                                                     Qt::ElideRight, textWidth), f.small);
+    }
+    t.valid = true;
+}
+
 void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
 {
     const QPalette pal = scene() ? scene()->palette() : QPalette();
@@ -294,11 +399,30 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->setRenderHint(QPainter::Antialiasing, lod > 0.2);
     painter->setRenderHint(QPainter::TextAntialiasing);
     const bool detailed = lod >= 0.4;
+    if (lod < 0.2) {
+        // Far out: a block in the category's colour, outlined when selected or wrong.
+        const QRectF r(0, 0, width(), height());
+        QColor c = m_look.kind == NodeKind::Call ? CanvasStyle::category(m_look.category, pal)
+                                                 : CanvasStyle::category(QStringLiteral("Port"), pal);
+        if (option->state & QStyle::State_Selected)
+            c = CanvasStyle::selection(pal);
+        else if (!m_status.errors.isEmpty())
+            c = CanvasStyle::error();
+        painter->fillRect(r, c);
+        return;
+    }
+    if (detailed && !m_texts.valid)
+        updateTexts();
+    paintOutline(painter, pal, option->state & QStyle::State_Selected);
     if (m_look.kind == NodeKind::Call)
         paintCall(painter, pal, detailed);
     else
         paintPort(painter, pal, detailed);
-    paintOutline(painter, pal, option->state & QStyle::State_Selected);
+    if (m_twin && !(option->state & QStyle::State_Selected)) {
+        painter->setPen(QPen(CanvasStyle::selection(pal), 2.0, Qt::DashLine));
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRoundedRect(QRectF(-3, -3, width() + 6, height() + 6), kCorner + 3, kCorner + 3);
+    }
     if (!m_status.errors.isEmpty())
         drawBadge(painter, QPointF(width(), 0), CanvasStyle::error());
     else if (!m_status.warnings.isEmpty() && detailed)
@@ -307,17 +431,22 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
 
 void NodeItem::paintOutline(QPainter *painter, const QPalette &pal, bool selected)
 {
-    const QRectF r(0, 0, width(), height());
-    QPen pen(CanvasStyle::nodeBorder(pal), 1.0);
-    if (!m_status.errors.isEmpty())
-        pen = QPen(CanvasStyle::error(), 2.0);
-    if (m_twin)
-        pen = QPen(CanvasStyle::selection(pal), 2.0, Qt::DashLine);
-    if (selected)
-        pen = QPen(CanvasStyle::selection(pal), 2.5);
-    painter->setPen(pen);
-    painter->setBrush(Qt::NoBrush);
-    painter->drawRoundedRect(r, kCorner, kCorner);
+    // The border is a filled shape behind the body: filling is much cheaper
+    // than stroking a rounded outline, and this is drawn for every node.
+    double width = 1.0;
+    QColor color = CanvasStyle::nodeBorder(pal);
+    if (!m_status.errors.isEmpty()) {
+        width = 2.0;
+        color = CanvasStyle::error();
+    }
+    if (selected) {
+        width = 2.5;
+        color = CanvasStyle::selection(pal);
+    }
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(color);
+    painter->drawRoundedRect(QRectF(-width, -width, this->width() + 2 * width, height() + 2 * width),
+                             kCorner + width, kCorner + width);
 }
 
 void NodeItem::paintCall(QPainter *painter, const QPalette &pal, bool detailed)
@@ -330,18 +459,16 @@ void NodeItem::paintCall(QPainter *painter, const QPalette &pal, bool detailed)
     painter->drawRoundedRect(body, kCorner, kCorner);
 
     // Header band in the category's colour, rounded at the top only.
-    QPainterPath header;
-    header.addRoundedRect(QRectF(0, 0, w, kHeader), kCorner, kCorner);
-    QPainterPath square;
-    square.addRect(QRectF(0, kHeader / 2, w, kHeader / 2));
-    header = header.united(square);
     QColor band = CanvasStyle::category(m_look.category, pal);
     if (m_look.frozen)
         band = CanvasStyle::mix(band, CanvasStyle::nodeBody(pal), 0.45);
     painter->setBrush(band);
-    painter->drawPath(header);
+    painter->drawRoundedRect(QRectF(0, 0, w, kHeader), kCorner, kCorner);
+    painter->drawRect(QRectF(0, kHeader - kCorner, w, kCorner));
     if (!detailed)
         return;
+    const Fonts &f = fonts();
+    const Texts &t = m_texts;
 
     // Markers at the right of the header: open, shared, frozen.
     double markerX = w - 12;
@@ -350,79 +477,44 @@ void NodeItem::paintCall(QPainter *painter, const QPalette &pal, bool detailed)
         drawOpens(painter, QPointF(markerX, 13), onBand);
         markerX -= 17;
     }
-    const QFont small = smallFont();
     if (m_look.calls > 1) {
-        painter->setFont(small);
-        const QString count = QStringLiteral("×%1").arg(m_look.calls);
-        const double cw = QFontMetricsF(small).horizontalAdvance(count);
         painter->setPen(onBand);
-        painter->drawText(QRectF(markerX - cw + 6, 4, cw, 18), Qt::AlignRight | Qt::AlignVCenter, count);
-        drawLink(painter, QPointF(markerX - cw - 2, 13), onBand);
-        markerX -= cw + 18;
+        draw(painter, t.calls, QPointF(markerX + 6 - t.calls.width, baseline(f.smallMetrics, 4, 18)));
+        drawLink(painter, QPointF(markerX - t.calls.width - 2, 13), onBand);
+        markerX -= t.calls.width + 18;
     }
-    if (m_look.frozen) {
+    if (m_look.frozen)
         drawLock(painter, QPointF(markerX, 13), onBand);
-        markerX -= 16;
-    }
 
-    const QFont bold = titleFont();
-    painter->setFont(bold);
     painter->setPen(Qt::white);
-    const QFontMetricsF fmBold(bold);
-    painter->drawText(QRectF(10, 3, markerX - 4, 20), Qt::AlignLeft | Qt::AlignVCenter,
-                      fmBold.elidedText(m_look.title, Qt::ElideRight, markerX - 4));
-    painter->setFont(small);
-    const QFontMetricsF fm(small);
+    draw(painter, t.title, QPointF(10, baseline(f.boldMetrics, 3, 20)));
     painter->setPen(onBand);
-    painter->drawText(QRectF(10, 21, w - 20, 16), Qt::AlignLeft | Qt::AlignVCenter,
-                      fm.elidedText(m_look.subtitle, Qt::ElideRight, w - 20));
+    draw(painter, t.subtitle, QPointF(10, baseline(f.smallMetrics, 21, 16)));
 
     // Port rows: name and size, inputs left, outputs right.
     const QColor text = CanvasStyle::text(pal);
     const QColor dim = CanvasStyle::dimText(pal);
-    const int rows = std::max({int(m_look.inputs.size()), int(m_look.outputs.size()), 1});
-    for (int k = 0; k < rows; ++k) {
-        const QRectF row(10, kHeader + k * kRow, w - 20, kRow);
-        if (k < m_look.inputs.size()) {
-            const QString name = m_look.inputs.at(k);
-            const double nw = fm.horizontalAdvance(name);
-            painter->setPen(text);
-            painter->drawText(row, Qt::AlignLeft | Qt::AlignVCenter, name);
-            painter->setPen(dim);
-            painter->drawText(row.adjusted(nw + 5, 0, 0, 0), Qt::AlignLeft | Qt::AlignVCenter,
-                              sizeText(m_status.in, k));
-        }
-        if (k < m_look.outputs.size()) {
-            const QString name = m_look.outputs.at(k);
-            const double nw = fm.horizontalAdvance(name);
-            painter->setPen(text);
-            painter->drawText(row, Qt::AlignRight | Qt::AlignVCenter, name);
-            painter->setPen(dim);
-            painter->drawText(row.adjusted(0, 0, -(nw + 5), 0), Qt::AlignRight | Qt::AlignVCenter,
-                              sizeText(m_status.out, k));
-        }
+    for (int k = 0; k < t.inNames.size(); ++k) {
+        const double y = baseline(f.smallMetrics, kHeader + k * kRow, kRow);
+        painter->setPen(text);
+        draw(painter, t.inNames.at(k), QPointF(10, y));
+        painter->setPen(dim);
+        draw(painter, t.inSizes.at(k), QPointF(10 + t.inNames.at(k).width + 5, y));
+    }
+    for (int k = 0; k < t.outNames.size(); ++k) {
+        const double y = baseline(f.smallMetrics, kHeader + k * kRow, kRow);
+        const double right = w - 10;
+        painter->setPen(text);
+        draw(painter, t.outNames.at(k), QPointF(right - t.outNames.at(k).width, y));
+        painter->setPen(dim);
+        draw(painter, t.outSizes.at(k), QPointF(right - t.outNames.at(k).width - 5 - t.outSizes.at(k).width, y));
     }
 
     // Footer: parameter count.
     const double fy = h - kFooter;
-    painter->setPen(QPen(CanvasStyle::mix(CanvasStyle::nodeBody(pal), text, 0.15), 1.0));
-    painter->drawLine(QPointF(1, fy), QPointF(w - 1, fy));
-    QString footer;
-    if (!m_look.hasParameters)
-        footer = QStringLiteral("operator");
-    else if (m_status.params < 0)
-        footer = QStringLiteral("? params");
-    else if (m_status.params == 1)
-        footer = QStringLiteral("1 param");
-    else
-        footer = QStringLiteral("%1 params").arg(QLocale().toString(m_status.params));
-    if (m_look.frozen && m_look.hasParameters)
-        footer += QStringLiteral(" · frozen");
-    else if (m_status.params > 0 && m_status.trainable >= 0 && m_status.trainable < m_status.params)
-        footer += QStringLiteral(" · %1 trainable").arg(QLocale().toString(m_status.trainable));
+    painter->fillRect(QRectF(1, fy - 0.5, w - 2, 1), CanvasStyle::mix(CanvasStyle::nodeBody(pal), text, 0.15));
     painter->setPen(dim);
-    painter->drawText(QRectF(10, fy, w - 20, kFooter), Qt::AlignLeft | Qt::AlignVCenter,
-                      fm.elidedText(footer, Qt::ElideRight, w - 20));
+    draw(painter, t.footer, QPointF(10, baseline(f.smallMetrics, fy, kFooter)));
 }
 
 void NodeItem::paintPort(QPainter *painter, const QPalette &pal, bool detailed)
@@ -435,26 +527,17 @@ void NodeItem::paintPort(QPainter *painter, const QPalette &pal, bool detailed)
     painter->drawRoundedRect(body, kCorner, kCorner);
     // A coloured edge on the side the data comes from (inputs) or leaves by (outputs).
     const bool input = m_look.kind == NodeKind::Input;
-    QPainterPath edge;
-    edge.addRoundedRect(body, kCorner, kCorner);
-    QPainterPath strip;
-    strip.addRect(input ? QRectF(0, 0, 8, h) : QRectF(w - 8, 0, 8, h));
     painter->setBrush(CanvasStyle::category(QStringLiteral("Port"), pal));
-    painter->drawPath(edge.intersected(strip));
+    painter->save();
+    painter->setClipRect(input ? QRectF(0, 0, 8, h) : QRectF(w - 8, 0, 8, h));
+    painter->drawRoundedRect(body, kCorner, kCorner);
+    painter->restore();
     if (!detailed)
         return;
-    const QFont bold = titleFont();
-    const QFont small = smallFont();
+    const Fonts &f = fonts();
     const double left = input ? 16 : 12;
-    const double textWidth = w - 28;
-    painter->setFont(bold);
     painter->setPen(CanvasStyle::text(pal));
-    painter->drawText(QRectF(left, 5, textWidth, 20), Qt::AlignLeft | Qt::AlignVCenter,
-                      QFontMetricsF(bold).elidedText(m_look.title, Qt::ElideRight, textWidth));
-    painter->setFont(small);
+    draw(painter, m_texts.title, QPointF(left, baseline(f.boldMetrics, 5, 20)));
     painter->setPen(CanvasStyle::dimText(pal));
-    const QString size = input ? sizeText(m_status.out, 0) : sizeText(m_status.in, 0);
-    const QString line = QStringLiteral("%1 · %2").arg(m_look.subtitle, size);
-    painter->drawText(QRectF(left, 25, textWidth, 18), Qt::AlignLeft | Qt::AlignVCenter,
-                      QFontMetricsF(small).elidedText(line, Qt::ElideRight, textWidth));
+    draw(painter, m_texts.subtitle, QPointF(left, baseline(f.smallMetrics, 25, 18)));
 }

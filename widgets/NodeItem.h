@@ -2,6 +2,7 @@
 
 #include "GraphTypes.h"
 
+#include <QGlyphRun>
 #include <QGraphicsItem>
 #include <QList>
 #include <QStringList>
@@ -49,6 +50,14 @@ public:
         bool operator!=(const Status &o) const { return !(*this == o); }
     };
 
+    /// A line of text shaped once (glyphs and positions), drawn many times.
+    struct Shaped
+    {
+        QList<QGlyphRun> runs;
+        double width = 0;
+        double ascent = 0;
+    };
+
     NodeItem(int id, const Look &look);
 
     int type() const override { return Type; }
@@ -88,6 +97,18 @@ private:
     void paintCall(QPainter *painter, const QPalette &pal, bool detailed);
     void paintPort(QPainter *painter, const QPalette &pal, bool detailed);
     void paintOutline(QPainter *painter, const QPalette &pal, bool selected);
+    void updateTexts() const;
+
+    /// What paint() writes, elided, shaped and measured when the look or status changes.
+    struct Texts
+    {
+        bool valid = false;
+        Shaped title;
+        Shaped subtitle;
+        Shaped footer;
+        Shaped calls;
+        QList<Shaped> inNames, inSizes, outNames, outSizes;
+    };
 
     int m_id;
     Look m_look;
@@ -97,4 +118,5 @@ private:
     QList<PortItem *> m_inputs;
     QList<PortItem *> m_outputs;
     QList<WireItem *> m_wires;
+    mutable Texts m_texts;
 };

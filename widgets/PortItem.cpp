@@ -7,6 +7,7 @@
 #include <QCursor>
 #include <QGraphicsScene>
 #include <QPainter>
+#include <QStyleOptionGraphicsItem>
 
 PortItem::PortItem(NodeItem *node, bool input, int index)
     : QGraphicsItem(node), m_node(node), m_input(input), m_index(index)
@@ -45,8 +46,10 @@ QPainterPath PortItem::shape() const
     return p;
 }
 
-void PortItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidget *)
+void PortItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *)
 {
+    if (option->levelOfDetailFromTransform(painter->worldTransform()) < 0.3 && m_mark == Mark::None)
+        return; // A dot of a pixel or two: the node's edge says enough.
     const QPalette pal = scene() ? scene()->palette() : QPalette();
     double r = CanvasMetrics::kPortRadius;
     QColor ring = CanvasStyle::wire(pal);
@@ -63,9 +66,14 @@ void PortItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *, QWidge
         r += 1;
     }
     painter->setRenderHint(QPainter::Antialiasing);
-    painter->setPen(QPen(ring, 1.6));
-    painter->setBrush(fill);
-    painter->drawEllipse(QPointF(0, 0), r, r);
+    // A ring as two fills: cheaper than a stroked circle.
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(ring);
+    painter->drawEllipse(QPointF(0, 0), r + 0.8, r + 0.8);
+    if (fill != ring) {
+        painter->setBrush(fill);
+        painter->drawEllipse(QPointF(0, 0), r - 0.8, r - 0.8);
+    }
     if (m_mark == Mark::Refused) {
         painter->setPen(QPen(ring, 1.6, Qt::SolidLine, Qt::RoundCap));
         const double d = r * 0.55;

@@ -13,6 +13,21 @@ QStringList namesOf(const ProjectData &d)
     return names;
 }
 
+/// Whether two versions of a type differ in node positions only.
+bool onlyMoved(const ModuleType &a, const ModuleType &b)
+{
+    if (a.name != b.name || a.description != b.description || !(a.arguments == b.arguments) ||
+        !(a.instances == b.instances) || !(a.wires == b.wires) || a.nodes.size() != b.nodes.size())
+        return false;
+    for (qsizetype k = 0; k < a.nodes.size(); ++k) {
+        const Node &x = a.nodes.at(k);
+        const Node &y = b.nodes.at(k);
+        if (x.id != y.id || x.kind != y.kind || x.name != y.name || x.features != y.features)
+            return false;
+    }
+    return true;
+}
+
 } // namespace
 
 SnapshotCommand::SnapshotCommand(Project *project, const QString &text, const ProjectData &before,
@@ -68,9 +83,21 @@ void SnapshotCommand::apply(Project &project, const ProjectData &from, const Pro
     }
     const ProjectData &current = renamed.types.isEmpty() ? from : renamed;
     auto replaceCommon = [&](qsizetype count) {
-        for (qsizetype k = 0; k < count && ok; ++k)
-            if (!(current.types.at(k) == to.types.at(k)))
-                ok = bool(project.replaceType(to.types.at(k)));
+        for (qsizetype k = 0; k < count && ok; ++k) {
+            const ModuleType &a = current.types.at(k);
+            const ModuleType &b = to.types.at(k);
+            if (a == b)
+                continue;
+            if (onlyMoved(a, b)) {
+                // Moves (the most frequent undo) go node by node: views move
+                // items instead of comparing the whole type.
+                for (qsizetype n = 0; n < b.nodes.size() && ok; ++n)
+                    if (a.nodes.at(n).pos != b.nodes.at(n).pos)
+                        ok = bool(project.moveNode(b.name, b.nodes.at(n).id, b.nodes.at(n).pos));
+            } else {
+                ok = bool(project.replaceType(b));
+            }
+        }
     };
     if (!ok) {
         // Fall through to setData below.

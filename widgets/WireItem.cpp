@@ -31,9 +31,8 @@ void WireItem::updatePath()
     const QPointF b = m_to->portPos(true, m_wire.to.port);
     prepareGeometryChange();
     m_path = curve(a, b);
-    QPainterPathStroker stroker;
-    stroker.setWidth(10);
-    m_shape = stroker.createStroke(m_path);
+    m_bounds = m_path.controlPointRect().adjusted(-6, -6, 6, 6);
+    m_shape = QPainterPath(); // made when asked: a drag moves wires often, clicks are rare
 }
 
 void WireItem::setProblem(const QString &problem)
@@ -47,11 +46,16 @@ void WireItem::setProblem(const QString &problem)
 
 QRectF WireItem::boundingRect() const
 {
-    return m_shape.boundingRect().adjusted(-2, -2, 2, 2);
+    return m_bounds;
 }
 
 QPainterPath WireItem::shape() const
 {
+    if (m_shape.isEmpty()) {
+        QPainterPathStroker stroker;
+        stroker.setWidth(10);
+        m_shape = stroker.createStroke(m_path);
+    }
     return m_shape;
 }
 
@@ -65,6 +69,14 @@ void WireItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     if (option->state & QStyle::State_Selected) {
         color = CanvasStyle::selection(pal);
         width = 3.0;
+    }
+    const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
+    if (lod < 0.3) {
+        // Far out a wire is a few pixels long: a straight cosmetic line will do.
+        painter->setRenderHint(QPainter::Antialiasing, false);
+        painter->setPen(QPen(color, 0));
+        painter->drawLine(m_path.elementAt(0), m_path.currentPosition());
+        return;
     }
     painter->setRenderHint(QPainter::Antialiasing);
     QPen pen(color, width, m_problem.isEmpty() ? Qt::SolidLine : Qt::DashLine, Qt::RoundCap);

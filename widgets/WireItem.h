@@ -39,6 +39,7 @@ private:
     NodeItem *m_from;
     NodeItem *m_to;
     QPainterPath m_path;
-    QPainterPath m_shape;
+    QRectF m_bounds;
+    mutable QPainterPath m_shape;
     QString m_problem;
 };
