@@ -506,7 +506,7 @@ void MainWindow::autosaveNow()
         showStatus(tr("Autosave failed: %1").arg(error));
 }
 
-bool MainWindow::offerRecovery()
+bool MainWindow::offerRecovery(const std::function<bool(const QString &, const QDateTime &)> &ask)
 {
     const QList<Autosave::Orphan> orphans = m_autosave->orphans();
     if (orphans.isEmpty())
@@ -514,13 +514,18 @@ bool MainWindow::offerRecovery()
     const Autosave::Orphan &latest = orphans.first();
     const QString what = latest.source.isEmpty() ? tr("an untitled project")
                                                  : QDir::toNativeSeparators(latest.source);
-    const auto answer = QMessageBox::question(
-        this, tr("Recover Unsaved Work"),
-        tr("Model Composer did not close properly. Work on %1 was autosaved at %2.\n\nRestore it?")
-            .arg(what, QLocale().toString(latest.time.toLocalTime(), QLocale::ShortFormat)),
-        QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+    bool yes;
+    if (ask) {
+        yes = ask(what, latest.time);
+    } else {
+        yes = QMessageBox::question(
+                  this, tr("Recover Unsaved Work"),
+                  tr("Model Composer did not close properly. Work on %1 was autosaved at %2.\n\nRestore it?")
+                      .arg(what, QLocale().toString(latest.time.toLocalTime(), QLocale::ShortFormat)),
+                  QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes) == QMessageBox::Yes;
+    }
     bool restored = false;
-    if (answer == QMessageBox::Yes) {
+    if (yes) {
         try {
             const ProjectData data = ProjectFile::load(latest.file);
             m_editor->resetDocument(data);

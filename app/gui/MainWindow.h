@@ -1,8 +1,10 @@
 #pragma once
 
+#include <QDateTime>
 #include <QMainWindow>
 #include <QPointF>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -66,7 +68,8 @@ public:
     /// Asks to save unsaved changes; false when the user cancels.
     bool maybeDiscard();
     /// Offers autosaves left by a crash; returns whether one was restored.
-    bool offerRecovery();
+    /// `ask` decides for the newest one (default: a question to the user).
+    bool offerRecovery(const std::function<bool(const QString &what, const QDateTime &when)> &ask = {});
     /// Writes the autosave now if there are unsaved changes.
     void autosaveNow();
 

@@ -1,0 +1,272 @@
+#include "Autosave.h"
+#include "CanvasWidget.h"
+#include "DocumentEditor.h"
+#include "GraphScene.h"
+#include "MainWindow.h"
+#include "WidgetTestUtil.h"
+
+#include <QAction>
+#include <QDockWidget>
+#include <QFile>
+#include <QJsonArray>
+#include <QMenu>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QUndoStack>
+#include <QtTest>
+
+using namespace wtu;
+
+/// The window: files (open, bad files, save, examples, recent files,
+/// autosave after a crash), the title, the actions and room for more docks.
+class tst_MainWindow : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void startsWithAnEmptyModel();
+    void openBadFileKeepsTheProject_data();
+    void openBadFileKeepsTheProject();
+    void titleShowsUnsavedChanges();
+    void saveIsCleanAndRemembered();
+    void examplesOpenAsUntitledCopies_data();
+    void examplesOpenAsUntitledCopies();
+    void autosaveOfferedAfterACrash();
+    void standardShortcuts();
+    void actionsEditTheSelection();
+    void moreDocksFitIn();
+
+private:
+    QString writeFile(const QString &name, const QByteArray &bytes);
+
+    QTemporaryDir m_dir;
+    MainWindow *m_window = nullptr;
+};
+
+void tst_MainWindow::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("ModelComposerTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_mainwindow"));
+    QSettings().clear();
+    QVERIFY(m_dir.isValid());
+}
+
+void tst_MainWindow::init()
+{
+    m_window = new MainWindow(m_dir.filePath(QStringLiteral("autosave")));
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window));
+}
+
+void tst_MainWindow::cleanup()
+{
+    // Unsaved changes would ask on close; tests leave without asking.
+    delete m_window;
+    m_window = nullptr;
+    QDir(m_dir.filePath(QStringLiteral("autosave"))).removeRecursively();
+}
+
+QString tst_MainWindow::writeFile(const QString &name, const QByteArray &bytes)
+{
+    const QString path = m_dir.filePath(name);
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return {};
+    f.write(bytes);
+    return path;
+}
+
+void tst_MainWindow::startsWithAnEmptyModel()
+{
+    QCOMPARE(m_window->project()->rootType(), QStringLiteral("Model"));
+    QCOMPARE(m_window->canvas()->currentType(), QStringLiteral("Model"));
+    QVERIFY(!m_window->isModified());
+    QVERIFY(m_window->filePath().isEmpty());
+}
+
+void tst_MainWindow::openBadFileKeepsTheProject_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("sentence");
+    QTest::addRow("not_json") << QByteArray("{\"format\": ") << "not valid JSON";
+    QTest::addRow("wrong_format") << QByteArray("{\"format\": \"other\", \"version\": 1}") << "not a Model Composer project";
+    // A wire to a node that does not exist.
+    QJsonObject o = ProjectFile::toJson(example(QStringLiteral("encoder-decoder.mcproj")));
+    QJsonArray types = o.value(QStringLiteral("types")).toArray();
+    QJsonObject first = types.at(0).toObject();
+    QJsonArray wires = first.value(QStringLiteral("wires")).toArray();
+    QJsonObject wire = wires.at(0).toObject();
+    wire.insert(QStringLiteral("to"), QJsonArray{99, 0});
+    wires.replace(0, wire);
+    first.insert(QStringLiteral("wires"), wires);
+    types.replace(0, first);
+    o.insert(QStringLiteral("types"), types);
+    QTest::addRow("missing_node") << QJsonDocument(o).toJson() << "no node 99";
+}
+
+void tst_MainWindow::openBadFileKeepsTheProject()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, sentence);
+    QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/shared-block.mcproj")));
+    QVERIFY(m_window->editor()->addLayer(m_window->canvas()->currentType(), QStringLiteral("ReLU"), {0, 400}));
+    const QByteArray before = json(*m_window->project());
+    const QString path = m_window->filePath();
+    const QString bad = writeFile(QStringLiteral("bad.mcproj"), bytes);
+    QString error;
+    QVERIFY(!m_window->openFile(bad, &error));
+    QVERIFY2(error.contains(sentence), qPrintable(error));
+    QVERIFY2(error.contains(QStringLiteral("bad.mcproj")), qPrintable(error));
+    QCOMPARE(json(*m_window->project()), before);
+    QCOMPARE(m_window->filePath(), path);
+    QVERIFY(m_window->isModified());
+    QVERIFY(m_window->editor()->undoStack()->canUndo()); // the history survives too
+}
+
+void tst_MainWindow::titleShowsUnsavedChanges()
+{
+    QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/encoder-decoder.mcproj")));
+    QVERIFY(m_window->windowTitle().contains(QStringLiteral("encoder-decoder.mcproj[*]")));
+    QVERIFY(!m_window->isWindowModified());
+    QVERIFY(m_window->editor()->setFrozen(QStringLiteral("EncoderDecoderLightning"), QStringLiteral("encoder"), true));
+    QVERIFY(m_window->isWindowModified());
+    m_window->editor()->undoStack()->undo();
+    QVERIFY(!m_window->isWindowModified());
+}
+
+void tst_MainWindow::saveIsCleanAndRemembered()
+{
+    QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/shared-block.mcproj")));
+    QVERIFY(m_window->editor()->addLayer(QStringLiteral("ExternalInjection"), QStringLiteral("GELU"), {0, 400}));
+    const QString path = m_dir.filePath(QStringLiteral("saved.mcproj"));
+    QString error;
+    QVERIFY2(m_window->saveFile(path, &error), qPrintable(error));
+    QVERIFY(!m_window->isModified());
+    QCOMPARE(m_window->filePath(), QFileInfo(path).absoluteFilePath());
+    QCOMPARE(ProjectFile::load(path), m_window->project()->data());
+    QCOMPARE(QSettings().value(QStringLiteral("recentFiles")).toStringList().value(0), QFileInfo(path).absoluteFilePath());
+    // A save that cannot happen says why and changes nothing.
+    QVERIFY(m_window->editor()->addLayer(QStringLiteral("ExternalInjection"), QStringLiteral("GELU"), {0, 600}));
+    QVERIFY(!m_window->saveFile(m_dir.filePath(QStringLiteral("missing/dir/x.mcproj")), &error));
+    QVERIFY(!error.isEmpty());
+    QVERIFY(m_window->isModified());
+    QCOMPARE(m_window->filePath(), QFileInfo(path).absoluteFilePath());
+}
+
+void tst_MainWindow::examplesOpenAsUntitledCopies_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("root");
+    QTest::addRow("encoder_decoder") << "encoder-decoder.mcproj" << "EncoderDecoderLightning";
+    QTest::addRow("configurable_blocks") << "configurable-blocks.mcproj" << "ConfigurableLightning";
+    QTest::addRow("shared_block") << "shared-block.mcproj" << "ExternalInjection";
+}
+
+void tst_MainWindow::examplesOpenAsUntitledCopies()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, root);
+    QVERIFY(!MainWindow::examplesDirectory().isEmpty());
+    QString error;
+    QVERIFY2(m_window->openExample(file, &error), qPrintable(error));
+    QCOMPARE(m_window->project()->rootType(), root);
+    QVERIFY(m_window->filePath().isEmpty()); // Save asks where: the example stays as it is
+    QVERIFY(m_window->windowTitle().contains(QStringLiteral("(example)")));
+    QCOMPARE(m_window->canvas()->currentType(), root);
+}
+
+void tst_MainWindow::autosaveOfferedAfterACrash()
+{
+    const QString dir = m_dir.filePath(QStringLiteral("autosave"));
+    QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/encoder-decoder.mcproj")));
+    QVERIFY(m_window->editor()->addLayer(QStringLiteral("EncoderDecoderLightning"), QStringLiteral("Tanh"), {0, 400}));
+    m_window->autosaveNow();
+    QVERIFY(QFile::exists(m_window->autosave()->file()));
+    const QByteArray unsaved = json(*m_window->project());
+    // While the window runs, its autosave is nobody's orphan.
+    QVERIFY(Autosave(dir).orphans().isEmpty());
+    // A crash: the window goes without a clean exit (no close, no discard).
+    delete m_window;
+    m_window = nullptr;
+    const QList<Autosave::Orphan> orphans = Autosave(dir).orphans();
+    QCOMPARE(orphans.size(), 1);
+    QVERIFY(orphans.first().source.endsWith(QStringLiteral("encoder-decoder.mcproj")));
+    // The next start offers it back.
+    m_window = new MainWindow(dir);
+    QString offered;
+    QVERIFY(m_window->offerRecovery([&](const QString &what, const QDateTime &when) {
+        offered = what;
+        return when.isValid();
+    }));
+    QVERIFY(offered.endsWith(QStringLiteral("encoder-decoder.mcproj")));
+    QCOMPARE(json(*m_window->project()), unsaved);
+    QVERIFY(m_window->isModified()); // recovered work is not saved work
+    QVERIFY(m_window->filePath().endsWith(QStringLiteral("encoder-decoder.mcproj")));
+    // Offered once only.
+    QVERIFY(!MainWindow(dir).offerRecovery([](const QString &, const QDateTime &) { return true; }));
+}
+
+void tst_MainWindow::standardShortcuts()
+{
+    auto shortcutOf = [&](const QString &text) {
+        for (QAction *a : m_window->findChildren<QAction *>())
+            if (a->text().remove(QLatin1Char('&')).startsWith(text))
+                return a->shortcut();
+        return QKeySequence();
+    };
+    QCOMPARE(shortcutOf(QStringLiteral("Undo")), QKeySequence(QKeySequence::Undo));
+    QCOMPARE(shortcutOf(QStringLiteral("Redo")), QKeySequence(QKeySequence::Redo));
+    QCOMPARE(shortcutOf(QStringLiteral("Open…")), QKeySequence(QKeySequence::Open));
+    QCOMPARE(shortcutOf(QStringLiteral("Save As")), QKeySequence(QKeySequence::SaveAs));
+    QCOMPARE(shortcutOf(QStringLiteral("Copy")), QKeySequence(QKeySequence::Copy));
+    QCOMPARE(shortcutOf(QStringLiteral("Zoom In")), QKeySequence(QKeySequence::ZoomIn));
+}
+
+void tst_MainWindow::actionsEditTheSelection()
+{
+    QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/shared-block.mcproj")));
+    GraphScene *scene = m_window->canvas()->scene();
+    const QString root = QStringLiteral("ExternalInjection");
+    auto action = [&](const QString &text) -> QAction * {
+        for (QAction *a : m_window->findChildren<QAction *>())
+            if (a->text().remove(QLatin1Char('&')).startsWith(text))
+                return a;
+        return nullptr;
+    };
+    const int fc1 = nodeId(*m_window->project(), root, QStringLiteral("fc1"));
+    scene->selectNodes({fc1});
+    action(QStringLiteral("Call This Instance Again"))->trigger();
+    QCOMPARE(m_window->project()->type(root)->callsOf(QStringLiteral("fc1")).size(), 2);
+    scene->selectNodes({fc1});
+    action(QStringLiteral("Copy"))->trigger();
+    action(QStringLiteral("Paste"))->trigger();
+    QVERIFY(m_window->project()->type(root)->instance(QStringLiteral("fc3")));
+    QCOMPARE(scene->selectedNodeIds().size(), 1);
+    action(QStringLiteral("Delete"))->trigger();
+    QVERIFY(!m_window->project()->type(root)->instance(QStringLiteral("fc3")));
+    scene->selectNodes({fc1});
+    action(QStringLiteral("Frozen"))->trigger();
+    QVERIFY(m_window->project()->type(root)->instance(QStringLiteral("fc1"))->frozen);
+    const int shared = nodeId(*m_window->project(), root, QStringLiteral("shared_module"));
+    scene->selectNodes({shared});
+    action(QStringLiteral("Open Inside"))->trigger();
+    QCOMPARE(m_window->canvas()->currentType(), QStringLiteral("SharedBlock"));
+    action(QStringLiteral("Back to Enclosing Type"))->trigger();
+    QCOMPARE(m_window->canvas()->currentType(), root);
+}
+
+void tst_MainWindow::moreDocksFitIn()
+{
+    auto *dock = new QDockWidget(QStringLiteral("Training"), m_window);
+    dock->setObjectName(QStringLiteral("trainingDock"));
+    m_window->addDock(dock, Qt::BottomDockWidgetArea);
+    QVERIFY(m_window->viewMenu()->actions().contains(dock->toggleViewAction()));
+    QCOMPARE(m_window->dockWidgetArea(dock), Qt::BottomDockWidgetArea);
+}
+
+QTEST_MAIN(tst_MainWindow)
+#include "tst_mainwindow.moc"
