@@ -66,6 +66,22 @@ uint64_t Dataset::streamSeed(uint64_t seed, uint64_t stream)
     return z ^ (z >> 31);
 }
 
+torch::Tensor Dataset::shardIndices(const torch::Tensor &order, int rank, int worldSize, bool pad)
+{
+    TORCH_CHECK(order.dim() == 1 && order.scalar_type() == torch::kInt64, "shardIndices takes int64 row indices");
+    TORCH_CHECK(worldSize >= 1 && rank >= 0 && rank < worldSize, "shardIndices: rank outside the world");
+    const int64_t n = order.size(0);
+    torch::Tensor all = order;
+    if (pad && n > 0 && n % worldSize != 0) {
+        const int64_t total = (n + worldSize - 1) / worldSize * worldSize;
+        const int64_t repeats = (total + n - 1) / n;
+        all = order.repeat({repeats}).narrow(0, 0, total);
+    }
+    if (all.size(0) <= rank)
+        return torch::empty({0}, order.options());
+    return all.slice(0, rank, all.size(0), worldSize).contiguous();
+}
+
 Dataset::Dataset(torch::Tensor inputs, torch::Tensor targets, QString description)
     : m_inputs(std::move(inputs)), m_targets(std::move(targets)), m_description(std::move(description))
 {

@@ -62,6 +62,15 @@ public:
     /// each other and of the weight initialisation.
     static uint64_t streamSeed(uint64_t seed, uint64_t stream);
 
+    /// The rows that rank `rank` of `worldSize` takes from an epoch's `order`
+    /// (int64 row indices: a seeded permutation, or 0..n-1 without shuffling),
+    /// by the rule of PyTorch's DistributedSampler: with `pad`, the order is
+    /// padded to a multiple of worldSize by repeating it from the start, so
+    /// that every rank gets the same number of rows; then the rank takes every
+    /// worldSize-th index from position `rank` (rank, rank + W, rank + 2W, ...).
+    /// Without `pad` (validation) each row goes to exactly one rank.
+    static torch::Tensor shardIndices(const torch::Tensor &order, int rank, int worldSize, bool pad = true);
+
     const torch::Tensor &inputs() const { return m_inputs; }
     const torch::Tensor &targets() const { return m_targets; }
     int64_t size() const { return m_inputs.defined() ? m_inputs.size(0) : 0; }

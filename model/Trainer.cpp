@@ -1,6 +1,8 @@
 #include "Trainer.h"
 
 #include "Analysis.h"
+#include "DistributedContext.h"
+#include "GradientBuckets.h"
 #include "ModelBuilder.h"
 #include "ProjectFile.h"
 
@@ -138,6 +140,19 @@ bool Trainer::setup(const ProjectData &project, const TrainingSettings &settings
             m_params.push_back(p);
     if (m_params.empty())
         return refuse(QStringLiteral("Every parameter of the model is frozen; there is nothing to train."));
+    const int world = m_distributed ? m_distributed->worldSize() : 1;
+    const int rank = m_distributed ? m_distributed->rank() : 0;
+    m_buckets.reset();
+    if (m_distributed) {
+        // Every rank starts from rank 0's weights; gradients travel in buckets
+        // with two more values: the step's loss and a stop request.
+        try {
+            m_distributed->broadcastParameters(*m_module);
+            m_buckets = std::make_unique<GradientBuckets>(m_params, GradientBuckets::kDefaultCapBytes, 2);
+        } catch (const std::exception &e) {
+            return refuse(QString::fromStdString(e.what()));
+        }
+    }
 
     // Validation rows: a seeded random subset when shuffling, the last rows otherwise.
     const qint64 rows = data.size();
@@ -163,13 +178,27 @@ bool Trainer::setup(const ProjectData &project, const TrainingSettings &settings
     m_valY = data.targets().index_select(0, valIndex);
     m_trainRows = rows - valRows;
     m_valRows = valRows;
+    m_shardRows = m_trainRows;
+    if (world > 1) {
+        // Each rank validates its own rows (validate() sums over the ranks) and,
+        // without shuffling, trains on the same rows every epoch.
+        const torch::Tensor valShard = Dataset::shardIndices(torch::arange(int64_t(valRows), torch::kInt64), rank, world, false);
+        m_valX = m_valX.index_select(0, valShard);
+        m_valY = m_valY.index_select(0, valShard);
+        m_shardRows = (m_trainRows + world - 1) / world;
+        if (!settings.shuffle) {
+            const torch::Tensor shard = Dataset::shardIndices(torch::arange(int64_t(m_trainRows), torch::kInt64), rank, world);
+            m_trainX = m_trainX.index_select(0, shard);
+            m_trainY = m_trainY.index_select(0, shard);
+        }
+    }
 
     // Batches are views, made once: into the epoch's shuffled copy, or into the rows in order.
     const qint64 batch = settings.batchSize;
-    m_batchesPerEpoch = (m_trainRows + batch - 1) / batch;
+    m_batchesPerEpoch = (m_shardRows + batch - 1) / batch;
     if (settings.limitTrainBatches > 0)
         m_batchesPerEpoch = std::min<qint64>(m_batchesPerEpoch, settings.limitTrainBatches);
-    const qint64 usedRows = std::min(m_trainRows, m_batchesPerEpoch * batch);
+    const qint64 usedRows = std::min(m_shardRows, m_batchesPerEpoch * batch);
     if (settings.shuffle) {
         m_epochX = torch::empty({usedRows, m_trainX.size(1)}, m_trainX.options());
         std::vector<int64_t> ySize = m_trainY.sizes().vec();
@@ -187,7 +216,7 @@ bool Trainer::setup(const ProjectData &project, const TrainingSettings &settings
         const qint64 length = std::min(batch, usedRows - start);
         m_batchX.push_back(m_epochX.narrow(0, start, length));
         m_batchY.push_back(m_epochY.narrow(0, start, length));
-        m_batchRows.push_back(length);
+        m_batchRows.push_back(length * world); // samples of the step over all ranks
     }
 
     try {
@@ -239,6 +268,11 @@ bool Trainer::restore(const Checkpoint &checkpoint, QString *error)
         std::istringstream stream(checkpoint.optimizerState.toStdString());
         archive.load_from(stream);
         m_optimizer->load(archive);
+        if (m_distributed)
+            m_distributed->broadcastParameters(*m_module);
+    } catch (const DistributedError &e) {
+        m_state.store(int(State::Idle));
+        return refuse(e.message());
     } catch (const CheckpointError &e) {
         m_state.store(int(State::Idle));
         return refuse(e.message());
@@ -410,14 +444,19 @@ void Trainer::train(TrainingResult &result)
             if (!m_shapesChecked)
                 checkShapes(output, y);
             const torch::Tensor loss = lossOf(output, y);
-            const float value = *loss.data_ptr<float>();
+            loss.backward();
+            float value = *loss.data_ptr<float>();
+            if (m_buckets && !shareGradients(value)) {
+                result.outcome = TrainingResult::Outcome::Stopped;
+                result.message = QStringLiteral("Stopped at epoch %1, step %2.").arg(m_epoch).arg(m_step);
+                return;
+            }
             if (!std::isfinite(value))
                 return failNonFinite(result, "loss", value);
             if (snapshotDue) {
                 snapshotWeights(); // these weights gave a finite loss
                 snapshotDue = false;
             }
-            loss.backward();
             if (clip > 0) {
                 const double norm = torch::nn::utils::clip_grad_norm_(m_params, clip);
                 if (!std::isfinite(norm))
@@ -482,6 +521,8 @@ void Trainer::prepareEpoch(qint32 epoch)
     at::Generator g = at::make_generator<at::CPUGeneratorImpl>(
         Dataset::streamSeed(m_settings.seed, kEpochStreamBase + uint64_t(epoch)));
     torch::Tensor perm = torch::randperm(m_trainRows, g, torch::kInt64);
+    if (m_distributed)
+        perm = Dataset::shardIndices(perm, m_distributed->rank(), m_distributed->worldSize());
     if (perm.size(0) > m_epochX.size(0))
         perm = perm.narrow(0, 0, m_epochX.size(0));
     torch::index_select_out(m_epochX, m_trainX, 0, perm);
@@ -527,17 +568,36 @@ void Trainer::checkShapes(const torch::Tensor &output, const torch::Tensor &targ
     m_shapesChecked = true;
 }
 
+bool Trainer::shareGradients(float &loss)
+{
+    float *extras = m_buckets->extras();
+    extras[0] = loss;
+    extras[1] = (m_control.load(std::memory_order_relaxed) & StopBit) ? 1.0f : 0.0f;
+    m_buckets->gather();
+    m_distributed->allReduceGradients(*m_buckets); // the mean over the ranks
+    loss = extras[0];
+    return extras[1] == 0.0f;
+}
+
 double Trainer::validate()
 {
     torch::NoGradGuard noGrad;
+    if (m_distributed)
+        m_distributed->broadcastBuffers(*m_module); // evaluate rank 0's running statistics
     m_module->eval();
     double sum = 0;
-    for (qint64 start = 0; start < m_valRows; start += kValidationChunk) {
-        const qint64 length = std::min(kValidationChunk, m_valRows - start);
+    const qint64 rows = m_valX.size(0); // this rank's share in a data-parallel run
+    for (qint64 start = 0; start < rows; start += kValidationChunk) {
+        const qint64 length = std::min(kValidationChunk, rows - start);
         const torch::Tensor output = m_module->forward(m_valX.narrow(0, start, length));
         sum += lossOf(output, m_valY.narrow(0, start, length)).item<double>() * double(length);
     }
     m_module->train();
+    if (m_distributed) {
+        torch::Tensor total = torch::tensor({sum}, torch::kFloat64);
+        m_distributed->allReduceSum(total);
+        sum = total.item<double>();
+    }
     return sum / double(m_valRows);
 }
 
@@ -559,6 +619,8 @@ bool Trainer::waitIfPaused(Clock::time_point &epochStart)
 {
     if (m_stepLimit > 0 && m_step >= m_stepLimit)
         return false;
+    if (m_buckets)
+        return true; // a stop travels with the gradients, so that every rank stops after the same step
     if (m_control.load() & StopBit)
         return false;
     if (!(m_control.load() & PauseBit))
@@ -655,6 +717,8 @@ void Trainer::failNonFinite(TrainingResult &result, const char *what, double val
 
 void Trainer::writeCheckpoint()
 {
+    if (m_distributed && !m_distributed->isMain())
+        return; // rank 0 alone writes
     QString error;
     if (makeCheckpoint(defaultRngState()).save(m_checkpointPath, &error))
         Q_EMIT checkpointSaved(m_checkpointPath);

@@ -19,6 +19,9 @@
 #include <memory>
 #include <vector>
 
+class DistributedContext;
+class GradientBuckets;
+
 /// Trains the module tree a project builds to, on a data set, with the
 /// project's training settings. Lives in the model layer so that the command
 /// line and the window's worker thread run the same loop.
@@ -41,6 +44,14 @@
 /// are views prepared before the loop (one copy per epoch when shuffling), the
 /// loss is read from its tensor without a dispatch, and a step allocates
 /// nothing of the trainer's own.
+///
+/// Data parallel (setDistributed()): every rank runs its own trainer on its
+/// own share of each epoch's rows (Dataset::shardIndices), starts from rank
+/// 0's weights, and averages the gradients over the ranks with bucketed
+/// all-reduces before each step, so that W ranks of batch B train like one
+/// process of batch W·B. The loss of a step is the mean over the ranks; a
+/// stop() on any rank stops every rank after the same step; pause() is not
+/// offered (the others would time out). Rank 0 alone writes checkpoints.
 class Trainer : public QObject
 {
     Q_OBJECT
@@ -73,6 +84,12 @@ public:
     /// running (before, after, or from a slot connected directly to paused()).
     Checkpoint checkpoint() const;
 
+    /// Trains as one rank of a data-parallel run (nullptr: alone, the
+    /// default). Set before setup(); the context must outlive the run, and
+    /// every rank must make the same calls with the same settings and data.
+    void setDistributed(DistributedContext *context) { m_distributed = context; }
+    DistributedContext *distributed() const { return m_distributed; }
+
     /// Writes a checkpoint to `path` after epochs (at most once a second) and
     /// when the run ends without an error; empty: never. Set before run().
     void setCheckpointPath(const QString &path) { m_checkpointPath = path; }
@@ -92,6 +109,8 @@ public:
     qint64 trainRows() const { return m_trainRows; }
     qint64 validationRows() const { return m_valRows; }
     qint64 batchesPerEpoch() const { return m_batchesPerEpoch; }
+    /// Training rows this process takes per epoch (all of them when alone).
+    qint64 shardRows() const { return m_shardRows; }
     /// Every step's loss so far and every finished epoch (read when not running).
     const std::vector<LossPoint> &losses() const { return m_losses; }
     const QVector<EpochPoint> &epochs() const { return m_epochs; }
@@ -139,6 +158,9 @@ private:
     void prepareEpoch(qint32 epoch);
     torch::Tensor lossOf(const torch::Tensor &output, const torch::Tensor &target) const;
     void checkShapes(const torch::Tensor &output, const torch::Tensor &target);
+    /// Data parallel: averages the gradients and `loss` over the ranks; false
+    /// when a rank asked to stop (every rank then stops at this step).
+    bool shareGradients(float &loss);
     double validate();
     double learningRate(qint32 epoch) const;
     /// At a step boundary with a control bit set: false to end the run.
@@ -159,6 +181,8 @@ private:
     std::vector<torch::Tensor> m_params; ///< Those the optimizer updates.
     std::vector<torch::Tensor> m_snapshot; ///< Last known finite weights (all parameters).
     std::vector<torch::Tensor> m_allParams;
+    DistributedContext *m_distributed = nullptr;
+    std::unique_ptr<GradientBuckets> m_buckets; ///< Set in a data-parallel run only.
 
     torch::Tensor m_trainX, m_trainY, m_valX, m_valY;
     torch::Tensor m_epochX, m_epochY; ///< The epoch's rows in shuffled order.
@@ -167,6 +191,7 @@ private:
     qint64 m_trainRows = 0;
     qint64 m_valRows = 0;
     qint64 m_batchesPerEpoch = 0;
+    qint64 m_shardRows = 0;
     bool m_shapesChecked = false;
 
     qint32 m_epoch = 0;

@@ -2,7 +2,7 @@
 # Installs, from Debian's archive, whatever the build and the tests need and the
 # machine lacks. Does nothing (and needs no network) when all is present.
 set -euo pipefail
-packages=(cmake ninja-build g++ make qt6-base-dev libgl-dev libtorch-dev
+packages=(cmake ninja-build g++ make qt6-base-dev libgl-dev libtorch-dev libgloo-dev
           libqcustomplot-dev libqcustomplot2.1-qt6 python3-torch
           xvfb xauth imagemagick x11-apps
           clang libclang-rt-14-dev time
