@@ -3,21 +3,33 @@
 #include "Analysis.h"
 #include "Checkpoint.h"
 #include "Dataset.h"
+#include "DistributedContext.h"
+#include "DistributedOptions.h"
+#include "LocalLauncher.h"
+#include "ProgressJson.h"
 #include "ProjectFile.h"
 #include "TorchScriptExporter.h"
 #include "Trainer.h"
 #include "TrainingSettings.h"
 
 #include <QCommandLineParser>
+#include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFileInfo>
 #include <QHash>
 #include <QJsonArray>
 #include <QSaveFile>
+#include <QSocketNotifier>
 #include <QTextStream>
 
+#include <csignal>
 #include <map>
+#include <thread>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace {
 
@@ -146,6 +158,127 @@ bool writeFile(const QString &path, const QByteArray &bytes, QString *error)
     return true;
 }
 
+/// SIGINT and SIGTERM ask a distributed run to stop after the current step
+/// (every rank together, outputs written); a second one ends the process as
+/// usual. The handler only writes to a pipe; whoever reads it stops the run.
+class StopSignals
+{
+public:
+    StopSignals()
+    {
+        if (::pipe2(s_pipe, O_CLOEXEC) != 0)
+            return;
+        struct sigaction action = {};
+        action.sa_handler = &StopSignals::handle;
+        action.sa_flags = SA_RESETHAND; // the second signal does what it always did
+        sigemptyset(&action.sa_mask);
+        ::sigaction(SIGINT, &action, &m_oldInt);
+        ::sigaction(SIGTERM, &action, &m_oldTerm);
+        m_installed = true;
+    }
+    ~StopSignals()
+    {
+        if (!m_installed)
+            return;
+        ::sigaction(SIGINT, &m_oldInt, nullptr);
+        ::sigaction(SIGTERM, &m_oldTerm, nullptr);
+        if (m_watcher.joinable()) {
+            const char quit = 'q';
+            [[maybe_unused]] const auto n = ::write(s_pipe[1], &quit, 1);
+            m_watcher.join();
+        }
+        ::close(s_pipe[0]);
+        ::close(s_pipe[1]);
+    }
+    /// Calls trainer.stop() from a thread of its own when a signal comes.
+    void stopOnSignal(Trainer &trainer)
+    {
+        if (!m_installed)
+            return;
+        m_watcher = std::thread([&trainer] {
+            char c = 0;
+            while (::read(s_pipe[0], &c, 1) < 0 && errno == EINTR) {
+            }
+            if (c == 's')
+                trainer.stop();
+        });
+    }
+    /// The read end, for a QSocketNotifier in an event loop.
+    int readFd() const { return m_installed ? s_pipe[0] : -1; }
+
+private:
+    static void handle(int)
+    {
+        const char stop = 's';
+        [[maybe_unused]] const auto n = ::write(s_pipe[1], &stop, 1);
+    }
+    static inline int s_pipe[2] = {-1, -1};
+    struct sigaction m_oldInt = {};
+    struct sigaction m_oldTerm = {};
+    bool m_installed = false;
+    std::thread m_watcher;
+};
+
+/// `--nproc-per-node N`: N workers of this same program on this machine,
+/// rank 0's output forwarded, the others' errors prefixed with their rank.
+int launchLocal(const QStringList &workerArgs, int processes, int timeoutSeconds, QTextStream &out, QTextStream &err)
+{
+    LocalLauncher launcher;
+    launcher.setProgram(QCoreApplication::applicationFilePath());
+    launcher.setArguments(workerArgs);
+    launcher.setProcessCount(processes);
+    launcher.setTimeoutSeconds(timeoutSeconds);
+    launcher.setFollowProgress(false);
+    bool rankZeroReported = false;
+    QObject::connect(&launcher, &LocalLauncher::outputLine, [&](int rank, const QString &line, bool standardError) {
+        if (rank == 0) {
+            (standardError ? err : out) << line << "\n";
+            rankZeroReported = rankZeroReported || (standardError && line.startsWith(QLatin1String("error: ")));
+        } else {
+            err << "[rank " << rank << "] " << line << "\n";
+        }
+        (standardError ? err : out).flush();
+    });
+    TrainingResult result;
+    QEventLoop loop;
+    QObject::connect(&launcher, &LocalLauncher::finished, [&](const TrainingResult &r) {
+        result = r;
+        loop.quit();
+    });
+    StopSignals stopSignals;
+    QSocketNotifier stopNotifier(stopSignals.readFd(), QSocketNotifier::Read);
+    stopNotifier.setEnabled(stopSignals.readFd() >= 0);
+    QObject::connect(&stopNotifier, &QSocketNotifier::activated, [&] {
+        char c = 0;
+        [[maybe_unused]] const auto n = ::read(stopSignals.readFd(), &c, 1);
+        launcher.stop();
+    });
+    QString error;
+    if (!launcher.start(&error))
+        return failure(out, err, error);
+    loop.exec();
+    out.flush();
+    if (result.ok())
+        return 0;
+    if (!rankZeroReported)
+        err << "error: " << result.message << "\n";
+    err.flush();
+    return 1;
+}
+
+/// A whole number flag that must be at least `least`.
+std::optional<QString> wholeFlag(const QCommandLineParser &parser, const QString &name, int least, int *value)
+{
+    if (!parser.isSet(name))
+        return std::nullopt;
+    bool ok = false;
+    const int n = parser.value(name).toInt(&ok);
+    if (!ok || n < least)
+        return QStringLiteral("--%1 expects a whole number of at least %2, not '%3'").arg(name).arg(least).arg(parser.value(name));
+    *value = n;
+    return std::nullopt;
+}
+
 } // namespace
 
 int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &err)
@@ -167,6 +300,16 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     const QCommandLineOption resumeOption(QStringLiteral("resume"), QString(), QStringLiteral("CHECKPOINT"));
     const QCommandLineOption exportOption(QStringLiteral("export"), QString(), QStringLiteral("OUT.pt"));
     parser.addOptions({dataOption, metricsOption, checkpointDirOption, resumeOption, exportOption});
+    // Data parallel: torchrun's environment, or these flags (docs/distributed.md).
+    const QStringList distributedFlags{QStringLiteral("world-size"), QStringLiteral("rank"), QStringLiteral("master-addr"),
+                                       QStringLiteral("master-port")};
+    for (const QString &flag : distributedFlags)
+        parser.addOption(QCommandLineOption(flag, QString(), QStringLiteral("VALUE")));
+    const QCommandLineOption nprocOption(QStringLiteral("nproc-per-node"), QString(), QStringLiteral("N"));
+    const QCommandLineOption timeoutOption(QStringLiteral("dist-timeout"), QString(), QStringLiteral("SECONDS"));
+    const QCommandLineOption joinTimeoutOption(QStringLiteral("join-timeout"), QString(), QStringLiteral("SECONDS"));
+    const QCommandLineOption progressJsonOption(QStringLiteral("progress-json"));
+    parser.addOptions({nprocOption, timeoutOption, joinTimeoutOption, progressJsonOption});
     if (!parser.parse(QStringList{QStringLiteral("train")} + args))
         return usageError(err, parser.errorText());
     const QStringList positional = parser.positionalArguments();
@@ -184,20 +327,81 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     if (parser.isSet(QStringLiteral("lr")) && parser.isSet(QStringLiteral("learning-rate")))
         return usageError(err, QStringLiteral("--lr and --learning-rate are the same setting"));
 
+    // Where this process stands: alone, one rank of a run, or the launcher of local workers.
+    QString environmentError;
+    std::optional<DistributedOptions> distributed =
+        DistributedOptions::fromEnvironment(QProcessEnvironment::systemEnvironment(), &environmentError);
+    if (!distributed)
+        return failure(out, err, environmentError);
+    if (const auto problem = wholeFlag(parser, QStringLiteral("dist-timeout"), 1, &distributed->timeoutSeconds))
+        return usageError(err, *problem);
+    if (const auto problem = wholeFlag(parser, QStringLiteral("join-timeout"), 1, &distributed->joinTimeoutSeconds))
+        return usageError(err, *problem);
+    if (parser.isSet(nprocOption)) {
+        int processes = 0;
+        if (const auto problem = wholeFlag(parser, nprocOption.names().first(), 1, &processes))
+            return usageError(err, *problem);
+        for (const QString &flag : distributedFlags)
+            if (parser.isSet(flag))
+                return usageError(err, QStringLiteral("--nproc-per-node starts its own workers; --%1 is for a worker").arg(flag));
+        QStringList workerArgs = args;
+        const qsizetype at = workerArgs.indexOf(QStringLiteral("--nproc-per-node"));
+        if (at >= 0)
+            workerArgs.remove(at, 2);
+        else
+            workerArgs.removeIf([](const QString &a) { return a.startsWith(QLatin1String("--nproc-per-node=")); });
+        return launchLocal(workerArgs, processes, distributed->timeoutSeconds, out, err);
+    }
+    if (const auto problem = wholeFlag(parser, QStringLiteral("world-size"), 1, &distributed->worldSize))
+        return usageError(err, *problem);
+    if (const auto problem = wholeFlag(parser, QStringLiteral("rank"), 0, &distributed->rank))
+        return usageError(err, *problem);
+    if (const auto problem = wholeFlag(parser, QStringLiteral("master-port"), 1, &distributed->masterPort))
+        return usageError(err, *problem);
+    if (parser.isSet(QStringLiteral("master-addr")))
+        distributed->masterAddr = parser.value(QStringLiteral("master-addr"));
+    if (parser.isSet(QStringLiteral("rank")) || parser.isSet(QStringLiteral("world-size")))
+        distributed->localRank = distributed->rank; // explicit flags: no launcher gave one
+    if (const auto problem = distributed->problem())
+        return usageError(err, *problem);
+    std::unique_ptr<DistributedContext> context;
+    std::optional<StopSignals> stopSignals;
+    if (distributed->isDistributed()) {
+        stopSignals.emplace();
+        try {
+            context = std::make_unique<DistributedContext>(*distributed);
+        } catch (const DistributedError &e) {
+            return failure(out, err, e.message());
+        }
+    }
+    // Rank 0 alone prints progress and writes files; every rank prints its errors.
+    const bool isMain = !context || context->isMain();
+    const bool json = parser.isSet(progressJsonOption);
+    auto fail = [&](const QString &message) {
+        if (context)
+            context->leave(message);
+        return failure(out, err, message);
+    };
+    auto usage = [&](const QString &message) {
+        if (context)
+            context->leave(message);
+        return usageError(err, message);
+    };
+
     // The project, and the checkpoint to continue from.
     const QString projectPath = positional.first();
     ProjectData project;
     try {
         project = ProjectFile::load(projectPath);
     } catch (const ProjectFormatError &e) {
-        return failure(out, err, e.message());
+        return fail(e.message());
     }
     std::optional<Checkpoint> resume;
     if (parser.isSet(resumeOption)) {
         try {
             resume = Checkpoint::load(parser.value(resumeOption));
         } catch (const CheckpointError &e) {
-            return failure(out, err, e.message());
+            return fail(e.message());
         }
     }
 
@@ -240,7 +444,7 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     for (const SettingFlag &f : kSettingFlags)
         if (parser.isSet(QLatin1String(f.flag)))
             if (const auto problem = applyFlag(f, parser.value(QLatin1String(f.flag))))
-                return usageError(err, *problem);
+                return usage(*problem);
     for (const SwitchFlag &f : kSwitchFlags)
         if (parser.isSet(QLatin1String(f.flag))) {
             setSetting(training, "", f.key, f.value);
@@ -260,32 +464,40 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
         const QString path = message.section(QStringLiteral(": "), 0, 0);
         for (auto it = flagOfPath.cbegin(); it != flagOfPath.cend(); ++it)
             if (path == it.key() || path.startsWith(it.key() + QLatin1Char('[')))
-                return usageError(err, QStringLiteral("%1: %2").arg(it.value(), message.section(QStringLiteral(": "), 1)));
-        return failure(out, err, QStringLiteral("%1: %2").arg(projectPath, message));
+                return usage(QStringLiteral("%1: %2").arg(it.value(), message.section(QStringLiteral(": "), 1)));
+        return fail(QStringLiteral("%1: %2").arg(projectPath, message));
     }
     if (settings.data.kind != DataSettings::Kind::Csv &&
         (parser.isSet(QStringLiteral("inputs")) || parser.isSet(QStringLiteral("targets"))))
-        return usageError(err, QStringLiteral("--inputs and --targets choose CSV columns; give the file with --data"));
+        return usage(QStringLiteral("--inputs and --targets choose CSV columns; give the file with --data"));
 
     // The data.
     Dataset data;
     try {
         data = Dataset::forProject(project, settings, QFileInfo(projectPath).absolutePath());
     } catch (const DataError &e) {
-        return failure(out, err, e.message());
+        return fail(e.message());
     } catch (const std::exception &e) {
-        return failure(out, err, QStringLiteral("the data set cannot be made: %1").arg(QString::fromUtf8(e.what())));
+        return fail(QStringLiteral("the data set cannot be made: %1").arg(QString::fromUtf8(e.what())));
     }
 
-    // The run.
+    // The run. Ranks may take different times to load: meet before the first collective.
+    if (context) {
+        try {
+            context->waitForAll(QStringLiteral("loaded"));
+        } catch (const DistributedError &e) {
+            return fail(e.message());
+        }
+    }
     Trainer trainer;
+    trainer.setDistributed(context.get());
     QString error;
     if (!trainer.setup(project, settings, data, &error))
-        return failure(out, err, error);
+        return fail(error);
     if (resume && !trainer.restore(*resume, &error))
-        return failure(out, err, QStringLiteral("%1: %2").arg(parser.value(resumeOption), error));
+        return fail(QStringLiteral("%1: %2").arg(parser.value(resumeOption), error));
     QString checkpointPath;
-    if (parser.isSet(checkpointDirOption)) {
+    if (parser.isSet(checkpointDirOption) && isMain) {
         checkpointPath = QDir(parser.value(checkpointDirOption)).filePath(QStringLiteral("last.ckpt"));
         trainer.setCheckpointPath(checkpointPath);
     }
@@ -298,51 +510,86 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
                        .arg(trainer.batchesPerEpoch()).arg(settings.batchSize)
                        .arg(TrainingSettings::lossName(settings.loss), TrainingSettings::optimizerName(settings.optimizer))
                        .arg(number(settings.learningRate));
+    if (context)
+        plan += QStringLiteral("; %1 processes, each %2 training rows and batches of %3 per epoch")
+                    .arg(context->worldSize()).arg(trainer.shardRows()).arg(settings.batchSize);
     if (resume)
         plan += QStringLiteral("; resuming at epoch %1, step %2").arg(resume->epoch + 1).arg(resume->step);
-    out << plan << "\n";
-    out.flush();
+    if (isMain) {
+        if (json)
+            out << ProgressJson::textLine(QStringLiteral("plan"), plan, context ? context->worldSize() : 1);
+        else
+            out << plan << "\n";
+        out.flush();
+    }
 
     const int earlierEpochs = resume ? int(resume->epochs.size()) : 0;
-    QObject::connect(&trainer, &Trainer::progress, [&](const TrainingProgress &p) {
-        for (const EpochPoint &e : p.epochs) {
-            if (e.epoch < earlierEpochs)
-                continue;
-            out << "epoch " << (e.epoch + 1) << "/" << settings.epochs << "  train_loss " << number(e.trainLoss);
-            if (e.hasValLoss())
-                out << "  val_loss " << number(e.valLoss);
-            out << "  samples/s " << qint64(e.samplesPerSecond + 0.5) << "\n";
-        }
-        out.flush();
-    });
+    if (isMain && json) {
+        QObject::connect(&trainer, &Trainer::progress, [&](const TrainingProgress &p) {
+            out << ProgressJson::progressLine(p);
+            out.flush();
+        });
+        QObject::connect(&trainer, &Trainer::checkpointSaved, [&](const QString &path) {
+            out << ProgressJson::textLine(QStringLiteral("checkpoint"), path);
+            out.flush();
+        });
+    } else if (isMain) {
+        QObject::connect(&trainer, &Trainer::progress, [&](const TrainingProgress &p) {
+            for (const EpochPoint &e : p.epochs) {
+                if (e.epoch < earlierEpochs)
+                    continue;
+                out << "epoch " << (e.epoch + 1) << "/" << settings.epochs << "  train_loss " << number(e.trainLoss);
+                if (e.hasValLoss())
+                    out << "  val_loss " << number(e.valLoss);
+                out << "  samples/s " << qint64(e.samplesPerSecond + 0.5) << "\n";
+            }
+            out.flush();
+        });
+    }
     QObject::connect(&trainer, &Trainer::warning, [&](const QString &message) {
-        err << "warning: " << message << "\n";
+        if (json && isMain)
+            out << ProgressJson::textLine(QStringLiteral("warning"), message);
+        else
+            err << "warning: " << message << "\n";
+        out.flush();
         err.flush();
     });
     TrainingResult result;
     QObject::connect(&trainer, &Trainer::finished, [&](const TrainingResult &r) { result = r; });
+    if (stopSignals)
+        stopSignals->stopOnSignal(trainer);
     trainer.run();
+    if (context)
+        context->leave(result.ok() ? QString() : result.message);
 
-    if (parser.isSet(metricsOption)) {
+    if (json && isMain) {
+        out << ProgressJson::resultLine(result);
+        out.flush();
+    }
+    if (parser.isSet(metricsOption) && isMain) {
         QString writeError;
         if (!writeFile(parser.value(metricsOption), metricsCsv(trainer.losses(), trainer.epochs()), &writeError))
-            return failure(out, err, writeError);
+            return fail(writeError);
     }
     if (!result.ok())
-        return failure(out, err, result.message);
-    if (result.outcome != TrainingResult::Outcome::Completed)
+        return fail(result.message);
+    if (!isMain)
+        return 0;
+    if (result.outcome != TrainingResult::Outcome::Completed && !json)
         out << result.message << "\n";
-    if (!checkpointPath.isEmpty() && QFileInfo::exists(checkpointPath))
+    if (!checkpointPath.isEmpty() && QFileInfo::exists(checkpointPath) && !json)
         out << "checkpoint " << checkpointPath << "\n";
     if (parser.isSet(exportOption)) {
         ComposedModule module = trainer.module();
         if (!TorchScriptExporter::save(project, module, parser.value(exportOption), &error))
-            return failure(out, err, error);
-        out << "exported " << parser.value(exportOption) << "\n";
+            return fail(error);
+        if (!json)
+            out << "exported " << parser.value(exportOption) << "\n";
     }
-    out << "done: " << result.epochs << " epoch(s), " << result.steps << " step(s); training "
-        << QString::number(result.seconds, 'f', 3) << " s, total time " << QString::number(clock.elapsed() / 1000.0, 'f', 3)
-        << " s\n";
+    if (!json)
+        out << "done: " << result.epochs << " epoch(s), " << result.steps << " step(s); training "
+            << QString::number(result.seconds, 'f', 3) << " s, total time "
+            << QString::number(clock.elapsed() / 1000.0, 'f', 3) << " s\n";
     out.flush();
     return 0;
 }
