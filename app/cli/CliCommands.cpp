@@ -44,6 +44,12 @@ Commands:
       --checkpoint-dir DIR    write DIR/last.ckpt (after epochs and at the end)
       --resume CHECKPOINT     continue a run from its checkpoint
       --export OUT.pt         write the trained model as TorchScript
+      --progress-json         progress as one JSON line per report
+    on several processes (docs/distributed.md; also torchrun's RANK,
+    WORLD_SIZE, MASTER_ADDR, MASTER_PORT environment):
+      --nproc-per-node N      start N local workers and wait for them
+      --world-size N --rank R --master-addr HOST --master-port PORT
+      --dist-timeout S (20)   --join-timeout S (300)
   export PROJECT -o OUT.pt [--checkpoint CHECKPOINT] [--seed N]
                        Write the model as TorchScript (torch.jit.load opens it)
                        with the project inside. The weights are those training
