@@ -8,8 +8,8 @@
 /// pixel at 100 % zoom). The layout and the items share them.
 namespace CanvasMetrics {
 
-constexpr double kCallWidth = 160.0;  ///< Width of a call node.
-constexpr double kPortWidth = 110.0;  ///< Width of an Input or Output node.
+constexpr double kCallWidth = 150.0;  ///< Width of a call node.
+constexpr double kPortWidth = 100.0;  ///< Width of an Input or Output node.
 constexpr double kPortHeight = 50.0;  ///< Height of an Input or Output node.
 constexpr double kHeader = 40.0;      ///< Instance name and type lines of a call node.
 constexpr double kRow = 18.0;         ///< One row of ports.

@@ -53,9 +53,13 @@ DocumentEditor::DocumentEditor(Project *project, QObject *parent)
     m_analysisTimer->setSingleShot(true);
     m_analysisTimer->setInterval(0);
     connect(m_analysisTimer, &QTimer::timeout, this, [this] {
-        const auto before = m_analysis;
-        if (analysis() != before)
+        // Someone may have asked for the analysis since the edit (a scene being
+        // built does): notify whenever it differs from the one last announced.
+        const auto current = analysis();
+        if (current != m_announced) {
+            m_announced = current;
             Q_EMIT analysisUpdated();
+        }
     });
     connect(m_project, &Project::changed, this, &DocumentEditor::scheduleAnalysis);
     // Every change but a move can change sizes, counts or problems; a move

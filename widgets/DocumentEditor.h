@@ -160,6 +160,7 @@ private:
     QUndoStack *m_undo;
     QTimer *m_analysisTimer;
     std::shared_ptr<const AnalysisSnapshot> m_analysis;
+    std::shared_ptr<const AnalysisSnapshot> m_announced; ///< The last one analysisUpdated() told of.
     bool m_stale = true;
     bool m_structural = true; ///< A change since the last analysis that a move alone is not.
 };

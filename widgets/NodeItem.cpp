@@ -347,18 +347,15 @@ void NodeItem::updateTexts() const
     Texts &t = m_texts;
     t = Texts{};
     const double w = width();
-    double markers = 8;
-    if (m_look.opens)
-        markers += 17;
-    if (m_look.calls > 1) {
-        t.calls = shapeText(QStringLiteral("×%1").arg(m_look.calls), f.small);
-        markers += t.calls.width + 18;
-    }
-    if (m_look.frozen)
-        markers += 16;
+    // The header holds the name (and a link when shared); the footer's right
+    // end holds the "has an inside" and frozen marks.
+    const bool shared = m_look.calls > 1;
+    const double footerMarks = (m_look.opens ? 18 : 0) + (m_look.frozen ? 16 : 0);
     if (m_look.kind == NodeKind::Call) {
-        t.title = shapeText(f.boldMetrics.elidedText(m_look.title, Qt::ElideRight, w - markers - 12), f.bold);
-        t.subtitle = shapeText(f.smallMetrics.elidedText(m_look.subtitle, Qt::ElideRight, w - 20), f.small);
+        t.title = shapeText(f.boldMetrics.elidedText(m_look.title, Qt::ElideRight, w - 20 - (shared ? 22 : 0)), f.bold);
+        const QString subtitle = shared ? QStringLiteral("%1 · %2 calls").arg(m_look.subtitle).arg(m_look.calls)
+                                        : m_look.subtitle;
+        t.subtitle = shapeText(f.smallMetrics.elidedText(subtitle, Qt::ElideRight, w - 20), f.small);
         for (int k = 0; k < m_look.inputs.size(); ++k) {
             t.inNames.append(shapeText(m_look.inputs.at(k), f.small));
             t.inSizes.append(shapeText(sizeText(m_status.in, k), f.small));
@@ -380,7 +377,7 @@ void NodeItem::updateTexts() const
             footer += QStringLiteral(" · frozen");
         else if (m_status.params > 0 && m_status.trainable >= 0 && m_status.trainable < m_status.params)
             footer += QStringLiteral(" · %1 trainable").arg(QLocale().toString(m_status.trainable));
-        t.footer = shapeText(f.smallMetrics.elidedText(footer, Qt::ElideRight, w - 20), f.small);
+        t.footer = shapeText(f.smallMetrics.elidedText(footer, Qt::ElideRight, w - 20 - footerMarks), f.small);
     } else {
         const bool input = m_look.kind == NodeKind::Input;
         const double textWidth = w - 28;
@@ -470,21 +467,10 @@ void NodeItem::paintCall(QPainter *painter, const QPalette &pal, bool detailed)
     const Fonts &f = fonts();
     const Texts &t = m_texts;
 
-    // Markers at the right of the header: open, shared, frozen.
-    double markerX = w - 12;
+    // The shared-instance link at the right of the header.
     const QColor onBand(255, 255, 255, 235);
-    if (m_look.opens) {
-        drawOpens(painter, QPointF(markerX, 13), onBand);
-        markerX -= 17;
-    }
-    if (m_look.calls > 1) {
-        painter->setPen(onBand);
-        draw(painter, t.calls, QPointF(markerX + 6 - t.calls.width, baseline(f.smallMetrics, 4, 18)));
-        drawLink(painter, QPointF(markerX - t.calls.width - 2, 13), onBand);
-        markerX -= t.calls.width + 18;
-    }
-    if (m_look.frozen)
-        drawLock(painter, QPointF(markerX, 13), onBand);
+    if (m_look.calls > 1)
+        drawLink(painter, QPointF(w - 14, 13), onBand);
 
     painter->setPen(Qt::white);
     draw(painter, t.title, QPointF(10, baseline(f.boldMetrics, 3, 20)));
@@ -515,6 +501,13 @@ void NodeItem::paintCall(QPainter *painter, const QPalette &pal, bool detailed)
     painter->fillRect(QRectF(1, fy - 0.5, w - 2, 1), CanvasStyle::mix(CanvasStyle::nodeBody(pal), text, 0.15));
     painter->setPen(dim);
     draw(painter, t.footer, QPointF(10, baseline(f.smallMetrics, fy, kFooter)));
+    double markX = w - 13;
+    if (m_look.opens) {
+        drawOpens(painter, QPointF(markX, fy + kFooter / 2), dim);
+        markX -= 18;
+    }
+    if (m_look.frozen)
+        drawLock(painter, QPointF(markX, fy + kFooter / 2 + 1), dim);
 }
 
 void NodeItem::paintPort(QPainter *painter, const QPalette &pal, bool detailed)

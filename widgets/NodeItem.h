@@ -106,7 +106,6 @@ private:
         Shaped title;
         Shaped subtitle;
         Shaped footer;
-        Shaped calls;
         QList<Shaped> inNames, inSizes, outNames, outSizes;
     };
 

@@ -421,8 +421,10 @@ void PropertiesPanel::refreshValues()
     if (m_node == 0) {
         if (m_name && !m_name->hasFocus())
             m_name->setText(t->name);
-        if (m_description && !m_description->hasFocus())
+        if (m_description && !m_description->hasFocus()) {
             m_description->setText(t->description);
+            m_description->setCursorPosition(0);
+        }
         if (m_arguments)
             m_arguments->setArguments(t->arguments);
         if (m_sizes) {

@@ -85,7 +85,13 @@ MainWindow::MainWindow(const QString &autosaveDirectory, QWidget *parent)
     m_canvas->scene()->setSnapToGrid(m_snapAct->isChecked());
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1400, 880);
-    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    if (!restoreState(settings.value(QStringLiteral("window/state")).toByteArray())) {
+        // First start: give the canvas most of the room once the window has its size.
+        QTimer::singleShot(0, this, [this] {
+            resizeDocks({m_paletteDock, m_propertiesDock}, {220, 340}, Qt::Horizontal);
+            resizeDocks({m_problemsDock}, {height() / 5}, Qt::Vertical);
+        });
+    }
 
     newProject();
 }
@@ -235,11 +241,13 @@ void MainWindow::createDocks()
     m_problemsDock->setWidget(m_problems);
     addDock(m_problemsDock, Qt::BottomDockWidgetArea);
     connect(m_problems, &ProblemsPanel::problemActivated, this, &MainWindow::onProblemActivated);
-    connect(m_problems, &ProblemsPanel::countsChanged, this, [this](int errors, int warnings) {
+    auto showCounts = [this](int errors, int warnings) {
         m_problemsDock->setWindowTitle(errors + warnings == 0 ? tr("Problems")
                                                               : tr("Problems (%1)").arg(errors + warnings));
-        m_countsLabel->setText(errors == 0 ? tr("No errors") : tr("%n error(s)", nullptr, errors));
-    });
+        m_countsLabel->setText(errors == 0 ? tr("No errors") : errors == 1 ? tr("1 error") : tr("%1 errors").arg(errors));
+    };
+    connect(m_problems, &ProblemsPanel::countsChanged, this, showCounts);
+    showCounts(m_problems->errorCount(), m_problems->warningCount());
 
     m_summary = new SummaryPanel(m_editor, this);
     m_summaryDock = new QDockWidget(tr("Summary"), this);
@@ -254,8 +262,17 @@ void MainWindow::createDocks()
     m_historyDock->setWidget(history);
     addDock(m_historyDock, Qt::BottomDockWidgetArea, m_problemsDock);
     m_problemsDock->raise();
-    resizeDocks({m_paletteDock, m_propertiesDock}, {230, 320}, Qt::Horizontal);
-    resizeDocks({m_problemsDock}, {190}, Qt::Vertical);
+}
+
+bool MainWindow::raiseDock(const QString &name)
+{
+    for (QDockWidget *d : findChildren<QDockWidget *>())
+        if (d->objectName() == name + QStringLiteral("Dock") || d->objectName() == name) {
+            d->show();
+            d->raise();
+            return true;
+        }
+    return false;
 }
 
 void MainWindow::addDock(QDockWidget *dock, Qt::DockWidgetArea area, QDockWidget *tabifyWith)

@@ -48,6 +48,9 @@ public:
     /// Adds a dock (for instance training plots): it gets a View menu entry and
     /// its place persists with the others. `objectName` must be set.
     void addDock(QDockWidget *dock, Qt::DockWidgetArea area, QDockWidget *tabifyWith = nullptr);
+    /// Shows a dock in front of its tab group, by object name (`summary` or
+    /// `summaryDock`); false if there is none.
+    bool raiseDock(const QString &name);
     QMenu *viewMenu() const { return m_viewMenu; }
     QToolBar *mainToolBar() const { return m_toolBar; }
 

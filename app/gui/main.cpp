@@ -36,6 +36,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption select(QStringLiteral("select"),
                                     QStringLiteral("Select the nodes named <name> (an instance or a port) on the canvas."),
                                     QStringLiteral("name"));
+    const QCommandLineOption showDock(QStringLiteral("show-dock"),
+                                      QStringLiteral("Bring the dock <name> to the front (summary, problems, history)."),
+                                      QStringLiteral("name"));
+    parser.addOption(showDock);
     parser.addOption(showType);
     parser.addOption(select);
     parser.addOption(noRecovery);
@@ -50,6 +54,8 @@ int main(int argc, char *argv[])
         if (!window.openFile(files.first(), &error))
             QMessageBox::critical(&window, QObject::tr("Cannot Open Project"), error);
     }
+    if (parser.isSet(showDock))
+        window.raiseDock(parser.value(showDock));
     if (parser.isSet(showType))
         window.canvas()->showType(parser.value(showType));
     if (parser.isSet(select)) {

@@ -3,6 +3,7 @@
 #include "DocumentEditor.h"
 #include "GraphScene.h"
 #include "MainWindow.h"
+#include "SummaryPanel.h"
 #include "WidgetTestUtil.h"
 
 #include <QAction>
@@ -13,6 +14,7 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
+#include <QTreeWidget>
 #include <QUndoStack>
 #include <QtTest>
 
@@ -38,6 +40,8 @@ private Q_SLOTS:
     void standardShortcuts();
     void actionsEditTheSelection();
     void moreDocksFitIn();
+    void summaryFollowsTheDocument();
+    void problemsCountedInTheDockTitle();
 
 private:
     QString writeFile(const QString &name, const QByteArray &bytes);
@@ -266,6 +270,35 @@ void tst_MainWindow::moreDocksFitIn()
     m_window->addDock(dock, Qt::BottomDockWidgetArea);
     QVERIFY(m_window->viewMenu()->actions().contains(dock->toggleViewAction()));
     QCOMPARE(m_window->dockWidgetArea(dock), Qt::BottomDockWidgetArea);
+}
+
+void tst_MainWindow::summaryFollowsTheDocument()
+{
+    QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/encoder-decoder.mcproj")));
+    QVERIFY(m_window->raiseDock(QStringLiteral("summary")));
+    QCoreApplication::processEvents();
+    QTRY_VERIFY2(m_window->summary()->totalsText().contains(QStringLiteral("Total: 61")), qPrintable(m_window->summary()->totalsText()));
+    QCOMPARE(m_window->summary()->tree()->topLevelItemCount(), 2); // encoder, decoder
+    // Kept current: an edit changes the totals.
+    QVERIFY(m_window->editor()->setFrozen(QStringLiteral("EncoderDecoderLightning"), QStringLiteral("encoder"), true));
+    QTRY_VERIFY2(m_window->summary()->totalsText().contains(QStringLiteral("Trainable params: 6 ")),
+                 qPrintable(m_window->summary()->totalsText()));
+    QVERIFY(m_window->summary()->totalsText().contains(QStringLiteral("Non-trainable: 55")));
+}
+
+void tst_MainWindow::problemsCountedInTheDockTitle()
+{
+    auto *dock = m_window->findChild<QDockWidget *>(QStringLiteral("problemsDock"));
+    QVERIFY(dock);
+    // The empty model has problems (x has no size, y is not connected); so does a
+    // size mismatch; the title must follow even when the count stays the same.
+    ProjectData d = example(QStringLiteral("shared-block.mcproj"));
+    d.types[1].instances[2].options.insert(QStringLiteral("in_features"), OptionValue::constant(7));
+    QVERIFY(ProjectFile::save(d, m_dir.filePath(QStringLiteral("mismatch.mcproj")), nullptr));
+    QVERIFY(m_window->openFile(m_dir.filePath(QStringLiteral("mismatch.mcproj"))));
+    QTRY_COMPARE(dock->windowTitle(), QStringLiteral("Problems (1)"));
+    QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/shared-block.mcproj")));
+    QTRY_COMPARE(dock->windowTitle(), QStringLiteral("Problems"));
 }
 
 QTEST_MAIN(tst_MainWindow)

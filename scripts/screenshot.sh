@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Takes the editor's screenshots for the README under a virtual X server, so
+# that they can be retaken whenever the window changes:
+#   scripts/screenshot.sh            (uses build/app/gui/modelcomposer)
+#   BUILD=build-gui scripts/screenshot.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+APP=${APP:-$BUILD/app/gui/modelcomposer}
+OUT=${OUT:-docs/images}
+WAIT=${WAIT:-4}
+if [ ! -x "$APP" ]; then
+  echo "screenshot.sh: $APP is not built (make build, or set BUILD=...)" >&2
+  exit 1
+fi
+mkdir -p "$OUT"
+# A fresh profile: no saved window layout, no recent files, no autosaves.
+profile=$(mktemp -d)
+trap 'rm -rf "$profile"' EXIT
+export XDG_CONFIG_HOME="$profile/config" XDG_DATA_HOME="$profile/data" XDG_CACHE_HOME="$profile/cache"
+export XDG_RUNTIME_DIR="$profile/runtime"
+mkdir -p "$XDG_RUNTIME_DIR" && chmod 700 "$XDG_RUNTIME_DIR"
+unset QT_QPA_PLATFORM
+
+# shoot NAME ARGS...: starts the app with ARGS, waits, grabs the screen into OUT/NAME.
+shoot() {
+  local name=$1
+  shift
+  xvfb-run -a -s "-screen 0 1600x1000x24" bash -c '
+    app=$1; out=$2; wait=$3; shift 3
+    "$app" -geometry 1600x1000+0+0 --no-recovery "$@" &
+    pid=$!
+    sleep "$wait"
+    import -window root "$out"
+    kill "$pid"
+    wait "$pid" 2>/dev/null || true
+  ' shoot "$APP" "$OUT/$name" "$WAIT" "$@"
+  echo "wrote $OUT/$name"
+}
+
+shoot editor.png examples/encoder-decoder.mcproj --show-dock summary
+shoot shared.png examples/shared-block.mcproj --select shared_module
+shoot stack.png examples/configurable-blocks.mcproj --show-type NestedModel --select blocks
+shoot inside.png examples/encoder-decoder.mcproj --show-type Encoder
+# A wrong size, to show how problems look: fc2 told to take 7 features where x gives 10.
+sed 's/{"name": "fc2", "type": "Linear", "options": {"in_features": {"arg": "dim"}/{"name": "fc2", "type": "Linear", "options": {"in_features": 7/' \
+  examples/shared-block.mcproj > "$profile/mismatch.mcproj"
+shoot problems.png "$profile/mismatch.mcproj" --show-dock problems --select fc2
