@@ -31,7 +31,7 @@ GraphView::GraphView(GraphScene *scene, QWidget *parent) : QGraphicsView(scene, 
     setAcceptDrops(true);
     setFocusPolicy(Qt::StrongFocus);
     viewport()->grabGesture(Qt::PinchGesture);
-    m_scene->setPalette(palette());
+    syncScenePalette();
     centerOn(0, 0);
 }
 
@@ -279,10 +279,19 @@ void GraphView::drawBackground(QPainter *painter, const QRectF &rect)
     painter->restore();
 }
 
+void GraphView::syncScenePalette()
+{
+    // Every role marked as set: the scene would otherwise resolve the roles the
+    // view inherited (from a dark theme, say) against the application's palette.
+    QPalette pal = palette();
+    pal.setResolveMask(~QPalette::ResolveMask(0));
+    m_scene->setPalette(pal);
+}
+
 void GraphView::changeEvent(QEvent *event)
 {
     if (event->type() == QEvent::PaletteChange) {
-        m_scene->setPalette(palette());
+        syncScenePalette();
         viewport()->update();
     }
     QGraphicsView::changeEvent(event);

@@ -57,6 +57,7 @@ protected:
 
 private:
     bool gestureEvent(QGestureEvent *event);
+    void syncScenePalette();
 
     GraphScene *m_scene;
     bool m_panning = false;

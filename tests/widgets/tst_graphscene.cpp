@@ -51,6 +51,7 @@ private Q_SLOTS:
     void wheelZoomsAroundCursor();
     void fitShowsEverything();
     void keyboardNudgeMerges();
+    void followsTheSystemPalette();
 
 private:
     QPoint viewPoint(QPointF scenePos) const { return m_canvas->view()->mapFromScene(scenePos); }
@@ -456,6 +457,41 @@ void tst_GraphScene::keyboardNudgeMerges()
     QTest::keyClick(m_canvas->view(), Qt::Key_Down);
     QCOMPARE(m_project->type(kRoot)->node(fc1)->pos, QPointF(240, 20));
     QCOMPARE(undo()->count(), 1);
+}
+
+void tst_GraphScene::followsTheSystemPalette()
+{
+    // A dark palette (as a dark desktop theme gives) makes a dark canvas with
+    // dark nodes; the light one a light canvas.
+    GraphView *view = m_canvas->view();
+    const int fc1 = nodeId(*m_project, kRoot, QStringLiteral("fc1"));
+    view->resetZoom();
+    view->centerOn(m_canvas->scene()->nodeItem(fc1));
+    auto lightness = [&](QPointF scenePos) {
+        const QImage image = view->viewport()->grab().toImage();
+        const QPoint p = view->mapFromScene(scenePos) * image.devicePixelRatio();
+        return image.pixelColor(p).lightness();
+    };
+    const QPointF body = m_canvas->scene()->nodeItem(fc1)->pos() + QPointF(100, CanvasMetrics::kHeader + 30);
+    const QPointF empty = m_canvas->scene()->nodeItem(fc1)->pos() + QPointF(7, -37);
+    QPalette dark;
+    dark.setColor(QPalette::Window, QColor(0x2b, 0x2b, 0x2b));
+    dark.setColor(QPalette::Base, QColor(0x1e, 0x1e, 0x1e));
+    dark.setColor(QPalette::Text, QColor(0xe0, 0xe0, 0xe0));
+    dark.setColor(QPalette::WindowText, QColor(0xe0, 0xe0, 0xe0));
+    QPalette light;
+    light.setColor(QPalette::Window, QColor(0xef, 0xef, 0xef));
+    light.setColor(QPalette::Base, Qt::white);
+    light.setColor(QPalette::Text, Qt::black);
+    light.setColor(QPalette::WindowText, Qt::black);
+    m_canvas->setPalette(dark);
+    QCoreApplication::processEvents();
+    QVERIFY(lightness(body) < 80);
+    QVERIFY(lightness(empty) < 80);
+    m_canvas->setPalette(light);
+    QCoreApplication::processEvents();
+    QVERIFY(lightness(body) > 200);
+    QVERIFY(lightness(empty) > 200);
 }
 
 QTEST_MAIN(tst_GraphScene)
