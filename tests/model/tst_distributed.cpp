@@ -175,9 +175,11 @@ bool waitForEpochLine(QProcess &p, QString *seen, int milliseconds = 30000)
 }
 
 // The equivalence run: shared-block (one block called twice: its weights are
-// shared), 64 rows in file order, a quarter held out for validation, 3 epochs.
-// Two ranks take batches of 8, the reference one process batches of 16.
-const QStringList kEquivalence{QStringLiteral("--no-shuffle"), QStringLiteral("--samples"), QStringLiteral("64"),
+// shared), 64 rows (in file order with --no-shuffle), a quarter held out for
+// validation, 3 epochs. Two ranks take batches of 8, the reference one process
+// batches of 16. Shuffled, the ranks split each epoch's permutation p as
+// p[0::2] and p[1::2], so their k-th batches are again the reference's k-th.
+const QStringList kEquivalence{QStringLiteral("--samples"), QStringLiteral("64"),
                                QStringLiteral("--val-split"), QStringLiteral("0.25"), QStringLiteral("--epochs"),
                                QStringLiteral("3"), QStringLiteral("--limit-train-batches"), QStringLiteral("0"),
                                QStringLiteral("--lr"), QStringLiteral("0.01"), QStringLiteral("--dist-timeout"),
@@ -213,21 +215,24 @@ private Q_SLOTS:
 private:
     QTemporaryDir m_dir;
     QString m_project;
-    Metrics m_reference; ///< One process, batches of 16.
-    QString m_referenceExport;
+    QHash<QString, Metrics> m_reference; ///< One process, batches of 16, by order flag.
+    QHash<QString, QString> m_referenceExport;
 };
 
 void tst_Distributed::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     m_project = example(QStringLiteral("shared-block.mcproj"));
-    m_referenceExport = m_dir.filePath(QStringLiteral("reference.pt"));
-    const QString metrics = m_dir.filePath(QStringLiteral("reference.csv"));
-    const Run r = cli(QStringList{m_project, QStringLiteral("--batch-size"), QStringLiteral("16"), QStringLiteral("--metrics"),
-                                  metrics, QStringLiteral("--export"), m_referenceExport} + kEquivalence);
-    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
-    m_reference = readMetrics(metrics);
-    QCOMPARE(m_reference.train.size(), 9); // 48 training rows in 3 batches of 16, 3 epochs
+    for (const QString order : {QStringLiteral("--no-shuffle"), QStringLiteral("--shuffle")}) {
+        m_referenceExport[order] = m_dir.filePath(order.mid(2) + QStringLiteral(".pt"));
+        const QString metrics = m_dir.filePath(order.mid(2) + QStringLiteral(".csv"));
+        const Run r = cli(QStringList{m_project, order, QStringLiteral("--batch-size"), QStringLiteral("16"),
+                                      QStringLiteral("--metrics"), metrics, QStringLiteral("--export"),
+                                      m_referenceExport[order]} + kEquivalence);
+        QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+        m_reference[order] = readMetrics(metrics);
+        QCOMPARE(m_reference[order].train.size(), 9); // 48 training rows in 3 batches of 16, 3 epochs
+    }
 }
 
 void tst_Distributed::shardIndices_data()
@@ -426,9 +431,11 @@ void tst_Distributed::progressJsonRoundTrip()
 void tst_Distributed::twoRanksEqualOneDoubledBatch_data()
 {
     QTest::addColumn<QString>("launch");
-    QTest::addRow("nproc_per_node") << "nproc";
-    QTest::addRow("torchrun_environment") << "environment";
-    QTest::addRow("explicit_flags") << "flags";
+    QTest::addColumn<QString>("order");
+    QTest::addRow("nproc_per_node") << "nproc" << "--no-shuffle";
+    QTest::addRow("torchrun_environment") << "environment" << "--no-shuffle";
+    QTest::addRow("explicit_flags") << "flags" << "--no-shuffle";
+    QTest::addRow("nproc_per_node_shuffled") << "nproc" << "--shuffle";
 }
 
 void tst_Distributed::twoRanksEqualOneDoubledBatch()
@@ -437,10 +444,12 @@ void tst_Distributed::twoRanksEqualOneDoubledBatch()
     // every step (the mean over the ranks), the same validation losses and the
     // same final weights, to float tolerance.
     QFETCH(QString, launch);
+    QFETCH(QString, order);
+    const Metrics &reference = m_reference[order];
     QTemporaryDir dir;
     const QString metrics = dir.filePath(QStringLiteral("m.csv"));
     const QString weights = dir.filePath(QStringLiteral("w.pt"));
-    const QStringList args = QStringList{m_project, QStringLiteral("--batch-size"), QStringLiteral("8")} + kEquivalence;
+    const QStringList args = QStringList{m_project, order, QStringLiteral("--batch-size"), QStringLiteral("8")} + kEquivalence;
     const QStringList outputs{QStringLiteral("--metrics"), metrics, QStringLiteral("--export"), weights};
     Run r0, r1;
     if (launch == QLatin1String("nproc")) {
@@ -476,14 +485,14 @@ void tst_Distributed::twoRanksEqualOneDoubledBatch()
     QVERIFY2(r1.out.isEmpty(), qPrintable(r1.out)); // rank 1 prints nothing
 
     const Metrics m = readMetrics(metrics);
-    QCOMPARE(m.train.size(), m_reference.train.size());
+    QCOMPARE(m.train.size(), reference.train.size());
     for (int k = 0; k < m.train.size(); ++k) {
-        QVERIFY2(near(m.train[k], m_reference.train[k]),
-                 qPrintable(QStringLiteral("step %1: %2 vs %3").arg(k).arg(m.train[k], 0, 'g', 9).arg(m_reference.train[k], 0, 'g', 9)));
-        QVERIFY2(near(m.val[k], m_reference.val[k]), qPrintable(QStringLiteral("validation at step %1").arg(k)));
+        QVERIFY2(near(m.train[k], reference.train[k]),
+                 qPrintable(QStringLiteral("step %1: %2 vs %3").arg(k).arg(m.train[k], 0, 'g', 9).arg(reference.train[k], 0, 'g', 9)));
+        QVERIFY2(near(m.val[k], reference.val[k]), qPrintable(QStringLiteral("validation at step %1").arg(k)));
     }
     QVERIFY(m.train.first() != m.train.last()); // it trained
-    const double difference = weightDifference(weights, m_referenceExport);
+    const double difference = weightDifference(weights, m_referenceExport[order]);
     QVERIFY2(difference < 1e-5, qPrintable(QString::number(difference)));
 }
 
@@ -529,10 +538,10 @@ void tst_Distributed::launcherReportsTrainerValues()
     QCOMPARE(epochs.size(), 3);
     for (int k = 0; k < losses.size(); ++k) {
         QCOMPARE(losses[k].step, qint64(k));
-        QVERIFY2(near(losses[k].loss, m_reference.train[k]), qPrintable(QString::number(k)));
+        QVERIFY2(near(losses[k].loss, m_reference[QStringLiteral("--no-shuffle")].train[k]), qPrintable(QString::number(k)));
     }
-    QVERIFY(near(epochs.last().valLoss, m_reference.val.last()));
-    QVERIFY(near(result.lastValLoss, m_reference.val.last()));
+    QVERIFY(near(epochs.last().valLoss, m_reference[QStringLiteral("--no-shuffle")].val.last()));
+    QVERIFY(near(result.lastValLoss, m_reference[QStringLiteral("--no-shuffle")].val.last()));
     // The plan arrives as a line of text from rank 0.
     bool plan = false;
     for (const QList<QVariant> &l : lines)
