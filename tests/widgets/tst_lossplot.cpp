@@ -1,0 +1,152 @@
+#include "LossPlot.h"
+#include "QCustomPlotInclude.h"
+
+#include <QFile>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QtTest>
+
+namespace {
+QVector<LossPoint> points(qint64 from, qint64 count, qint32 epoch, float loss = 1.0f)
+{
+    QVector<LossPoint> out;
+    for (qint64 i = 0; i < count; ++i)
+        out.append(LossPoint{from + i, epoch, loss / float(1 + from + i)});
+    return out;
+}
+EpochPoint epoch(qint32 e, qint64 endStep, double val)
+{
+    EpochPoint p;
+    p.epoch = e;
+    p.endStep = endStep;
+    p.trainLoss = 0.5;
+    p.valLoss = val;
+    return p;
+}
+} // namespace
+
+class TestLossPlot : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void appendsBatches();
+    void skipsNonFiniteAndMissingValidation();
+    void smoothingFollowsSlider();
+    void fadedRunsKeptAndCleared();
+    void redrawsOnlyWhenDirty();
+    void logScale();
+    void savesAndExports();
+};
+
+void TestLossPlot::appendsBatches()
+{
+    LossPlot plot;
+    plot.appendPoints(points(0, 10, 0), {});
+    plot.appendPoints(points(10, 5, 0), {epoch(0, 15, 0.25)});
+    QCOMPARE(plot.trainPointCount(), 15);
+    QCOMPARE(plot.smoothedPointCount(), 15);
+    QCOMPARE(plot.validationPointCount(), 1);
+}
+
+void TestLossPlot::skipsNonFiniteAndMissingValidation()
+{
+    LossPlot plot;
+    QVector<LossPoint> pts = points(0, 4, 0);
+    pts[2].loss = std::numeric_limits<float>::quiet_NaN();
+    plot.appendPoints(pts, {epoch(0, 4, std::numeric_limits<double>::quiet_NaN())});
+    QCOMPARE(plot.trainPointCount(), 3);
+    QCOMPARE(plot.validationPointCount(), 0);
+}
+
+void TestLossPlot::smoothingFollowsSlider()
+{
+    LossPlot plot;
+    QVector<LossPoint> pts;
+    for (int i = 0; i < 20; ++i)
+        pts.append(LossPoint{i, 0, i % 2 ? 1.0f : 0.0f});
+    plot.appendPoints(pts, {});
+    auto *slider = plot.findChild<QSlider *>(QStringLiteral("smoothingSlider"));
+    QVERIFY(slider);
+    slider->setValue(0);
+    QCOMPARE(plot.smoothing(), 0.0);
+    auto *graphs = plot.customPlot();
+    // Without smoothing the smoothed curve is the raw one.
+    QCOMPARE(graphs->graph(1)->data()->at(19)->value, 1.0);
+    slider->setValue(90);
+    QCOMPARE(plot.smoothing(), 0.9);
+    const double v = graphs->graph(1)->data()->at(19)->value;
+    QVERIFY2(v > 0.3 && v < 0.7, qPrintable(QString::number(v)));
+}
+
+void TestLossPlot::fadedRunsKeptAndCleared()
+{
+    LossPlot plot;
+    plot.appendPoints(points(0, 10, 0), {});
+    plot.startRun();
+    QCOMPARE(plot.historyRunCount(), 1);
+    QCOMPARE(plot.trainPointCount(), 0);
+    QCOMPARE(plot.customPlot()->graphCount(), 6);
+    plot.startRun(); // an empty run is not kept
+    QCOMPARE(plot.historyRunCount(), 1);
+    plot.appendPoints(points(0, 3, 0), {});
+    plot.startRun();
+    QCOMPARE(plot.historyRunCount(), 2);
+    plot.clearHistory();
+    QCOMPARE(plot.historyRunCount(), 0);
+    QCOMPARE(plot.customPlot()->graphCount(), 3);
+}
+
+void TestLossPlot::redrawsOnlyWhenDirty()
+{
+    LossPlot plot;
+    plot.flush();
+    const int before = plot.replotCount();
+    plot.flush();
+    QCOMPARE(plot.replotCount(), before);
+    for (int i = 0; i < 50; ++i)
+        plot.appendPoints(points(i * 10, 10, 0), {});
+    QTRY_VERIFY_WITH_TIMEOUT(plot.replotCount() > before, 5000);
+    // Fifty batches drawn in far fewer redraws than batches.
+    QVERIFY(plot.replotCount() - before < 50);
+}
+
+void TestLossPlot::logScale()
+{
+    LossPlot plot;
+    plot.appendPoints(points(0, 100, 0), {});
+    auto *box = plot.findChild<QCheckBox *>(QStringLiteral("logScaleBox"));
+    QVERIFY(box);
+    box->setChecked(true);
+    QVERIFY(plot.logScale());
+    plot.flush();
+    QCOMPARE(plot.customPlot()->yAxis->scaleType(), QCPAxis::stLogarithmic);
+    QVERIFY(plot.customPlot()->yAxis->range().lower > 0);
+    box->setChecked(false);
+    QCOMPARE(plot.customPlot()->yAxis->scaleType(), QCPAxis::stLinear);
+}
+
+void TestLossPlot::savesAndExports()
+{
+    QTemporaryDir dir;
+    LossPlot plot;
+    plot.resize(400, 300);
+    plot.appendPoints(points(0, 4, 0), {epoch(0, 4, 0.125)});
+    QVERIFY(plot.savePng(dir.filePath("p.png"), 400, 300));
+    QVERIFY(QFile(dir.filePath("p.png")).size() > 0);
+    QVERIFY(plot.savePdf(dir.filePath("p.pdf"), 400, 300));
+    QVERIFY(QFile(dir.filePath("p.pdf")).size() > 0);
+    QString error;
+    QVERIFY(plot.exportCsv(dir.filePath("m.csv"), &error));
+    QFile f(dir.filePath("m.csv"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QStringList lines = QString::fromUtf8(f.readAll()).split('\n');
+    QCOMPARE(lines.first(), QStringLiteral("step,epoch,loss,smoothed"));
+    QVERIFY(lines.at(1).startsWith(QStringLiteral("0,0,1,")));
+    QVERIFY(lines.contains(QStringLiteral("epoch,end_step,train_loss,val_loss,samples_per_second,learning_rate")));
+    QVERIFY(lines.at(7).startsWith(QStringLiteral("0,4,0.5,0.125")));
+    QVERIFY(!plot.exportCsv(dir.filePath("no/such/dir/m.csv"), &error));
+    QVERIFY(!error.isEmpty());
+}
+
+QTEST_MAIN(TestLossPlot)
+#include "tst_lossplot.moc"

@@ -1,0 +1,375 @@
+#include "LossPlot.h"
+
+#include "QCustomPlotInclude.h"
+
+#include <QCheckBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMenu>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QSlider>
+#include <QTextStream>
+#include <QTimer>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace {
+const QColor kRaw(31, 119, 180, 70);
+const QColor kSmooth(31, 119, 180);
+const QColor kVal(214, 39, 40);
+const QColor kFaded(150, 150, 150, 90);
+} // namespace
+
+LossPlot::LossPlot(QWidget *parent)
+    : QWidget(parent)
+    , m_plot(new QCustomPlot(this))
+    , m_smoothSlider(new QSlider(Qt::Horizontal, this))
+    , m_logBox(new QCheckBox(tr("Log scale"), this))
+    , m_readoutLabel(new QLabel(this))
+    , m_timer(new QTimer(this))
+{
+    m_plot->setObjectName(QStringLiteral("lossCustomPlot"));
+    m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    m_plot->setNoAntialiasingOnDrag(true);
+    m_plot->xAxis->setLabel(tr("step"));
+    m_plot->yAxis->setLabel(tr("loss"));
+    m_plot->legend->setVisible(true);
+    m_plot->legend->setFont(font());
+    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    m_current = makeRun(false);
+
+    m_crossV = new QCPItemStraightLine(m_plot);
+    m_crossV->setPen(QPen(QColor(0, 0, 0, 90), 1, Qt::DashLine));
+    m_crossV->setVisible(false);
+    m_crossText = new QCPItemText(m_plot);
+    m_crossText->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_crossText->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_crossText->position->setCoords(0.01, 0.01);
+    m_crossText->setBrush(QColor(255, 255, 255, 220));
+    m_crossText->setPadding(QMargins(3, 2, 3, 2));
+    m_crossText->setVisible(false);
+    m_plot->setMouseTracking(true);
+    connect(m_plot, &QCustomPlot::mouseMove, this, &LossPlot::onMouseMove);
+    // A drag or a zoom by the user keeps their view until the next run.
+    connect(m_plot, &QCustomPlot::mousePress, this, [this] { m_rescale = false; });
+    connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { m_rescale = false; });
+    connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] {
+        m_rescale = true;
+        markDirty();
+    });
+
+    m_smoothSlider->setObjectName(QStringLiteral("smoothingSlider"));
+    m_smoothSlider->setRange(0, 99);
+    m_smoothSlider->setValue(int(std::lround(m_smoothing * 100)));
+    m_smoothSlider->setToolTip(tr("Smoothing of the training loss (exponential moving average)"));
+    connect(m_smoothSlider, &QSlider::valueChanged, this, [this](int v) { setSmoothing(v / 100.0); });
+    m_logBox->setObjectName(QStringLiteral("logScaleBox"));
+    connect(m_logBox, &QCheckBox::toggled, this, &LossPlot::setLogScale);
+
+    auto *clearButton = new QToolButton(this);
+    clearButton->setObjectName(QStringLiteral("clearHistoryButton"));
+    clearButton->setText(tr("Clear earlier runs"));
+    connect(clearButton, &QToolButton::clicked, this, &LossPlot::clearHistory);
+    auto *saveButton = new QToolButton(this);
+    saveButton->setText(tr("Save…"));
+    saveButton->setPopupMode(QToolButton::InstantPopup);
+    auto *menu = new QMenu(saveButton);
+    menu->addAction(tr("Save Plot as PNG or PDF…"), this, &LossPlot::saveAsDialog);
+    menu->addAction(tr("Export Metrics as CSV…"), this, &LossPlot::exportCsvDialog);
+    saveButton->setMenu(menu);
+
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(tr("Smoothing"), this));
+    bar->addWidget(m_smoothSlider, 1);
+    bar->addWidget(m_logBox);
+    bar->addWidget(clearButton);
+    bar->addWidget(saveButton);
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->addLayout(bar);
+    layout->addWidget(m_plot, 1);
+    m_readoutLabel->setObjectName(QStringLiteral("readoutLabel"));
+    layout->addWidget(m_readoutLabel);
+
+    m_timer->setInterval(16);
+    connect(m_timer, &QTimer::timeout, this, &LossPlot::onTimer);
+    m_timer->start();
+}
+
+LossPlot::~LossPlot() = default;
+
+LossPlot::Run LossPlot::makeRun(bool faded)
+{
+    Run run;
+    run.raw = m_plot->addGraph();
+    run.smooth = m_plot->addGraph();
+    run.val = m_plot->addGraph();
+    run.raw->setPen(QPen(faded ? kFaded : kRaw, 1));
+    run.smooth->setPen(QPen(faded ? kFaded : kSmooth, 2));
+    run.val->setPen(QPen(faded ? kFaded : kVal, 2));
+    run.val->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 5));
+    run.raw->setAdaptiveSampling(true);
+    run.smooth->setAdaptiveSampling(true);
+    run.raw->setName(tr("training loss (raw)"));
+    run.smooth->setName(tr("training loss (smoothed)"));
+    run.val->setName(tr("validation loss"));
+    return run;
+}
+
+void LossPlot::startRun()
+{
+    if (!m_losses.isEmpty() || !m_epochs.isEmpty()) {
+        for (QCPGraph *g : {m_current.raw, m_current.smooth, m_current.val}) {
+            QPen pen = g->pen();
+            pen.setColor(kFaded);
+            g->setPen(pen);
+            g->removeFromLegend();
+        }
+        m_current.val->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(kFaded), Qt::NoBrush, 4));
+        m_history.append(m_current);
+        m_current = makeRun(false);
+    }
+    m_losses.clear();
+    m_epochs.clear();
+    m_ema = 0;
+    m_emaWeightSum = 0;
+    m_rescale = true;
+    markDirty();
+}
+
+void LossPlot::appendPoints(const QVector<LossPoint> &losses, const QVector<EpochPoint> &epochs)
+{
+    if (losses.isEmpty() && epochs.isEmpty())
+        return;
+    QVector<double> keys, raw, smooth;
+    keys.reserve(losses.size());
+    raw.reserve(losses.size());
+    smooth.reserve(losses.size());
+    for (const LossPoint &p : losses) {
+        m_losses.append(p);
+        const double x = double(p.loss);
+        if (!std::isfinite(x))
+            continue;
+        // EMA with TensorBoard's bias correction, so the start is not pulled to 0.
+        m_ema = m_smoothing * m_ema + (1 - m_smoothing) * x;
+        m_emaWeightSum = m_smoothing * m_emaWeightSum + (1 - m_smoothing);
+        keys.append(double(p.step));
+        raw.append(x);
+        smooth.append(m_ema / m_emaWeightSum);
+    }
+    if (!keys.isEmpty()) {
+        m_current.raw->addData(keys, raw, true);
+        m_current.smooth->addData(keys, smooth, true);
+    }
+    for (const EpochPoint &e : epochs) {
+        m_epochs.append(e);
+        if (e.hasValLoss() && std::isfinite(e.valLoss))
+            m_current.val->addData(double(e.endStep), e.valLoss);
+    }
+    markDirty();
+}
+
+void LossPlot::clear()
+{
+    clearHistory();
+    m_losses.clear();
+    m_epochs.clear();
+    m_current.raw->data()->clear();
+    m_current.smooth->data()->clear();
+    m_current.val->data()->clear();
+    m_ema = m_emaWeightSum = 0;
+    m_rescale = true;
+    markDirty();
+}
+
+void LossPlot::clearHistory()
+{
+    for (const Run &r : qAsConst(m_history))
+        for (QCPGraph *g : {r.raw, r.smooth, r.val})
+            m_plot->removeGraph(g);
+    m_history.clear();
+    markDirty();
+}
+
+void LossPlot::recomputeSmoothed()
+{
+    m_ema = m_emaWeightSum = 0;
+    QVector<double> keys, smooth;
+    keys.reserve(m_losses.size());
+    smooth.reserve(m_losses.size());
+    for (const LossPoint &p : qAsConst(m_losses)) {
+        const double x = double(p.loss);
+        if (!std::isfinite(x))
+            continue;
+        m_ema = m_smoothing * m_ema + (1 - m_smoothing) * x;
+        m_emaWeightSum = m_smoothing * m_emaWeightSum + (1 - m_smoothing);
+        keys.append(double(p.step));
+        smooth.append(m_ema / m_emaWeightSum);
+    }
+    m_current.smooth->setData(keys, smooth, true);
+}
+
+void LossPlot::setSmoothing(double weight)
+{
+    weight = std::clamp(weight, 0.0, 0.999);
+    if (weight == m_smoothing)
+        return;
+    m_smoothing = weight;
+    const QSignalBlocker block(m_smoothSlider);
+    m_smoothSlider->setValue(int(std::lround(weight * 100)));
+    recomputeSmoothed();
+    markDirty();
+}
+
+void LossPlot::setLogScale(bool on)
+{
+    m_logScale = on;
+    {
+        const QSignalBlocker block(m_logBox);
+        m_logBox->setChecked(on);
+    }
+    if (on) {
+        m_plot->yAxis->setScaleType(QCPAxis::stLogarithmic);
+        m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    } else {
+        m_plot->yAxis->setScaleType(QCPAxis::stLinear);
+        m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    }
+    m_rescale = true;
+    markDirty();
+}
+
+int LossPlot::trainPointCount() const { return m_current.raw->dataCount(); }
+int LossPlot::validationPointCount() const { return m_current.val->dataCount(); }
+int LossPlot::smoothedPointCount() const { return m_current.smooth->dataCount(); }
+QString LossPlot::readout() const { return m_readout; }
+
+void LossPlot::markDirty() { m_dirty = true; }
+
+void LossPlot::onTimer()
+{
+    if (m_dirty)
+        flush();
+}
+
+void LossPlot::rescale()
+{
+    m_plot->rescaleAxes();
+    QCPRange y = m_plot->yAxis->range();
+    if (m_logScale) {
+        if (y.lower <= 0)
+            y.lower = std::max(1e-12, y.upper * 1e-6);
+        m_plot->yAxis->setRange(y.lower / 1.2, y.upper * 1.2);
+    } else {
+        const double pad = std::max(1e-9, y.size() * 0.05);
+        m_plot->yAxis->setRange(y.lower - pad, y.upper + pad);
+    }
+}
+
+void LossPlot::flush()
+{
+    if (!m_dirty)
+        return;
+    m_dirty = false;
+    if (m_rescale)
+        rescale();
+    ++m_replots;
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void LossPlot::onMouseMove(QMouseEvent *event)
+{
+    const double x = m_plot->xAxis->pixelToCoord(event->pos().x());
+    const double y = m_plot->yAxis->pixelToCoord(event->pos().y());
+    QString text = tr("step %1, loss %2").arg(qRound64(x)).arg(y, 0, 'g', 4);
+    // The nearest training point: its raw and smoothed loss.
+    const auto data = m_current.raw->data();
+    if (!data->isEmpty()) {
+        auto it = data->findBegin(x, false);
+        if (it != data->constEnd()) {
+            const auto sit = m_current.smooth->data()->findBegin(it->key, false);
+            text = tr("step %1: loss %2").arg(qRound64(it->key)).arg(it->value, 0, 'g', 4);
+            if (sit != m_current.smooth->data()->constEnd())
+                text += tr(", smoothed %1").arg(sit->value, 0, 'g', 4);
+        }
+    }
+    m_readout = text;
+    m_readoutLabel->setText(text);
+    m_crossV->point1->setCoords(x, 0);
+    m_crossV->point2->setCoords(x, 1);
+    m_crossV->setVisible(true);
+    m_crossText->setText(text);
+    m_crossText->setVisible(true);
+    markDirty();
+}
+
+bool LossPlot::savePng(const QString &path, int width, int height)
+{
+    flush();
+    return m_plot->savePng(path, width, height);
+}
+
+bool LossPlot::savePdf(const QString &path, int width, int height)
+{
+    flush();
+    return m_plot->savePdf(path, width, height);
+}
+
+bool LossPlot::exportCsv(const QString &path, QString *error) const
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+        if (error)
+            *error = tr("Cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    QTextStream out(&file);
+    out << "step,epoch,loss,smoothed\n";
+    const auto smooth = m_current.smooth->data();
+    for (const LossPoint &p : m_losses) {
+        out << p.step << ',' << p.epoch << ',' << QString::number(double(p.loss), 'g', 9) << ',';
+        const auto it = smooth->findBegin(double(p.step), false);
+        if (it != smooth->constEnd() && it->key == double(p.step))
+            out << QString::number(it->value, 'g', 9);
+        out << '\n';
+    }
+    out << "\nepoch,end_step,train_loss,val_loss,samples_per_second,learning_rate\n";
+    for (const EpochPoint &e : m_epochs) {
+        out << e.epoch << ',' << e.endStep << ',' << QString::number(e.trainLoss, 'g', 9) << ','
+            << (e.hasValLoss() ? QString::number(e.valLoss, 'g', 9) : QString()) << ','
+            << QString::number(e.samplesPerSecond, 'g', 6) << ',' << QString::number(e.learningRate, 'g', 6)
+            << '\n';
+    }
+    out.flush();
+    if (!file.commit()) {
+        if (error)
+            *error = tr("Cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+void LossPlot::saveAsDialog()
+{
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save Loss Plot"), QString(),
+                                                      tr("PNG image (*.png);;PDF document (*.pdf)"));
+    if (path.isEmpty())
+        return;
+    if (path.endsWith(QLatin1String(".pdf"), Qt::CaseInsensitive))
+        savePdf(path);
+    else
+        savePng(path);
+}
+
+void LossPlot::exportCsvDialog()
+{
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export Metrics"), QString(), tr("CSV file (*.csv)"));
+    if (!path.isEmpty())
+        exportCsv(path);
+}
