@@ -1,0 +1,331 @@
+#include "TrainingPanel.h"
+
+#include "Project.h"
+#include "ProjectFile.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QScrollArea>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include <limits>
+
+namespace {
+QStringList splitNames(const QString &text)
+{
+    QStringList out;
+    for (const QString &s : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
+        if (!s.trimmed().isEmpty())
+            out.append(s.trimmed());
+    return out;
+}
+} // namespace
+
+TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
+    : QWidget(parent)
+    , m_project(project)
+{
+    auto named = [](auto *w, const char *name) {
+        w->setObjectName(QLatin1String(name));
+        return w;
+    };
+    m_loss = named(new QComboBox, "lossCombo");
+    for (auto l : {TrainingSettings::Loss::Mse, TrainingSettings::Loss::L1, TrainingSettings::Loss::SmoothL1,
+                   TrainingSettings::Loss::Bce, TrainingSettings::Loss::BceWithLogits,
+                   TrainingSettings::Loss::CrossEntropy, TrainingSettings::Loss::Nll})
+        m_loss->addItem(TrainingSettings::lossName(l), int(l));
+    m_optimizer = named(new QComboBox, "optimizerCombo");
+    for (auto o : {TrainingSettings::Optimizer::Adam, TrainingSettings::Optimizer::AdamW,
+                   TrainingSettings::Optimizer::Sgd, TrainingSettings::Optimizer::RmsProp})
+        m_optimizer->addItem(TrainingSettings::optimizerName(o), int(o));
+    auto dspin = [](const char *name, double lo, double hi, int decimals, double step) {
+        auto *s = new QDoubleSpinBox;
+        s->setObjectName(QLatin1String(name));
+        s->setRange(lo, hi);
+        s->setDecimals(decimals);
+        s->setSingleStep(step);
+        return s;
+    };
+    auto ispin = [](const char *name, int lo, int hi, const QString &zeroText = {}) {
+        auto *s = new QSpinBox;
+        s->setObjectName(QLatin1String(name));
+        s->setRange(lo, hi);
+        if (!zeroText.isEmpty())
+            s->setSpecialValueText(zeroText);
+        return s;
+    };
+    m_lr = dspin("learningRateSpin", 0, 1e30, 8, 0.0001);
+    m_weightDecay = dspin("weightDecaySpin", 0, 1e6, 8, 0.0001);
+    m_momentum = dspin("momentumSpin", 0, 1, 4, 0.05);
+    m_nesterov = named(new QCheckBox(tr("Nesterov")), "nesterovBox");
+    m_batchSize = ispin("batchSizeSpin", 1, 1 << 24);
+    m_epochs = ispin("epochsSpin", 1, 1 << 24);
+    m_limitBatches = ispin("limitBatchesSpin", 0, 1 << 24, tr("all"));
+    m_valSplit = dspin("validationSplitSpin", 0, 0.99, 3, 0.05);
+    m_seed = ispin("seedSpin", 0, std::numeric_limits<int>::max());
+    m_shuffle = named(new QCheckBox(tr("Shuffle every epoch")), "shuffleBox");
+    m_clip = dspin("clipSpin", 0, 1e9, 4, 0.1);
+    m_clip->setSpecialValueText(tr("off"));
+    m_patience = ispin("patienceSpin", 0, 1 << 20, tr("off"));
+    m_schedule = named(new QComboBox, "scheduleCombo");
+    for (auto k : {ScheduleSettings::Kind::None, ScheduleSettings::Kind::Step, ScheduleSettings::Kind::Cosine})
+        m_schedule->addItem(TrainingSettings::scheduleName(k), int(k));
+    m_stepSize = ispin("stepSizeSpin", 1, 1 << 20);
+    m_gamma = dspin("gammaSpin", 0, 10, 4, 0.05);
+    m_threads = ispin("threadsSpin", 0, 256, tr("default"));
+    m_dataKind = named(new QComboBox, "dataKindCombo");
+    for (auto k : {DataSettings::Kind::RandomBinary, DataSettings::Kind::RandomNormal, DataSettings::Kind::Blobs,
+                   DataSettings::Kind::Teacher, DataSettings::Kind::Csv})
+        m_dataKind->addItem(TrainingSettings::dataKindName(k), int(k));
+    m_samples = ispin("samplesSpin", 1, 1 << 26);
+    m_csvPath = named(new QLineEdit, "csvPathEdit");
+    m_csvPath->setPlaceholderText(tr("file.csv, relative to the project"));
+    m_csvInputs = named(new QLineEdit, "csvInputsEdit");
+    m_csvInputs->setPlaceholderText(tr("first columns"));
+    m_csvTargets = named(new QLineEdit, "csvTargetsEdit");
+    m_csvTargets->setPlaceholderText(tr("last columns"));
+    m_browse = new QPushButton(tr("Browse…"));
+    connect(m_browse, &QPushButton::clicked, this, &TrainingPanel::browseCsv);
+
+    auto *form = new QFormLayout;
+    form->addRow(tr("Loss"), m_loss);
+    form->addRow(tr("Optimizer"), m_optimizer);
+    form->addRow(tr("Learning rate"), m_lr);
+    form->addRow(tr("Weight decay"), m_weightDecay);
+    form->addRow(tr("Momentum"), m_momentum);
+    form->addRow(QString(), m_nesterov);
+    form->addRow(tr("Batch size"), m_batchSize);
+    form->addRow(tr("Epochs"), m_epochs);
+    form->addRow(tr("Batches per epoch"), m_limitBatches);
+    form->addRow(tr("Validation split"), m_valSplit);
+    form->addRow(tr("Seed"), m_seed);
+    form->addRow(QString(), m_shuffle);
+    form->addRow(tr("Gradient clipping"), m_clip);
+    form->addRow(tr("Early stopping patience"), m_patience);
+    form->addRow(tr("Schedule"), m_schedule);
+    form->addRow(tr("Step size"), m_stepSize);
+    form->addRow(tr("Gamma"), m_gamma);
+    form->addRow(tr("Threads"), m_threads);
+    form->addRow(tr("Data"), m_dataKind);
+    form->addRow(tr("Samples"), m_samples);
+    auto *csvRow = new QHBoxLayout;
+    csvRow->addWidget(m_csvPath, 1);
+    csvRow->addWidget(m_browse);
+    form->addRow(tr("CSV file"), csvRow);
+    form->addRow(tr("Input columns"), m_csvInputs);
+    form->addRow(tr("Target columns"), m_csvTargets);
+
+    auto *formWidget = new QWidget;
+    formWidget->setLayout(form);
+    auto *scroll = new QScrollArea;
+    scroll->setWidget(formWidget);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+
+    m_start = named(new QPushButton(tr("Start")), "startButton");
+    m_continue = named(new QPushButton(tr("Resume Training")), "continueButton");
+    m_continue->setToolTip(tr("Continue from the weights saved with the project"));
+    m_pause = named(new QPushButton(tr("Pause")), "pauseButton");
+    m_resume = named(new QPushButton(tr("Resume")), "resumeButton");
+    m_stop = named(new QPushButton(tr("Stop")), "stopButton");
+    connect(m_start, &QPushButton::clicked, this, &TrainingPanel::startRequested);
+    connect(m_continue, &QPushButton::clicked, this, &TrainingPanel::continueRequested);
+    connect(m_pause, &QPushButton::clicked, this, &TrainingPanel::pauseRequested);
+    connect(m_resume, &QPushButton::clicked, this, &TrainingPanel::resumeRequested);
+    connect(m_stop, &QPushButton::clicked, this, &TrainingPanel::stopRequested);
+    auto *buttons = new QGridLayout;
+    buttons->addWidget(m_start, 0, 0);
+    buttons->addWidget(m_continue, 0, 1);
+    buttons->addWidget(m_pause, 1, 0);
+    buttons->addWidget(m_resume, 1, 1);
+    buttons->addWidget(m_stop, 2, 0, 1, 2);
+    m_status = named(new QLabel, "trainingStatusLabel");
+    m_status->setWordWrap(true);
+    m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->addWidget(scroll, 1);
+    layout->addLayout(buttons);
+    layout->addWidget(m_status);
+
+    // Every edit goes to the project at once.
+    for (QComboBox *c : {m_loss, m_optimizer, m_schedule, m_dataKind})
+        connect(c, &QComboBox::currentIndexChanged, this, &TrainingPanel::storeToProject);
+    for (QDoubleSpinBox *s : {m_lr, m_weightDecay, m_momentum, m_valSplit, m_clip, m_gamma})
+        connect(s, &QDoubleSpinBox::valueChanged, this, &TrainingPanel::storeToProject);
+    for (QSpinBox *s : {m_batchSize, m_epochs, m_limitBatches, m_seed, m_patience, m_stepSize, m_threads, m_samples})
+        connect(s, &QSpinBox::valueChanged, this, &TrainingPanel::storeToProject);
+    for (QCheckBox *b : {m_nesterov, m_shuffle})
+        connect(b, &QCheckBox::toggled, this, &TrainingPanel::storeToProject);
+    for (QLineEdit *e : {m_csvPath, m_csvInputs, m_csvTargets})
+        connect(e, &QLineEdit::editingFinished, this, &TrainingPanel::storeToProject);
+    if (m_project)
+        connect(m_project, &Project::trainingChanged, this, &TrainingPanel::loadFromProject);
+    if (m_project)
+        connect(m_project, &Project::reset, this, &TrainingPanel::loadFromProject);
+    loadFromProject();
+    updateEnabled();
+}
+
+TrainingSettings TrainingPanel::settings() const
+{
+    TrainingSettings s = m_extra;
+    s.loss = TrainingSettings::Loss(m_loss->currentData().toInt());
+    s.optimizer = TrainingSettings::Optimizer(m_optimizer->currentData().toInt());
+    s.learningRate = m_lr->value();
+    s.weightDecay = m_weightDecay->value();
+    s.momentum = m_momentum->value();
+    s.nesterov = m_nesterov->isChecked();
+    s.batchSize = m_batchSize->value();
+    s.epochs = m_epochs->value();
+    s.limitTrainBatches = m_limitBatches->value();
+    s.validationSplit = m_valSplit->value();
+    s.seed = uint64_t(m_seed->value());
+    s.shuffle = m_shuffle->isChecked();
+    s.gradientClipNorm = m_clip->value();
+    s.earlyStoppingPatience = m_patience->value();
+    s.schedule.kind = ScheduleSettings::Kind(m_schedule->currentData().toInt());
+    s.schedule.stepSize = m_stepSize->value();
+    s.schedule.gamma = m_gamma->value();
+    s.threads = m_threads->value();
+    s.data.kind = DataSettings::Kind(m_dataKind->currentData().toInt());
+    s.data.samples = m_samples->value();
+    s.data.path = m_csvPath->text().trimmed();
+    s.data.inputs = splitNames(m_csvInputs->text());
+    s.data.targets = splitNames(m_csvTargets->text());
+    return s;
+}
+
+void TrainingPanel::setSettings(const TrainingSettings &s)
+{
+    m_loading = true;
+    m_extra = s;
+    auto select = [](QComboBox *c, int v) { c->setCurrentIndex(std::max(0, c->findData(v))); };
+    select(m_loss, int(s.loss));
+    select(m_optimizer, int(s.optimizer));
+    m_lr->setValue(s.learningRate);
+    m_weightDecay->setValue(s.weightDecay);
+    m_momentum->setValue(s.momentum);
+    m_nesterov->setChecked(s.nesterov);
+    m_batchSize->setValue(s.batchSize);
+    m_epochs->setValue(s.epochs);
+    m_limitBatches->setValue(s.limitTrainBatches);
+    m_valSplit->setValue(s.validationSplit);
+    m_seed->setValue(int(std::min<uint64_t>(s.seed, uint64_t(std::numeric_limits<int>::max()))));
+    m_shuffle->setChecked(s.shuffle);
+    m_clip->setValue(s.gradientClipNorm);
+    m_patience->setValue(s.earlyStoppingPatience);
+    select(m_schedule, int(s.schedule.kind));
+    m_stepSize->setValue(s.schedule.stepSize);
+    m_gamma->setValue(s.schedule.gamma);
+    m_threads->setValue(s.threads);
+    select(m_dataKind, int(s.data.kind));
+    m_samples->setValue(s.data.samples);
+    m_csvPath->setText(s.data.path);
+    m_csvInputs->setText(s.data.inputs.join(QStringLiteral(", ")));
+    m_csvTargets->setText(s.data.targets.join(QStringLiteral(", ")));
+    m_loading = false;
+    storeToProject();
+}
+
+void TrainingPanel::loadFromProject()
+{
+    if (m_loading || !m_project)
+        return;
+    TrainingSettings s;
+    try {
+        s = TrainingSettings::fromJson(m_project->training());
+    } catch (const std::exception &e) {
+        setStatus(QString::fromUtf8(e.what()), true);
+    }
+    m_loading = true;
+    const TrainingSettings current = settings();
+    m_loading = false;
+    if (current == s && m_extra == s)
+        return;
+    // Show without writing back (the project already has them).
+    const bool wasLoading = m_loading;
+    m_loading = true;
+    setSettings(s);
+    m_loading = wasLoading;
+    updateEnabled();
+}
+
+void TrainingPanel::storeToProject()
+{
+    if (m_loading)
+        return;
+    updateEnabled();
+    if (!m_project)
+        return;
+    const QJsonObject json = settings().toJson();
+    if (json != m_project->training()) {
+        m_loading = true;
+        m_project->setTraining(json);
+        m_loading = false;
+    }
+}
+
+void TrainingPanel::updateEnabled()
+{
+    const bool idle = m_state == RunState::Idle;
+    const bool sgdLike = m_optimizer->currentData().toInt() == int(TrainingSettings::Optimizer::Sgd) ||
+                         m_optimizer->currentData().toInt() == int(TrainingSettings::Optimizer::RmsProp);
+    const bool csv = m_dataKind->currentData().toInt() == int(DataSettings::Kind::Csv);
+    const bool step = m_schedule->currentData().toInt() == int(ScheduleSettings::Kind::Step);
+    for (QWidget *w : std::initializer_list<QWidget *>{
+             m_loss, m_optimizer, m_lr, m_weightDecay, m_batchSize, m_epochs, m_limitBatches, m_valSplit,
+             m_seed, m_shuffle, m_clip, m_patience, m_schedule, m_threads, m_dataKind})
+        w->setEnabled(idle);
+    m_momentum->setEnabled(idle && sgdLike);
+    m_nesterov->setEnabled(idle && m_optimizer->currentData().toInt() == int(TrainingSettings::Optimizer::Sgd));
+    m_stepSize->setEnabled(idle && step);
+    m_gamma->setEnabled(idle && step);
+    m_samples->setEnabled(idle && !csv);
+    for (QWidget *w : std::initializer_list<QWidget *>{m_csvPath, m_csvInputs, m_csvTargets, m_browse})
+        w->setEnabled(idle && csv);
+    m_start->setEnabled(idle);
+    m_continue->setEnabled(idle && m_canContinue);
+    m_pause->setEnabled(m_state == RunState::Running);
+    m_resume->setEnabled(m_state == RunState::Paused);
+    m_stop->setEnabled(m_state == RunState::Running || m_state == RunState::Paused);
+}
+
+void TrainingPanel::setRunState(RunState state)
+{
+    m_state = state;
+    updateEnabled();
+}
+
+void TrainingPanel::setStatus(const QString &text, bool error)
+{
+    m_status->setText(text);
+    m_status->setStyleSheet(error ? QStringLiteral("color: #c0392b;") : QString());
+}
+
+QString TrainingPanel::status() const { return m_status->text(); }
+
+void TrainingPanel::setCanContinue(bool can)
+{
+    m_canContinue = can;
+    updateEnabled();
+}
+
+void TrainingPanel::browseCsv()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Training Data"), QString(),
+                                                      tr("CSV files (*.csv);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    m_csvPath->setText(path);
+    storeToProject();
+}

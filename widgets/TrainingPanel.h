@@ -1,0 +1,92 @@
+#pragma once
+
+#include "TrainingSettings.h"
+
+#include <QWidget>
+
+class Project;
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+
+/// The training dock: every training setting as a form, stored in the
+/// project's `training` object as it is edited, the data source (a generated
+/// set or a CSV file), and Start / Pause / Resume / Stop. The panel only asks
+/// for runs (the signals); whoever runs the trainer tells it the state with
+/// setRunState().
+class TrainingPanel : public QWidget
+{
+    Q_OBJECT
+public:
+    /// What the buttons offer.
+    enum class RunState { Idle, Running, Paused, Stopping };
+    Q_ENUM(RunState)
+
+    explicit TrainingPanel(Project *project, QWidget *parent = nullptr);
+
+    /// The settings the form shows (the project's, or the defaults when they do not read).
+    TrainingSettings settings() const;
+    /// Shows `settings` and stores them in the project.
+    void setSettings(const TrainingSettings &settings);
+    void setRunState(RunState state);
+    RunState runState() const { return m_state; }
+    /// A line under the buttons (a run's outcome or an error).
+    void setStatus(const QString &text, bool error = false);
+    QString status() const;
+    /// Whether "Resume training" (continue from saved weights) is offered.
+    void setCanContinue(bool can);
+
+Q_SIGNALS:
+    void startRequested();
+    /// Continue from the checkpoint kept with the project.
+    void continueRequested();
+    void pauseRequested();
+    void resumeRequested();
+    void stopRequested();
+
+private:
+    void loadFromProject();
+    void storeToProject();
+    void updateEnabled();
+    void browseCsv();
+
+    Project *m_project;
+    RunState m_state = RunState::Idle;
+    bool m_loading = false;
+    bool m_canContinue = false;
+    QComboBox *m_loss;
+    QComboBox *m_optimizer;
+    QDoubleSpinBox *m_lr;
+    QDoubleSpinBox *m_weightDecay;
+    QDoubleSpinBox *m_momentum;
+    QCheckBox *m_nesterov;
+    QSpinBox *m_batchSize;
+    QSpinBox *m_epochs;
+    QSpinBox *m_limitBatches;
+    QDoubleSpinBox *m_valSplit;
+    QSpinBox *m_seed;
+    QCheckBox *m_shuffle;
+    QDoubleSpinBox *m_clip;
+    QSpinBox *m_patience;
+    QComboBox *m_schedule;
+    QSpinBox *m_stepSize;
+    QDoubleSpinBox *m_gamma;
+    QSpinBox *m_threads;
+    QComboBox *m_dataKind;
+    QSpinBox *m_samples;
+    QLineEdit *m_csvPath;
+    QLineEdit *m_csvInputs;
+    QLineEdit *m_csvTargets;
+    QPushButton *m_browse;
+    QPushButton *m_start;
+    QPushButton *m_continue;
+    QPushButton *m_pause;
+    QPushButton *m_resume;
+    QPushButton *m_stop;
+    QLabel *m_status;
+    TrainingSettings m_extra; ///< Fields the form does not show are kept as they were.
+};
