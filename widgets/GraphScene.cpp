@@ -55,6 +55,11 @@ QString GraphScene::wireKey(const Wire &w)
 
 void GraphScene::setTypeName(const QString &type)
 {
+    if (type == m_type && !type.isEmpty()) {
+        // Already shown, and kept current by the signals: nothing to build.
+        Q_EMIT rebuilt();
+        return;
+    }
     m_type = type;
     rebuild();
 }

@@ -3,6 +3,7 @@
 #include "DocumentEditor.h"
 #include "GraphScene.h"
 #include "MainWindow.h"
+#include "ProblemsPanel.h"
 #include "SummaryPanel.h"
 #include "WidgetTestUtil.h"
 
@@ -297,6 +298,16 @@ void tst_MainWindow::problemsCountedInTheDockTitle()
     QVERIFY(ProjectFile::save(d, m_dir.filePath(QStringLiteral("mismatch.mcproj")), nullptr));
     QVERIFY(m_window->openFile(m_dir.filePath(QStringLiteral("mismatch.mcproj"))));
     QTRY_COMPARE(dock->windowTitle(), QStringLiteral("Problems (1)"));
+    // Clicking the problem opens its module type and selects its node.
+    m_window->canvas()->showType(QStringLiteral("SharedBlock"));
+    QTreeWidget *tree = m_window->problems()->tree();
+    QCOMPARE(tree->topLevelItemCount(), 1);
+    QVERIFY(tree->topLevelItem(0)->text(2).contains(QStringLiteral("fc2")));
+    QTest::mouseClick(tree->viewport(), Qt::LeftButton, Qt::NoModifier,
+                      tree->visualItemRect(tree->topLevelItem(0)).center());
+    QCOMPARE(m_window->canvas()->currentType(), QStringLiteral("ExternalInjection"));
+    QCOMPARE(m_window->canvas()->scene()->selectedNodeIds(),
+             QList<int>{nodeId(*m_window->project(), QStringLiteral("ExternalInjection"), QStringLiteral("fc2"))});
     QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/shared-block.mcproj")));
     QTRY_COMPARE(dock->windowTitle(), QStringLiteral("Problems"));
 }
