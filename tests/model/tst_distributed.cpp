@@ -211,6 +211,8 @@ private Q_SLOTS:
     void killedRankEndsTheOthers_data();
     void killedRankEndsTheOthers();
     void stopSignalStopsEveryRank();
+    void failingOrSilentRankIsNamed_data();
+    void failingOrSilentRankIsNamed();
 
 private:
     QTemporaryDir m_dir;
@@ -639,6 +641,45 @@ void tst_Distributed::stopSignalStopsEveryRank()
     const Metrics m = readMetrics(metrics);
     QCOMPARE(qint64(m.train.size()), match.captured(1).toLongLong());
     QVERIFY(m.train.size() > 0);
+}
+
+void tst_Distributed::failingOrSilentRankIsNamed_data()
+{
+    QTest::addColumn<QString>("failure");
+    QTest::addColumn<QString>("message");
+    // Rank 1 cannot read its project: rank 0, waiting for it, repeats its error.
+    QTest::addRow("rank_1_fails") << "error" << "error: rank 1 failed: Cannot open ";
+    // Rank 1 freezes (SIGSTOP), as behind a lost connection: rank 0's
+    // all-reduce times out and rank 1's heartbeat has stopped.
+    QTest::addRow("rank_1_frozen") << "frozen" << "rank 1 stopped responding";
+}
+
+void tst_Distributed::failingOrSilentRankIsNamed()
+{
+    QFETCH(QString, failure);
+    QFETCH(QString, message);
+    const QString port = QString::number(freePort());
+    QStringList common = kLongRun + QStringList{QStringLiteral("--world-size"), QStringLiteral("2"),
+                                                QStringLiteral("--master-port"), port};
+    common[common.indexOf(QStringLiteral("--dist-timeout")) + 1] = QStringLiteral("3");
+    QProcess rank0, rank1;
+    startCli(rank0, QStringList{example(QStringLiteral("encoder-decoder.mcproj")), QStringLiteral("--rank"), QStringLiteral("0")} + common);
+    const QString project1 = failure == QLatin1String("error") ? m_dir.filePath(QStringLiteral("missing.mcproj"))
+                                                               : example(QStringLiteral("encoder-decoder.mcproj"));
+    startCli(rank1, QStringList{project1, QStringLiteral("--rank"), QStringLiteral("1")} + common);
+    if (failure == QLatin1String("frozen")) {
+        QString seen;
+        QVERIFY2(waitForEpochLine(rank0, &seen), qPrintable(seen + rank0.readAllStandardError()));
+        QVERIFY(::kill(pid_t(rank1.processId()), SIGSTOP) == 0);
+    }
+    const bool ended = rank0.waitForFinished(30000);
+    if (failure == QLatin1String("frozen"))
+        ::kill(pid_t(rank1.processId()), SIGKILL);
+    rank1.waitForFinished(10000);
+    QVERIFY2(ended, "rank 0 still runs after 30 s");
+    const QString err = QString::fromUtf8(rank0.readAllStandardError());
+    QCOMPARE(rank0.exitCode(), 1);
+    QVERIFY2(err.contains(message), qPrintable(err));
 }
 
 QTEST_GUILESS_MAIN(tst_Distributed)
