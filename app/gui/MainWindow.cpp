@@ -278,10 +278,14 @@ bool MainWindow::raiseDock(const QString &name)
 void MainWindow::addDock(QDockWidget *dock, Qt::DockWidgetArea area, QDockWidget *tabifyWith)
 {
     Q_ASSERT(!dock->objectName().isEmpty());
-    if (tabifyWith)
-        tabifyDockWidget(tabifyWith, dock);
-    else
-        addDockWidget(area, dock);
+    // A dock added after the saved layout was restored takes its saved place;
+    // otherwise the place asked for.
+    if (!restoreDockWidget(dock)) {
+        if (tabifyWith)
+            tabifyDockWidget(tabifyWith, dock);
+        else
+            addDockWidget(area, dock);
+    }
     if (m_viewMenu)
         m_viewMenu->addAction(dock->toggleViewAction());
 }

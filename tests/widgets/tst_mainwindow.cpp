@@ -271,6 +271,17 @@ void tst_MainWindow::moreDocksFitIn()
     m_window->addDock(dock, Qt::BottomDockWidgetArea);
     QVERIFY(m_window->viewMenu()->actions().contains(dock->toggleViewAction()));
     QCOMPARE(m_window->dockWidgetArea(dock), Qt::BottomDockWidgetArea);
+    // Moved by the user, it comes back where it was, even added after the
+    // window restored its layout.
+    m_window->addDockWidget(Qt::LeftDockWidgetArea, dock);
+    QVERIFY(m_window->close());
+    delete m_window;
+    m_window = new MainWindow(m_dir.filePath(QStringLiteral("autosave")));
+    auto *again = new QDockWidget(QStringLiteral("Training"), m_window);
+    again->setObjectName(QStringLiteral("trainingDock"));
+    m_window->addDock(again, Qt::BottomDockWidgetArea);
+    QCOMPARE(m_window->dockWidgetArea(again), Qt::LeftDockWidgetArea);
+    QSettings().remove(QStringLiteral("window"));
 }
 
 void tst_MainWindow::summaryFollowsTheDocument()

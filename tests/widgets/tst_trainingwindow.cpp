@@ -132,12 +132,28 @@ void TestTrainingWindow::pauseResumeStopFromButtons()
 
 void TestTrainingWindow::nanRunShowsMessage()
 {
+    // Values so large that the squared error overflows to infinity (more
+    // columns than the model needs: it takes the first and the last ones).
+    const int inputs = 32, outputs = 32;
+    QFile csv(m_dir->filePath(QStringLiteral("huge.csv")));
+    QVERIFY(csv.open(QIODevice::WriteOnly));
+    QStringList header;
+    for (int i = 0; i < inputs + outputs; ++i)
+        header << QStringLiteral("c%1").arg(i);
+    csv.write(header.join(',').toUtf8() + "\n");
+    for (int r = 0; r < 16; ++r) {
+        QStringList row;
+        for (int i = 0; i < inputs + outputs; ++i)
+            row << QStringLiteral("1e30");
+        csv.write(row.join(',').toUtf8() + "\n");
+    }
+    csv.close();
     setTraining([](TrainingSettings &s) {
         s.loss = TrainingSettings::Loss::Mse;
-        s.optimizer = TrainingSettings::Optimizer::Sgd;
-        s.learningRate = 1e30; // kept as the project has it, beyond what the spin box shows
-        s.epochs = 50;
+        s.epochs = 3;
         s.limitTrainBatches = 0;
+        s.data.kind = DataSettings::Kind::Csv;
+        s.data.path = QStringLiteral("huge.csv");
     });
     QSignalSpy finished(m_controller, &TrainingController::runFinished);
     button("startButton")->click();
