@@ -63,7 +63,7 @@ TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
             s->setSpecialValueText(zeroText);
         return s;
     };
-    m_lr = dspin("learningRateSpin", 0, 1e30, 8, 0.0001);
+    m_lr = dspin("learningRateSpin", 0, 1e3, 8, 0.0001);
     m_weightDecay = dspin("weightDecaySpin", 0, 1e6, 8, 0.0001);
     m_momentum = dspin("momentumSpin", 0, 1, 4, 0.05);
     m_nesterov = named(new QCheckBox(tr("Nesterov")), "nesterovBox");
@@ -160,6 +160,10 @@ TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
     // Every edit goes to the project at once.
     for (QComboBox *c : {m_loss, m_optimizer, m_schedule, m_dataKind})
         connect(c, &QComboBox::currentIndexChanged, this, &TrainingPanel::storeToProject);
+    connect(m_lr, &QDoubleSpinBox::valueChanged, this, [this](double v) {
+        if (!m_loading)
+            m_extra.learningRate = v;
+    });
     for (QDoubleSpinBox *s : {m_lr, m_weightDecay, m_momentum, m_valSplit, m_clip, m_gamma})
         connect(s, &QDoubleSpinBox::valueChanged, this, &TrainingPanel::storeToProject);
     for (QSpinBox *s : {m_batchSize, m_epochs, m_limitBatches, m_seed, m_patience, m_stepSize, m_threads, m_samples})
@@ -181,7 +185,7 @@ TrainingSettings TrainingPanel::settings() const
     TrainingSettings s = m_extra;
     s.loss = TrainingSettings::Loss(m_loss->currentData().toInt());
     s.optimizer = TrainingSettings::Optimizer(m_optimizer->currentData().toInt());
-    s.learningRate = m_lr->value();
+    s.learningRate = m_extra.learningRate; // the spin box rounds very large and very small rates
     s.weightDecay = m_weightDecay->value();
     s.momentum = m_momentum->value();
     s.nesterov = m_nesterov->isChecked();
