@@ -46,3 +46,8 @@ shoot inside.png examples/encoder-decoder.mcproj --show-type Encoder
 sed 's/{"name": "fc2", "type": "Linear", "options": {"in_features": {"arg": "dim"}/{"name": "fc2", "type": "Linear", "options": {"in_features": 7/' \
   examples/shared-block.mcproj > "$profile/mismatch.mcproj"
 shoot problems.png "$profile/mismatch.mcproj" --show-dock problems --select fc2
+# A run in progress: many epochs of a teacher data set with a validation split.
+sed -e 's/"epochs": 2,/"epochs": 100000, "validation_split": 0.2,/' -e 's/"limit_train_batches": 2,/"limit_train_batches": 8,/' \
+    -e 's/{"kind": "random_binary", "samples": 32}/{"kind": "teacher", "samples": 640}/' \
+  examples/configurable-blocks.mcproj > "$profile/training.mcproj"
+WAIT=${TRAIN_WAIT:-8} shoot training.png "$profile/training.mcproj" --train-on-start --show-dock lossDock

@@ -96,6 +96,7 @@ LossPlot::LossPlot(QWidget *parent)
     m_readoutLabel->setObjectName(QStringLiteral("readoutLabel"));
     layout->addWidget(m_readoutLabel);
 
+    m_plot->setMinimumHeight(220);
     m_timer->setInterval(16);
     connect(m_timer, &QTimer::timeout, this, &LossPlot::onTimer);
     m_timer->start();
@@ -276,6 +277,11 @@ void LossPlot::flush()
     if (!m_dirty)
         return;
     m_dirty = false;
+    // Markers only while they can be told apart.
+    const bool markers = m_current.val->dataCount() <= 60;
+    if (markers != (m_current.val->scatterStyle().shape() != QCPScatterStyle::ssNone))
+        m_current.val->setScatterStyle(markers ? QCPScatterStyle(QCPScatterStyle::ssCircle, 5)
+                                               : QCPScatterStyle(QCPScatterStyle::ssNone));
     if (m_rescale)
         rescale();
     ++m_replots;

@@ -68,8 +68,8 @@ TrainingController::TrainingController(MainWindow *window)
 
     m_progress = new QProgressBar;
     m_progress->setObjectName(QStringLiteral("trainingProgress"));
-    m_progress->setMaximumWidth(420);
-    m_progress->setMinimumWidth(260);
+    m_progress->setMaximumWidth(560);
+    m_progress->setMinimumWidth(480);
     m_progress->setTextVisible(true);
     m_progress->hide();
     window->statusBar()->addPermanentWidget(m_progress);
@@ -310,7 +310,7 @@ void TrainingController::onProgress(const TrainingProgress &p)
             m_trainer && m_trainer->settings().batchSize > 0 ? p.samplesPerSecond / m_trainer->settings().batchSize : 0;
         const double left = stepsPerSecond > 0 ? double(p.totalSteps - p.step) / stepsPerSecond : -1;
         const int epochs = m_trainer ? m_trainer->settings().epochs : 0;
-        m_progress->setFormat(tr("epoch %1/%2 · step %3/%4 · %5 samples/s · %6 left")
+        m_progress->setFormat(tr("epoch %1/%2 · step %3/%4 · %5 samples/s · %6 left · %p%")
                                   .arg(p.epoch + 1)
                                   .arg(epochs)
                                   .arg(p.step - p.epoch * perEpoch > 0 ? p.step : p.step)

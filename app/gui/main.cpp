@@ -2,11 +2,13 @@
 #include "GraphScene.h"
 #include "MainWindow.h"
 #include "Project.h"
+#include "TrainingController.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
 #include <QMessageBox>
+#include <QTimer>
 
 int main(int argc, char *argv[])
 {
@@ -39,6 +41,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption showDock(QStringLiteral("show-dock"),
                                       QStringLiteral("Bring the dock <name> to the front (summary, problems, history)."),
                                       QStringLiteral("name"));
+    const QCommandLineOption trainOnStart(QStringLiteral("train-on-start"),
+                                          QStringLiteral("Start training the opened project at once."));
+    parser.addOption(trainOnStart);
     parser.addOption(showDock);
     parser.addOption(showType);
     parser.addOption(select);
@@ -46,6 +51,7 @@ int main(int argc, char *argv[])
     parser.process(app);
 
     MainWindow window;
+    auto *training = new TrainingController(&window);
     window.show();
     const bool recovered = !parser.isSet(noRecovery) && window.offerRecovery();
     const QStringList files = parser.positionalArguments();
@@ -66,5 +72,7 @@ int main(int argc, char *argv[])
                     ids.append(n.id);
         window.canvas()->scene()->selectNodes(ids);
     }
+    if (parser.isSet(trainOnStart))
+        QTimer::singleShot(0, training, [training] { training->start(); });
     return app.exec();
 }
