@@ -8,7 +8,7 @@ seconds=${1:-30}
 top=$(cd "$(dirname "$0")/.." && pwd)
 status=0
 for bin in "$top"/build-fuzz/fuzz_*; do
-  [ -x "$bin" ] || continue
+  [ -f "$bin" ] && [ -x "$bin" ] || continue # not the *_autogen folders
   name=$(basename "$bin"); name=${name#fuzz_}
   corpus="$top/tests/fuzz/corpus/$name"
   crashes="$top/tests/fuzz/crashes/$name"

@@ -3,10 +3,13 @@
 // (non-fuzzing) build, so that a fixed crash stays fixed.
 
 #include "Analysis.h"
+#include "CsvTable.h"
 #include "ProjectFile.h"
 
 #include <QDirIterator>
 #include <QtTest>
+
+#include <cmath>
 
 namespace {
 
@@ -33,6 +36,8 @@ class tst_FuzzCorpus : public QObject
 private Q_SLOTS:
     void projectFiles_data();
     void projectFiles();
+    void csvFiles_data();
+    void csvFiles();
 };
 
 void tst_FuzzCorpus::projectFiles_data()
@@ -62,6 +67,45 @@ void tst_FuzzCorpus::projectFiles()
     const Analysis analysis(project);
     Q_UNUSED(analysis.summaryTable());
     QVERIFY(ProjectFile::fromBytes(ProjectFile::toBytes(project)) == project);
+}
+
+void tst_FuzzCorpus::csvFiles_data()
+{
+    QTest::addColumn<QString>("path");
+    const QStringList files = inputs(QStringLiteral("csv"));
+    QVERIFY2(files.size() >= 10, "the csv corpus is missing");
+    for (const QString &f : files)
+        QTest::addRow("%s", qPrintable(QFileInfo(f).fileName())) << f;
+}
+
+void tst_FuzzCorpus::csvFiles()
+{
+    // As in tests/fuzz/fuzz_csv.cpp: the first byte picks the columns and the
+    // class count, the rest is the file.
+    QFETCH(QString, path);
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray input = file.readAll();
+    if (input.isEmpty())
+        return;
+    const uchar mode = uchar(input.at(0));
+    try {
+        const CsvTable table(input.mid(1), QStringLiteral("fuzz.csv"));
+        QList<int> columns;
+        for (int c = 0; c < table.header().size(); ++c)
+            if (!(mode & 1) || c % 2 == 0)
+                columns.append(c);
+        qint64 rows = -1;
+        const std::vector<float> values = table.read(columns, (mode >> 1) & 7, &rows);
+        QVERIFY(rows >= 1);
+        QCOMPARE(qint64(values.size()), rows * columns.size());
+        for (float v : values)
+            QVERIFY(std::isfinite(v));
+    } catch (const DataError &e) {
+        // Refused: with one sentence.
+        QVERIFY(!e.message().isEmpty());
+        QVERIFY2(e.message().endsWith(QLatin1Char('.')), qPrintable(e.message()));
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_FuzzCorpus)
