@@ -9,6 +9,7 @@
 #include "LossPlot.h"
 #include "MainWindow.h"
 #include "PaletteWidget.h"
+#include "ParameterPlot.h"
 #include "PropertiesPanel.h"
 #include "ModelBuilder.h"
 #include "Project.h"
@@ -65,6 +66,13 @@ TrainingController::TrainingController(MainWindow *window)
     m_plotDock->setWidget(m_plot);
     window->addDock(m_panelDock, Qt::RightDockWidgetArea);
     window->addDock(m_plotDock, Qt::BottomDockWidgetArea);
+    m_params = new ParameterPlot(window->editor());
+    m_params->setObjectName(QStringLiteral("parameterPlot"));
+    auto *paramsDock = new QDockWidget(tr("Parameters"), window);
+    paramsDock->setObjectName(QStringLiteral("parametersDock"));
+    paramsDock->setWidget(m_params);
+    window->addDock(paramsDock, Qt::BottomDockWidgetArea, m_plotDock);
+    m_plotDock->raise();
 
     m_progress = new QProgressBar;
     m_progress->setObjectName(QStringLiteral("trainingProgress"));

@@ -10,6 +10,7 @@
 class Checkpoint;
 class LossPlot;
 class MainWindow;
+class ParameterPlot;
 class QAction;
 class QDockWidget;
 class QLabel;
@@ -36,6 +37,7 @@ public:
 
     TrainingPanel *panel() const { return m_panel; }
     LossPlot *lossPlot() const { return m_plot; }
+    ParameterPlot *parameterPlot() const { return m_params; }
     QProgressBar *progressBar() const { return m_progress; }
     QLabel *banner() const { return m_banner; }
     QAction *exportAction() const { return m_exportAct; }
@@ -80,6 +82,7 @@ private:
     MainWindow *m_window;
     TrainingPanel *m_panel;
     LossPlot *m_plot;
+    ParameterPlot *m_params;
     QDockWidget *m_panelDock;
     QDockWidget *m_plotDock;
     QProgressBar *m_progress;

@@ -2,6 +2,8 @@
 #include "GraphView.h"
 #include "LossPlot.h"
 #include "MainWindow.h"
+#include "ParameterPlot.h"
+#include "DocumentEditor.h"
 #include "Project.h"
 #include "ProjectFile.h"
 #include "TrainingController.h"
@@ -16,6 +18,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QUndoStack>
 #include <QtTest>
 
 class TestTrainingWindow : public QObject
@@ -29,6 +32,7 @@ private Q_SLOTS:
     void nanRunShowsMessage();
     void closingDuringRun();
     void exportWritesPtThatReopens();
+    void parameterPlotFollowsFreezing();
 
 private:
     QPushButton *button(const char *name) const
@@ -204,6 +208,23 @@ void TestTrainingWindow::exportWritesPtThatReopens()
     QCOMPARE(m_window->project()->data().types, types);
     QVERIFY(!m_controller->openExported(m_dir->filePath(QStringLiteral("model.mcproj")), &error));
     QVERIFY(!error.isEmpty());
+}
+
+void TestTrainingWindow::parameterPlotFollowsFreezing()
+{
+    ParameterPlot *plot = m_controller->parameterPlot();
+    QTRY_VERIFY_WITH_TIMEOUT(!plot->names().isEmpty(), 10000);
+    const QString first = plot->names().first();
+    const double before = plot->trainable().first();
+    QVERIFY(before > 0);
+    QCOMPARE(plot->frozen().first(), 0.0);
+    QVERIFY(plot->totalsText().contains(QStringLiteral("Frozen: 0")));
+    QVERIFY(m_window->editor()->setFrozen(m_window->project()->rootType(), first, true).ok);
+    QTRY_COMPARE_WITH_TIMEOUT(plot->frozen().first(), before, 10000);
+    QCOMPARE(plot->trainable().first(), 0.0);
+    QVERIFY(!plot->totalsText().contains(QStringLiteral("Frozen: 0")));
+    m_window->editor()->undoStack()->undo();
+    QTRY_COMPARE_WITH_TIMEOUT(plot->trainable().first(), before, 10000);
 }
 
 QTEST_MAIN(TestTrainingWindow)
