@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <mutex>
+#include <new>
 #include <sstream>
 
 namespace {
@@ -128,6 +129,12 @@ bool Trainer::setup(const ProjectData &project, const TrainingSettings &settings
         m_module = ModelBuilder::build(project, analysis, settings.seed);
     } catch (const BuildError &e) {
         return refuse(QString::fromStdString(e.what()));
+    } catch (const std::bad_alloc &) {
+        return refuse(QStringLiteral("The model's weights do not fit in memory; make its layers smaller."));
+    } catch (const c10::Error &e) {
+        // LibTorch's allocator reports a failed allocation this way.
+        return refuse(QStringLiteral("The model cannot be built: %1")
+                          .arg(QString::fromStdString(e.what_without_backtrace())));
     }
     m_rngState = defaultRngState();
     m_project = project;
@@ -385,6 +392,8 @@ void Trainer::run()
         train(result);
     } catch (const c10::Error &e) {
         failWith(result, QString::fromStdString(e.what_without_backtrace()));
+    } catch (const std::bad_alloc &) {
+        failWith(result, QStringLiteral("out of memory; try a smaller batch size or a smaller model."));
     } catch (const std::exception &e) {
         failWith(result, QString::fromStdString(e.what()));
     } catch (...) {
