@@ -1,4 +1,4 @@
-// Speed of the training window (figures in docs/benchmarks-window.md): how
+// Speed of the training window (figures in docs/benchmarks.md): how
 // late a 5 ms timer fires on the main thread while the largest benchmark model
 // trains at full speed on a worker, and how long a loss plot of 1,000,000
 // points takes to redraw. Reports only; timing is never asserted.
