@@ -9,33 +9,37 @@ namespace {
 
 const QSet<QString> &reservedNames()
 {
-    // Python keywords and the attributes every torch module has: an instance
+    // Python keywords, and the attributes every torch module has: an instance
     // called `forward` or `training` would break the TorchScript export.
-    static const QSet<QString> names{
-        QStringLiteral("False"),    QStringLiteral("None"),     QStringLiteral("True"),
-        QStringLiteral("and"),      QStringLiteral("as"),       QStringLiteral("assert"),
-        QStringLiteral("async"),    QStringLiteral("await"),    QStringLiteral("break"),
-        QStringLiteral("class"),    QStringLiteral("continue"), QStringLiteral("def"),
-        QStringLiteral("del"),      QStringLiteral("elif"),     QStringLiteral("else"),
-        QStringLiteral("except"),   QStringLiteral("finally"),  QStringLiteral("for"),
-        QStringLiteral("from"),     QStringLiteral("global"),   QStringLiteral("if"),
-        QStringLiteral("import"),   QStringLiteral("in"),       QStringLiteral("is"),
-        QStringLiteral("lambda"),   QStringLiteral("nonlocal"), QStringLiteral("not"),
-        QStringLiteral("or"),       QStringLiteral("pass"),     QStringLiteral("raise"),
-        QStringLiteral("return"),   QStringLiteral("try"),      QStringLiteral("while"),
-        QStringLiteral("with"),     QStringLiteral("yield"),    QStringLiteral("self"),
-        QStringLiteral("forward"),  QStringLiteral("training"), QStringLiteral("torch"),
-        QStringLiteral("parameters"), QStringLiteral("modules"), QStringLiteral("state_dict"),
-        QStringLiteral("eval"),     QStringLiteral("train"),    QStringLiteral("to"),
-        QStringLiteral("float"),    QStringLiteral("int"),      QStringLiteral("bool"),
-        QStringLiteral("Tensor"),   QStringLiteral("List"),     QStringLiteral("Tuple"),
-    };
+    static const QSet<QString> names = [] {
+        QSet<QString> n = Project::pythonKeywords();
+        for (const char *attribute : {"self", "forward", "training", "torch", "parameters", "modules",
+                                      "state_dict", "eval", "train", "to", "float", "int", "bool",
+                                      "Tensor", "List", "Tuple"})
+            n.insert(QString::fromLatin1(attribute));
+        return n;
+    }();
     return names;
 }
 
 } // namespace
 
 Project::Project(QObject *parent) : QObject(parent) {}
+
+const QSet<QString> &Project::pythonKeywords()
+{
+    static const QSet<QString> keywords = [] {
+        QSet<QString> k;
+        for (const char *word : {"False", "None", "True", "and", "as", "assert", "async", "await", "break",
+                                 "class", "continue", "def", "del", "elif", "else", "except", "finally",
+                                 "for", "from", "global", "if", "import", "in", "is", "lambda",
+                                 "nonlocal", "not", "or", "pass", "raise", "return", "try", "while",
+                                 "with", "yield"})
+            k.insert(QString::fromLatin1(word));
+        return k;
+    }();
+    return keywords;
+}
 
 void Project::setData(const ProjectData &data)
 {

@@ -3,6 +3,7 @@
 #include "GraphTypes.h"
 
 #include <QObject>
+#include <QSet>
 
 #include <optional>
 
@@ -94,6 +95,8 @@ public:
     /// Whether `name` may name an instance, port or argument (a Python identifier,
     /// not a keyword, not a reserved attribute); otherwise the reason.
     static EditResult checkIdentifier(const QString &name, const QString &what);
+    /// Python's keywords: no name the export writes may be one of them.
+    static const QSet<QString> &pythonKeywords();
     /// Whether module type `outer` uses `inner`, directly or deeper.
     bool typeUses(const QString &outer, const QString &inner) const;
 

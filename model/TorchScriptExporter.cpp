@@ -3,6 +3,7 @@
 #include "Analysis.h"
 #include "LayerCatalog.h"
 #include "ModelBuilder.h"
+#include "Project.h"
 #include "ProjectFile.h"
 
 #include <QFile>
@@ -31,27 +32,14 @@ std::string str(const QString &s)
 /// names TorchScript source resolves globally.
 const QSet<QString> &reservedWords()
 {
-    static const QSet<QString> words{
-        QStringLiteral("False"),   QStringLiteral("None"),     QStringLiteral("True"),
-        QStringLiteral("and"),     QStringLiteral("as"),       QStringLiteral("assert"),
-        QStringLiteral("async"),   QStringLiteral("await"),    QStringLiteral("break"),
-        QStringLiteral("class"),   QStringLiteral("continue"), QStringLiteral("def"),
-        QStringLiteral("del"),     QStringLiteral("elif"),     QStringLiteral("else"),
-        QStringLiteral("except"),  QStringLiteral("finally"),  QStringLiteral("for"),
-        QStringLiteral("from"),    QStringLiteral("global"),   QStringLiteral("if"),
-        QStringLiteral("import"),  QStringLiteral("in"),       QStringLiteral("is"),
-        QStringLiteral("lambda"),  QStringLiteral("nonlocal"), QStringLiteral("not"),
-        QStringLiteral("or"),      QStringLiteral("pass"),     QStringLiteral("raise"),
-        QStringLiteral("return"),  QStringLiteral("try"),      QStringLiteral("while"),
-        QStringLiteral("with"),    QStringLiteral("yield"),    QStringLiteral("self"),
-        QStringLiteral("torch"),   QStringLiteral("math"),     QStringLiteral("Tensor"),
-        QStringLiteral("Tuple"),   QStringLiteral("List"),     QStringLiteral("Dict"),
-        QStringLiteral("Optional"), QStringLiteral("getattr"), QStringLiteral("hasattr"),
-        QStringLiteral("isinstance"), QStringLiteral("int"),   QStringLiteral("float"),
-        QStringLiteral("bool"),    QStringLiteral("str"),      QStringLiteral("len"),
-        QStringLiteral("range"),   QStringLiteral("print"),    QStringLiteral("annotate"),
-        QStringLiteral("super"),   QStringLiteral("forward"),  QStringLiteral("training"),
-    };
+    static const QSet<QString> words = [] {
+        QSet<QString> w = Project::pythonKeywords();
+        for (const char *name : {"self", "torch", "math", "Tensor", "Tuple", "List", "Dict", "Optional",
+                                 "getattr", "hasattr", "isinstance", "int", "float", "bool", "str", "len",
+                                 "range", "print", "annotate", "super", "forward", "training"})
+            w.insert(QString::fromLatin1(name));
+        return w;
+    }();
     return words;
 }
 

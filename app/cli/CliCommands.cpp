@@ -1,5 +1,7 @@
 #include "CliCommands.h"
 
+#include "CliOutput.h"
+
 #include "Analysis.h"
 #include "ExportCommand.h"
 #include "TrainCommand.h"
@@ -63,18 +65,12 @@ Options:
 
 int usageError(const QString &message)
 {
-    err() << "modelcomposer-cli: " << message << "\n"
-          << "Try 'modelcomposer-cli --help'.\n";
-    err().flush();
-    return 2;
+    return CliOutput::usageError(err(), QString(), message);
 }
 
 int failure(const QString &message)
 {
-    out().flush();
-    err() << "error: " << message << "\n";
-    err().flush();
-    return 1;
+    return CliOutput::failure(out(), err(), message);
 }
 
 int summary(const QStringList &args)

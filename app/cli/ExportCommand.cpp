@@ -1,5 +1,6 @@
 #include "ExportCommand.h"
 
+#include "CliOutput.h"
 #include "Checkpoint.h"
 #include "ModelBuilder.h"
 #include "ProjectFile.h"
@@ -16,18 +17,12 @@ namespace {
 
 int usageError(QTextStream &err, const QString &message)
 {
-    err << "modelcomposer-cli: export: " << message << "\n"
-        << "Try 'modelcomposer-cli --help'.\n";
-    err.flush();
-    return 2;
+    return CliOutput::usageError(err, QStringLiteral("export"), message);
 }
 
 int failure(QTextStream &out, QTextStream &err, const QString &message)
 {
-    out.flush();
-    err << "error: " << message << "\n";
-    err.flush();
-    return 1;
+    return CliOutput::failure(out, err, message);
 }
 
 } // namespace

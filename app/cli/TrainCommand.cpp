@@ -1,5 +1,6 @@
 #include "TrainCommand.h"
 
+#include "CliOutput.h"
 #include "Analysis.h"
 #include "Checkpoint.h"
 #include "Dataset.h"
@@ -35,18 +36,12 @@ namespace {
 
 int usageError(QTextStream &err, const QString &message)
 {
-    err << "modelcomposer-cli: train: " << message << "\n"
-        << "Try 'modelcomposer-cli --help'.\n";
-    err.flush();
-    return 2;
+    return CliOutput::usageError(err, QStringLiteral("train"), message);
 }
 
 int failure(QTextStream &out, QTextStream &err, const QString &message)
 {
-    out.flush();
-    err << "error: " << message << "\n";
-    err.flush();
-    return 1;
+    return CliOutput::failure(out, err, message);
 }
 
 /// What a flag's value must be.
