@@ -24,6 +24,9 @@ public:
     const QStringList &header() const { return m_table.header(); }
     /// The index of a named column, or -1.
     int column(const QString &name) const { return m_table.column(name); }
+    /// The index of a named column; throws DataError naming line 1 and the
+    /// header's columns when there is none (see CsvTable::requireColumn).
+    int requireColumn(const QString &name, const QString &role) const { return m_table.requireColumn(name, role); }
 
     /// Parses `columns` (indices into header()) of every row into a
     /// [rows, columns.size()] float32 tensor. Every row must have exactly as

@@ -37,6 +37,12 @@ QString shown(const QByteArray &cell)
     return s;
 }
 
+/// "1 cell", "3 cells".
+QString count(qint64 n, const char *one, const char *many)
+{
+    return QStringLiteral("%1 %2").arg(n).arg(QLatin1String(n == 1 ? one : many));
+}
+
 QByteArray readFile(const QString &path)
 {
     QFile file(path);
@@ -94,8 +100,8 @@ void CsvTable::parseHeader()
         throw utf8Error(where(badLine, badColumn), invalid);
     }
     if (blank(headerLine))
-        throw DataError(QStringLiteral("The data file %1 is empty; it needs a header row naming the columns "
-                                       "and at least one row of numbers.").arg(m_path));
+        throw DataError(QStringLiteral("The data file %1 is empty (line 1, column 1); it needs a header row "
+                                       "naming the columns and at least one row of numbers.").arg(m_path));
     bool ok = true;
     const QList<QByteArray> names = splitLine(headerLine, &ok);
     if (!ok)
@@ -130,11 +136,40 @@ QString CsvTable::where(qint64 line, int column) const
     return QStringLiteral("%1 line %2, column %3 (%4)").arg(m_shownName).arg(line).arg(column).arg(name);
 }
 
+QString CsvTable::columnList() const
+{
+    // A header of thousands of columns is not spelled out whole.
+    if (m_header.size() <= 12)
+        return m_header.join(QStringLiteral(", "));
+    return m_header.mid(0, 10).join(QStringLiteral(", ")) + QStringLiteral(", ..., ") + m_header.last();
+}
+
+int CsvTable::requireColumn(const QString &name, const QString &role) const
+{
+    const int c = column(name);
+    if (c >= 0)
+        return c;
+    const qint64 line = m_headerLines;
+    const QString place = m_header.size() == 1
+        ? QStringLiteral("%1 line %2, column 1 (%3)").arg(m_shownName).arg(line).arg(m_header.first())
+        : QStringLiteral("%1 line %2, columns 1 to %3 (%4)").arg(m_shownName).arg(line).arg(m_header.size())
+              .arg(columnList());
+    QString text = QStringLiteral("%1: no column is named `%2`, asked for as %3").arg(place, name, role);
+    for (int k = 0; k < m_header.size(); ++k)
+        if (m_header.at(k).compare(name, Qt::CaseInsensitive) == 0) {
+            text += QStringLiteral("; column %1 is `%2` (names are case-sensitive)").arg(k + 1).arg(m_header.at(k));
+            break;
+        }
+    throw DataError(text + QLatin1Char('.'));
+}
+
 std::vector<float> CsvTable::read(const QList<int> &columns, int classCount, qint64 *rowCount) const
 {
     for (int c : columns)
         if (c < 0 || c >= m_header.size())
-            throw DataError(QStringLiteral("%1 has no column %2.").arg(m_shownName).arg(c + 1));
+            throw DataError(QStringLiteral("%1 line %2, column %3: there is no such column; the header has %4.")
+                                .arg(m_shownName).arg(m_headerLines).arg(c + 1)
+                                .arg(count(m_header.size(), "column", "columns")));
     std::vector<float> values;
     values.reserve(size_t(columns.size()) * size_t(m_bytes.count('\n') + 1));
     qint64 pos = m_bodyOffset;
@@ -150,9 +185,22 @@ std::vector<float> CsvTable::read(const QList<int> &columns, int classCount, qin
         const QList<QByteArray> cells = splitLine(text, &ok);
         if (!ok)
             throw DataError(QStringLiteral("%1: a quoted field is not closed.").arg(where(line, 0)));
-        if (cells.size() != width)
-            throw DataError(QStringLiteral("%1 has %2 cells; the header has %3 columns.")
-                                .arg(where(line, 0)).arg(cells.size()).arg(width));
+        if (cells.size() != width) {
+            // Name the first column without a cell, or the first cell without a column.
+            const int n = int(cells.size());
+            const QString counts = QStringLiteral("the row has %1, the header %2.")
+                                       .arg(count(n, "cell", "cells"), count(width, "column", "columns"));
+            if (n < width && n + 1 == width)
+                throw DataError(QStringLiteral("%1 is missing: %2").arg(where(line, n + 1), counts));
+            if (n < width)
+                throw DataError(QStringLiteral("%1 line %2, columns %3 (%4) to %5 (%6) are missing: %7")
+                                    .arg(m_shownName).arg(line).arg(n + 1).arg(m_header.at(n)).arg(width)
+                                    .arg(m_header.last(), counts));
+            if (n == width + 1)
+                throw DataError(QStringLiteral("%1 is one cell too many: %2").arg(where(line, width + 1), counts));
+            throw DataError(QStringLiteral("%1 line %2, columns %3 to %4 are too many: %5")
+                                .arg(m_shownName).arg(line).arg(width + 1).arg(n).arg(counts));
+        }
         for (int k = 0; k < columns.size(); ++k) {
             const int c = columns.at(k);
             const QByteArray cell = cells.at(c).trimmed();
@@ -171,7 +219,8 @@ std::vector<float> CsvTable::read(const QList<int> &columns, int classCount, qin
         ++rows;
     }
     if (rows == 0)
-        throw DataError(QStringLiteral("The data file %1 has a header but no rows of numbers.").arg(m_path));
+        throw DataError(QStringLiteral("The data file %1 has a header on line %2 but no rows of numbers after it.")
+                            .arg(m_path).arg(m_headerLines));
     if (rowCount)
         *rowCount = rows;
     return values;

@@ -33,6 +33,10 @@ public:
     const QStringList &header() const { return m_header; }
     /// The index of a named column, or -1.
     int column(const QString &name) const { return m_header.indexOf(name); }
+    /// The index of a named column; if the header has none, throws DataError
+    /// naming the header's line and columns, the name and `role` (what the
+    /// column was asked for as, e.g. "an input").
+    int requireColumn(const QString &name, const QString &role) const;
 
     /// Parses `columns` (indices into header()) of every row, row after row,
     /// into `rows` x columns.size() floats. Every row must have exactly as
@@ -51,6 +55,7 @@ public:
 private:
     void parseHeader();
     QString where(qint64 line, int column) const;
+    QString columnList() const;
 
     QString m_path;
     QString m_shownName; ///< The file name used in messages.

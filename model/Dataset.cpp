@@ -172,11 +172,7 @@ Dataset Dataset::csv(const QString &path, const QStringList &inputs, const QStri
     auto indices = [&](const QStringList &names, const char *what) {
         QList<int> columns;
         for (const QString &name : names) {
-            const int c = reader.column(name);
-            if (c < 0)
-                throw DataError(QStringLiteral("%1 has no column `%2`, named as %3; its columns are: %4.")
-                                    .arg(file, name, QLatin1String(what), joined(header)));
-            columns.append(c);
+            columns.append(reader.requireColumn(name, QLatin1String(what)));
         }
         return columns;
     };

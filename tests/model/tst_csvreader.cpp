@@ -46,6 +46,8 @@ private Q_SLOTS:
     void firstInvalidUtf8_data();
     void firstInvalidUtf8();
     void readerMatchesTable();
+    void missingColumn_data();
+    void missingColumn();
     void readerFileErrors();
 };
 
@@ -73,18 +75,36 @@ void tst_CsvReader::errors_data()
                                      << "data.csv line 2, column 3 (y): \"x,y\" is not a number.";
     QTest::addRow("infinite_cell") << QByteArray("a,b,y\n1,-inf,3\n")
                                    << "data.csv line 2, column 2 (b): -inf is not a finite 32-bit number.";
+    // A ragged row names the first column without a cell (or the first cell
+    // without a column) and gives both counts.
     QTest::addRow("ragged_short") << QByteArray("a,b,y\n1,2,3\n4,5\n")
-                                  << "data.csv line 3 has 2 cells; the header has 3 columns.";
+                                  << "data.csv line 3, column 3 (y) is missing: the row has 2 cells, the header 3 "
+                                     "columns.";
+    QTest::addRow("ragged_two_short") << QByteArray("a,b,y\n1,2,3\n\n4\n")
+                                      << "data.csv line 4, columns 2 (b) to 3 (y) are missing: the row has 1 cell, "
+                                         "the header 3 columns.";
     QTest::addRow("ragged_long") << QByteArray("a,b,y\n1,2,3,4\n")
-                                 << "data.csv line 2 has 4 cells; the header has 3 columns.";
+                                 << "data.csv line 2, column 4 is one cell too many: the row has 4 cells, the header "
+                                    "3 columns.";
+    QTest::addRow("ragged_two_long") << QByteArray("a,b,y\n1,2,3\r\n1,2,3,4,5\r\n")
+                                     << "data.csv line 3, columns 4 to 5 are too many: the row has 5 cells, the "
+                                        "header 3 columns.";
+    QTest::addRow("ragged_one_column") << QByteArray("y\n1\n2,3\n")
+                                       << "data.csv line 3, column 2 is one cell too many: the row has 2 cells, the "
+                                          "header 1 column.";
+    // An empty file: the header should start at line 1, column 1.
     QTest::addRow("empty_file") << QByteArray()
-                                << "The data file /some/folder/data.csv is empty; it needs a header row naming the "
-                                   "columns and at least one row of numbers.";
+                                << "The data file /some/folder/data.csv is empty (line 1, column 1); it needs a "
+                                   "header row naming the columns and at least one row of numbers.";
     QTest::addRow("bom_only") << QByteArray("\xEF\xBB\xBF")
-                              << "The data file /some/folder/data.csv is empty; it needs a header row naming the "
-                                 "columns and at least one row of numbers.";
+                              << "The data file /some/folder/data.csv is empty (line 1, column 1); it needs a header "
+                                 "row naming the columns and at least one row of numbers.";
     QTest::addRow("header_only") << QByteArray("a,b\n\n")
-                                 << "The data file /some/folder/data.csv has a header but no rows of numbers.";
+                                 << "The data file /some/folder/data.csv has a header on line 1 but no rows of "
+                                    "numbers after it.";
+    QTest::addRow("header_only_after_blank_lines")
+        << QByteArray("\n\na,b\n")
+        << "The data file /some/folder/data.csv has a header on line 3 but no rows of numbers after it.";
     QTest::addRow("unclosed_quote_header") << QByteArray("a,\"b\n1,2\n")
                                            << "data.csv line 1: a quoted field is not closed.";
     QTest::addRow("utf8_bad_byte_in_cell") << QByteArray("a,b,y\n1,2,3\n4,\xFF" "5,6\n")
@@ -205,7 +225,45 @@ void tst_CsvReader::readerMatchesTable()
     // A class index out of range, through the wrapper: line and column.
     QCOMPARE(dataError([&] { reader.read({0, 2}, 2); }),
              QStringLiteral("d.csv line 2, column 3 (label): 2 is not a class index (a whole number from 0 to 1)."));
-    QCOMPARE(dataError([&] { reader.read({0, 7}); }), QStringLiteral("d.csv has no column 8."));
+    QCOMPARE(dataError([&] { reader.read({0, 7}); }),
+             QStringLiteral("d.csv line 1, column 8: there is no such column; the header has 3 columns."));
+}
+
+void tst_CsvReader::missingColumn_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("message");
+    QTest::addRow("three_columns") << QByteArray("a,b,c\n1,2,3\n") << "target"
+                                   << "data.csv line 1, columns 1 to 3 (a, b, c): no column is named `target`, asked "
+                                      "for as a target.";
+    QTest::addRow("one_column") << QByteArray("a\n1\n") << "target"
+                                << "data.csv line 1, column 1 (a): no column is named `target`, asked for as a "
+                                   "target.";
+    QTest::addRow("other_case") << QByteArray("x,Target\n1,2\n") << "target"
+                                << "data.csv line 1, columns 1 to 2 (x, Target): no column is named `target`, asked "
+                                   "for as a target; column 2 is `Target` (names are case-sensitive).";
+    QTest::addRow("header_after_blank_lines") << QByteArray("\n\na,b\n1,2\n") << "target"
+                                              << "data.csv line 3, columns 1 to 2 (a, b): no column is named "
+                                                 "`target`, asked for as a target.";
+    QByteArray wide = "c0";
+    for (int c = 1; c < 40; ++c)
+        wide += ",c" + QByteArray::number(c);
+    QTest::addRow("forty_columns_shown_short") << wide + "\n" << "target"
+                                               << "data.csv line 1, columns 1 to 40 (c0, c1, c2, c3, c4, c5, c6, c7, "
+                                                  "c8, c9, ..., c39): no column is named `target`, asked for as a "
+                                                  "target.";
+}
+
+void tst_CsvReader::missingColumn()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, name);
+    QFETCH(QString, message);
+    const CsvTable table(content, QStringLiteral("/some/folder/data.csv"));
+    QCOMPARE(dataError([&] { table.requireColumn(name, QStringLiteral("a target")); }), message);
+    // A column that is there is found.
+    QCOMPARE(table.requireColumn(table.header().first(), QStringLiteral("a target")), 0);
 }
 
 void tst_CsvReader::readerFileErrors()

@@ -304,27 +304,31 @@ void tst_Dataset::csvErrors_data()
                                                << QStringList()
                                                << "data.csv line 5, column 3 (y): \"x\" is not a number.";
     QTest::addRow("short_row") << QByteArray("a,b,y\n1,2,3\n4,5\n") << QStringList() << QStringList()
-                               << "data.csv line 3 has 2 cells; the header has 3 columns.";
+                               << "data.csv line 3, column 3 (y) is missing: the row has 2 cells, the header 3 "
+                                  "columns.";
     QTest::addRow("long_row") << QByteArray("a,b,y\n1,2,3,4\n") << QStringList() << QStringList()
-                              << "data.csv line 2 has 4 cells; the header has 3 columns.";
+                              << "data.csv line 2, column 4 is one cell too many: the row has 4 cells, the header "
+                                 "3 columns.";
     QTest::addRow("unclosed_quote") << QByteArray("a,b,y\n1,\"2,3\n") << QStringList() << QStringList()
                                     << "data.csv line 2: a quoted field is not closed.";
     QTest::addRow("empty_file") << QByteArray("") << QStringList() << QStringList()
-                                << "The data file %1 is empty; it needs a header row naming the columns and at "
-                                   "least one row of numbers.";
+                                << "The data file %1 is empty (line 1, column 1); it needs a header row naming "
+                                   "the columns and at least one row of numbers.";
     QTest::addRow("blank_file") << QByteArray("\n  \n") << QStringList() << QStringList()
-                                << "The data file %1 is empty; it needs a header row naming the columns and at "
-                                   "least one row of numbers.";
+                                << "The data file %1 is empty (line 1, column 1); it needs a header row naming "
+                                   "the columns and at least one row of numbers.";
     QTest::addRow("header_only") << QByteArray("a,b,y\n") << QStringList() << QStringList()
-                                 << "The data file %1 has a header but no rows of numbers.";
+                                 << "The data file %1 has a header on line 1 but no rows of numbers after it.";
     QTest::addRow("duplicate_header") << QByteArray("a,a,y\n1,2,3\n") << QStringList() << QStringList()
                                       << "data.csv line 1, column 2: the header names `a` twice.";
     QTest::addRow("empty_header_name") << QByteArray("a,,y\n1,2,3\n") << QStringList() << QStringList()
                                        << "data.csv line 1, column 2: the header has an empty column name.";
     QTest::addRow("missing_input_column") << QByteArray("a,b,y\n1,2,3\n") << QStringList{"a", "c"} << QStringList()
-                                          << "data.csv has no column `c`, named as an input; its columns are: a, b, y.";
+                                          << "data.csv line 1, columns 1 to 3 (a, b, y): no column is named `c`, "
+                                             "asked for as an input.";
     QTest::addRow("missing_target_column") << QByteArray("a,b,y\n1,2,3\n") << QStringList() << QStringList{"z"}
-                                           << "data.csv has no column `z`, named as a target; its columns are: a, b, y.";
+                                           << "data.csv line 1, columns 1 to 3 (a, b, y): no column is named `z`, "
+                                              "asked for as a target.";
     QTest::addRow("too_few_columns") << QByteArray("a,y\n1,2\n") << QStringList() << QStringList()
                                      << "data.csv has 2 columns; the model needs 2 input column(s) and 1 target "
                                         "column(s).";
