@@ -1,34 +1,23 @@
 #include "TrainingPanel.h"
 
+#include "Analysis.h"
+#include "CsvImportDialog.h"
 #include "Project.h"
 #include "ProjectFile.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
-#include <QFileDialog>
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
-#include <QLineEdit>
 #include <QPushButton>
 #include <QScrollArea>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
 #include <limits>
-
-namespace {
-QStringList splitNames(const QString &text)
-{
-    QStringList out;
-    for (const QString &s : text.split(QLatin1Char(','), Qt::SkipEmptyParts))
-        if (!s.trimmed().isEmpty())
-            out.append(s.trimmed());
-    return out;
-}
-} // namespace
 
 TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
     : QWidget(parent)
@@ -82,19 +71,21 @@ TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
     m_stepSize = ispin("stepSizeSpin", 1, 1 << 20);
     m_gamma = dspin("gammaSpin", 0, 10, 4, 0.05);
     m_threads = ispin("threadsSpin", 0, 256, tr("default"));
+    m_processes = ispin("processesSpin", 1, 16);
+    m_processes->setToolTip(tr("Train with this many local processes (data parallel, each with the batch size "
+                               "above) by starting modelcomposer-cli workers; 1 trains in this window. A run of "
+                               "several processes cannot pause."));
     m_dataKind = named(new QComboBox, "dataKindCombo");
     for (auto k : {DataSettings::Kind::RandomBinary, DataSettings::Kind::RandomNormal, DataSettings::Kind::Blobs,
                    DataSettings::Kind::Teacher, DataSettings::Kind::Csv})
         m_dataKind->addItem(TrainingSettings::dataKindName(k), int(k));
     m_samples = ispin("samplesSpin", 1, 1 << 26);
-    m_csvPath = named(new QLineEdit, "csvPathEdit");
-    m_csvPath->setPlaceholderText(tr("file.csv, relative to the project"));
-    m_csvInputs = named(new QLineEdit, "csvInputsEdit");
-    m_csvInputs->setPlaceholderText(tr("first columns"));
-    m_csvTargets = named(new QLineEdit, "csvTargetsEdit");
-    m_csvTargets->setPlaceholderText(tr("last columns"));
-    m_browse = new QPushButton(tr("Browse…"));
-    connect(m_browse, &QPushButton::clicked, this, &TrainingPanel::browseCsv);
+    m_importCsv = named(new QPushButton(tr("Import CSV…")), "importCsvButton");
+    m_importCsv->setToolTip(tr("Choose a CSV file and its input and target columns"));
+    connect(m_importCsv, &QPushButton::clicked, this, &TrainingPanel::importCsv);
+    m_csvSummary = named(new QLabel, "csvSummaryLabel");
+    m_csvSummary->setWordWrap(true);
+    m_csvSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     auto *form = new QFormLayout;
     form->addRow(tr("Loss"), m_loss);
@@ -115,14 +106,13 @@ TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
     form->addRow(tr("Step size"), m_stepSize);
     form->addRow(tr("Gamma"), m_gamma);
     form->addRow(tr("Threads"), m_threads);
-    form->addRow(tr("Data"), m_dataKind);
+    form->addRow(tr("Processes"), m_processes);
+    auto *dataRow = new QHBoxLayout;
+    dataRow->addWidget(m_dataKind, 1);
+    dataRow->addWidget(m_importCsv);
+    form->addRow(tr("Data"), dataRow);
     form->addRow(tr("Samples"), m_samples);
-    auto *csvRow = new QHBoxLayout;
-    csvRow->addWidget(m_csvPath, 1);
-    csvRow->addWidget(m_browse);
-    form->addRow(tr("CSV file"), csvRow);
-    form->addRow(tr("Input columns"), m_csvInputs);
-    form->addRow(tr("Target columns"), m_csvTargets);
+    form->addRow(tr("CSV file"), m_csvSummary);
 
     auto *formWidget = new QWidget;
     formWidget->setLayout(form);
@@ -170,8 +160,6 @@ TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
         connect(s, &QSpinBox::valueChanged, this, &TrainingPanel::storeToProject);
     for (QCheckBox *b : {m_nesterov, m_shuffle})
         connect(b, &QCheckBox::toggled, this, &TrainingPanel::storeToProject);
-    for (QLineEdit *e : {m_csvPath, m_csvInputs, m_csvTargets})
-        connect(e, &QLineEdit::editingFinished, this, &TrainingPanel::storeToProject);
     if (m_project)
         connect(m_project, &Project::trainingChanged, this, &TrainingPanel::loadFromProject);
     if (m_project)
@@ -203,9 +191,7 @@ TrainingSettings TrainingPanel::settings() const
     s.threads = m_threads->value();
     s.data.kind = DataSettings::Kind(m_dataKind->currentData().toInt());
     s.data.samples = m_samples->value();
-    s.data.path = m_csvPath->text().trimmed();
-    s.data.inputs = splitNames(m_csvInputs->text());
-    s.data.targets = splitNames(m_csvTargets->text());
+    // path, inputs and targets: as m_extra has them (set by the import dialog)
     return s;
 }
 
@@ -234,9 +220,7 @@ void TrainingPanel::setSettings(const TrainingSettings &s)
     m_threads->setValue(s.threads);
     select(m_dataKind, int(s.data.kind));
     m_samples->setValue(s.data.samples);
-    m_csvPath->setText(s.data.path);
-    m_csvInputs->setText(s.data.inputs.join(QStringLiteral(", ")));
-    m_csvTargets->setText(s.data.targets.join(QStringLiteral(", ")));
+    showCsvSummary();
     m_loading = false;
     storeToProject();
 }
@@ -295,13 +279,18 @@ void TrainingPanel::updateEnabled()
     m_stepSize->setEnabled(idle && step);
     m_gamma->setEnabled(idle && step);
     m_samples->setEnabled(idle && !csv);
-    for (QWidget *w : std::initializer_list<QWidget *>{m_csvPath, m_csvInputs, m_csvTargets, m_browse})
-        w->setEnabled(idle && csv);
+    m_importCsv->setEnabled(idle);
+    m_csvSummary->setEnabled(csv);
     m_start->setEnabled(idle);
     m_continue->setEnabled(idle && m_canContinue);
     m_pause->setEnabled(m_state == RunState::Running);
     m_resume->setEnabled(m_state == RunState::Paused);
     m_stop->setEnabled(m_state == RunState::Running || m_state == RunState::Paused);
+}
+
+int TrainingPanel::processCount() const
+{
+    return m_processes->value();
 }
 
 void TrainingPanel::setRunState(RunState state)
@@ -324,12 +313,50 @@ void TrainingPanel::setCanContinue(bool can)
     updateEnabled();
 }
 
-void TrainingPanel::browseCsv()
+void TrainingPanel::showCsvSummary()
 {
-    const QString path = QFileDialog::getOpenFileName(this, tr("Training Data"), QString(),
-                                                      tr("CSV files (*.csv);;All files (*)"));
-    if (path.isEmpty())
+    const DataSettings &d = m_extra.data;
+    if (d.path.isEmpty()) {
+        m_csvSummary->setText(tr("None chosen: press Import CSV…"));
         return;
-    m_csvPath->setText(path);
-    storeToProject();
+    }
+    auto names = [this](const QStringList &list, const QString &none) {
+        return list.isEmpty() ? none : list.join(QStringLiteral(", "));
+    };
+    m_csvSummary->setText(tr("%1\ninputs: %2\ntargets: %3")
+                              .arg(d.path, names(d.inputs, tr("the first columns")),
+                                   names(d.targets, tr("the last columns"))));
+}
+
+CsvImportDialog *TrainingPanel::importCsv()
+{
+    auto *dialog = new CsvImportDialog(m_baseDir ? m_baseDir() : QString(), this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (m_project) {
+        // What the model takes, for the default columns and the check.
+        const TrainingSettings s = settings();
+        const Analysis analysis(m_project->data());
+        const auto root = analysis.root();
+        if (root && root->inputs.size() == 1 && root->outputs.size() == 1) {
+            const int outputs = root->outputs.first();
+            dialog->setModelShape(root->inputs.first(), s.classTargets() ? 1 : outputs,
+                                  s.classTargets() ? outputs : 0);
+        }
+    }
+    if (!m_extra.data.path.isEmpty())
+        dialog->setFile(m_extra.data.path, m_extra.data.inputs, m_extra.data.targets);
+    connect(dialog, &QDialog::accepted, this, [this, dialog] {
+        m_extra.data.path = dialog->storedPath();
+        m_extra.data.inputs = dialog->inputs();
+        m_extra.data.targets = dialog->targets();
+        m_extra.data.kind = DataSettings::Kind::Csv;
+        {
+            const QSignalBlocker block(m_dataKind);
+            m_dataKind->setCurrentIndex(std::max(0, m_dataKind->findData(int(DataSettings::Kind::Csv))));
+        }
+        showCsvSummary();
+        storeToProject();
+    });
+    dialog->open();
+    return dialog;
 }

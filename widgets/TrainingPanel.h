@@ -4,12 +4,14 @@
 
 #include <QWidget>
 
+#include <functional>
+
+class CsvImportDialog;
 class Project;
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
-class QLineEdit;
 class QPushButton;
 class QSpinBox;
 
@@ -39,6 +41,14 @@ public:
     QString status() const;
     /// Whether "Resume training" (continue from saved weights) is offered.
     void setCanContinue(bool can);
+    /// Where relative CSV paths are read from and stored against: asked each
+    /// time the import dialog opens (the project file's folder; empty when untitled).
+    void setBaseDirectory(std::function<QString()> dir) { m_baseDir = std::move(dir); }
+    /// Opens the CSV import dialog (window-modal, deletes itself when closed);
+    /// on OK the data source becomes that file and its columns, stored in the project.
+    CsvImportDialog *importCsv();
+    /// Local processes to train with (the "Processes" box; 1: in this window's own thread).
+    int processCount() const;
 
 Q_SIGNALS:
     void startRequested();
@@ -52,7 +62,7 @@ private:
     void loadFromProject();
     void storeToProject();
     void updateEnabled();
-    void browseCsv();
+    void showCsvSummary();
 
     Project *m_project;
     RunState m_state = RunState::Idle;
@@ -76,12 +86,11 @@ private:
     QSpinBox *m_stepSize;
     QDoubleSpinBox *m_gamma;
     QSpinBox *m_threads;
+    QSpinBox *m_processes;
     QComboBox *m_dataKind;
     QSpinBox *m_samples;
-    QLineEdit *m_csvPath;
-    QLineEdit *m_csvInputs;
-    QLineEdit *m_csvTargets;
-    QPushButton *m_browse;
+    QPushButton *m_importCsv;
+    QLabel *m_csvSummary;
     QPushButton *m_start;
     QPushButton *m_continue;
     QPushButton *m_pause;
@@ -89,4 +98,5 @@ private:
     QPushButton *m_stop;
     QLabel *m_status;
     TrainingSettings m_extra; ///< Fields the form does not show are kept as they were.
+    std::function<QString()> m_baseDir;
 };
