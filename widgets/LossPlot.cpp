@@ -23,6 +23,8 @@ const QColor kRaw(31, 119, 180, 70);
 const QColor kSmooth(31, 119, 180);
 const QColor kVal(214, 39, 40);
 const QColor kFaded(150, 150, 150, 90);
+/// Above this many points the raw training curve is drawn without antialiasing.
+constexpr int kAntialiasedPoints = 20000;
 } // namespace
 
 LossPlot::LossPlot(QWidget *parent)
@@ -36,6 +38,11 @@ LossPlot::LossPlot(QWidget *parent)
     m_plot->setObjectName(QStringLiteral("lossCustomPlot"));
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->setNoAntialiasingOnDrag(true);
+    // Lines drawn segment by segment: QPainter strokes a 2-px polyline of a
+    // few thousand zigzagging points (what adaptive sampling leaves of a
+    // million noisy ones) as one self-overlapping outline, about 170 ms a
+    // redraw; segment by segment it is a few ms.
+    m_plot->setPlottingHint(QCP::phFastPolylines, true);
     m_plot->xAxis->setLabel(tr("step"));
     m_plot->yAxis->setLabel(tr("loss"));
     m_plot->legend->setVisible(true);
@@ -53,6 +60,10 @@ LossPlot::LossPlot(QWidget *parent)
     m_crossText->setBrush(QColor(255, 255, 255, 220));
     m_crossText->setPadding(QMargins(3, 2, 3, 2));
     m_crossText->setVisible(false);
+    // The cross-hair lives on QCustomPlot's buffered overlay layer: moving it
+    // redraws that layer alone, not a million points underneath.
+    m_crossV->setLayer(QStringLiteral("overlay"));
+    m_crossText->setLayer(QStringLiteral("overlay"));
     m_plot->setMouseTracking(true);
     connect(m_plot, &QCustomPlot::mouseMove, this, &LossPlot::onMouseMove);
     // A drag or a zoom by the user keeps their view until the next run.
@@ -282,6 +293,11 @@ void LossPlot::flush()
     if (markers != (m_current.val->scatterStyle().shape() != QCPScatterStyle::ssNone))
         m_current.val->setScatterStyle(markers ? QCPScatterStyle(QCPScatterStyle::ssCircle, 5)
                                                : QCPScatterStyle(QCPScatterStyle::ssNone));
+    // A long raw curve is a dense band (adaptive sampling leaves a few points
+    // per pixel column); antialiasing it costs more than it shows.
+    m_current.raw->setAntialiased(m_current.raw->dataCount() <= kAntialiasedPoints);
+    for (const Run &r : qAsConst(m_history))
+        r.raw->setAntialiased(r.raw->dataCount() <= kAntialiasedPoints);
     if (m_rescale)
         rescale();
     ++m_replots;
@@ -311,7 +327,7 @@ void LossPlot::onMouseMove(QMouseEvent *event)
     m_crossV->setVisible(true);
     m_crossText->setText(text);
     m_crossText->setVisible(true);
-    markDirty();
+    m_plot->layer(QStringLiteral("overlay"))->replot();
 }
 
 bool LossPlot::savePng(const QString &path, int width, int height)

@@ -36,6 +36,8 @@ private Q_SLOTS:
     void redrawsOnlyWhenDirty();
     void logScale();
     void savesAndExports();
+    void longRunKeepsEveryPointAndRange();
+    void crossHairRedrawsOnlyItsLayer();
 };
 
 void TestLossPlot::appendsBatches()
@@ -146,6 +148,74 @@ void TestLossPlot::savesAndExports()
     QVERIFY(lines.at(7).startsWith(QStringLiteral("0,4,0.5,0.125")));
     QVERIFY(!plot.exportCsv(dir.filePath("no/such/dir/m.csv"), &error));
     QVERIFY(!error.isEmpty());
+}
+
+void TestLossPlot::longRunKeepsEveryPointAndRange()
+{
+    // 200,000 noisy steps: drawn fast (segment by segment, the raw band
+    // without antialiasing) but every point is kept and the view covers them.
+    LossPlot plot;
+    plot.resize(800, 400);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    QVector<LossPoint> pts;
+    const int n = 200000;
+    for (int i = 0; i < n; ++i)
+        pts.append(LossPoint{i, i / 1000, float(2.0 + ((qint64(i) * 7919) % 100) / 100.0)});
+    pts[123456].loss = 9.0f; // one spike: the y range must reach it
+    plot.appendPoints(pts, {});
+    plot.flush();
+    QCOMPARE(plot.trainPointCount(), n);
+    QCOMPARE(plot.smoothedPointCount(), n);
+    QCustomPlot *cp = plot.customPlot();
+    QVERIFY(cp->plottingHints().testFlag(QCP::phFastPolylines));
+    QVERIFY(cp->graph(0)->adaptiveSampling());
+    QVERIFY(cp->graph(1)->adaptiveSampling());
+    QVERIFY(!cp->graph(0)->antialiased());
+    QVERIFY(cp->graph(1)->antialiased()); // the smoothed line stays smooth
+    QVERIFY(cp->xAxis->range().lower <= 0);
+    QVERIFY(cp->xAxis->range().upper >= n - 1);
+    QVERIFY(cp->yAxis->range().lower <= 2.0);
+    QVERIFY(cp->yAxis->range().upper >= 9.0);
+    // The spike is drawn: a redraw into an image has curve pixels near the top.
+    const QImage image = cp->toPixmap(800, 400).toImage();
+    const int spikeX = int(cp->xAxis->coordToPixel(123456));
+    const int spikeY = int(cp->yAxis->coordToPixel(9.0));
+    bool drawn = false;
+    for (int x = spikeX - 2; x <= spikeX + 2 && !drawn; ++x)
+        for (int y = spikeY - 2; y <= spikeY + 3 && !drawn; ++y)
+            drawn = image.pixelColor(x, y).blue() > image.pixelColor(x, y).red() + 20;
+    QVERIFY2(drawn, "the spike at step 123456 is not drawn");
+
+    // A short run keeps its antialiased raw line.
+    plot.startRun();
+    plot.appendPoints(points(0, 100, 0), {});
+    plot.flush();
+    QVERIFY(cp->graph(cp->graphCount() - 3)->antialiased());
+}
+
+void TestLossPlot::crossHairRedrawsOnlyItsLayer()
+{
+    LossPlot plot;
+    plot.resize(600, 400);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    plot.appendPoints(points(0, 50, 0), {});
+    plot.flush();
+    const int before = plot.replotCount();
+    QCustomPlot *cp = plot.customPlot();
+    const QPoint at(int(cp->xAxis->coordToPixel(20)), cp->height() / 2);
+    QTest::mouseMove(cp, at);
+    QTRY_VERIFY(plot.readout().startsWith(QStringLiteral("step 20:")));
+    // The cross-hair is shown on the overlay layer; the curves are not redrawn.
+    QCPAbstractItem *line = nullptr;
+    for (int i = 0; i < cp->itemCount(); ++i)
+        if (qobject_cast<QCPItemStraightLine *>(cp->item(i)))
+            line = cp->item(i);
+    QVERIFY(line && line->visible());
+    QCOMPARE(line->layer()->name(), QStringLiteral("overlay"));
+    plot.flush();
+    QCOMPARE(plot.replotCount(), before);
 }
 
 QTEST_MAIN(TestLossPlot)
