@@ -1,15 +1,19 @@
 #include "Checkpoint.h"
 
+#include "Analysis.h"
 #include "ProjectFile.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
+#include <QHash>
 #include <QSaveFile>
+#include <QSet>
 
 #include <torch/serialize.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -314,4 +318,145 @@ void Checkpoint::loadWeights(torch::nn::Module &module) const
                                       .arg(QString::fromStdString(name)));
         tensor.copy_(source);
     }
+}
+
+namespace {
+/// The instance (module path) that holds a parameter or buffer: its name without the last part.
+QString ownerOf(const std::string &tensorName)
+{
+    const QString name = QString::fromStdString(tensorName);
+    const qsizetype dot = name.lastIndexOf(QLatin1Char('.'));
+    return dot < 0 ? QString() : name.left(dot);
+}
+
+QString leafOf(const std::string &tensorName)
+{
+    const QString name = QString::fromStdString(tensorName);
+    return name.mid(name.lastIndexOf(QLatin1Char('.')) + 1);
+}
+
+QString dims(const torch::Tensor &t)
+{
+    QStringList parts;
+    for (int64_t d : t.sizes())
+        parts.append(QString::number(d));
+    return parts.isEmpty() ? QStringLiteral("scalar") : parts.join(QChar(0x00d7));
+}
+
+QString sizes(const QList<int> &list)
+{
+    QStringList parts;
+    for (int v : list)
+        parts.append(v < 0 ? QStringLiteral("?") : QString::number(v));
+    return parts.join(QStringLiteral(", "));
+}
+
+QHash<QString, SummaryRow> summaryByName(const ProjectData &project)
+{
+    QHash<QString, SummaryRow> rows;
+    for (const SummaryRow &row : Analysis(project).summary())
+        rows.insert(row.name, row);
+    return rows;
+}
+} // namespace
+
+QString WeightCarryOver::message() const
+{
+    QString text;
+    if (complete())
+        text = kept.size() == 1 ? QStringLiteral("Kept the trained weights of its one instance")
+                                : QStringLiteral("Kept the trained weights of all %1 instances").arg(kept.size());
+    else
+        text = QStringLiteral("Kept trained weights for %1 instance%2").arg(kept.size()).arg(kept.size() == 1 ? "" : "s");
+    QStringList resets;
+    for (const Reset &r : reset)
+        resets.append(r.why == Why::NewInstance ? QStringLiteral("%1 (new instance)").arg(r.instance)
+                                                : QStringLiteral("%1 (its sizes changed: %2)").arg(r.instance, r.detail));
+    if (!resets.isEmpty())
+        text += QStringLiteral("; reset ") + resets.join(QStringLiteral(", "));
+    if (!removed.isEmpty())
+        text += QStringLiteral("; dropped the weights of removed %1").arg(removed.join(QStringLiteral(", ")));
+    text += QLatin1Char('.');
+    if (!optimizerKept && !optimizerNote.isEmpty())
+        text += QLatin1Char(' ') + optimizerNote;
+    return text;
+}
+
+WeightCarryOver Checkpoint::carryWeightsInto(torch::nn::Module &module, const ProjectData &edited) const
+{
+    // Group both sides' tensors by instance, in the module's order.
+    std::map<std::string, torch::Tensor> saved(tensors.begin(), tensors.end());
+    QStringList savedOwners;
+    QSet<QString> savedOwnerSet;
+    for (const auto &[name, tensor] : tensors) {
+        const QString owner = ownerOf(name);
+        if (!savedOwnerSet.contains(owner)) {
+            savedOwnerSet.insert(owner);
+            savedOwners.append(owner);
+        }
+    }
+    QStringList owners;
+    QHash<QString, std::vector<std::pair<std::string, torch::Tensor>>> byOwner;
+    for (auto &entry : namedTensors(module, false)) {
+        const QString owner = ownerOf(entry.first);
+        if (!byOwner.contains(owner))
+            owners.append(owner);
+        byOwner[owner].push_back(entry);
+    }
+
+    WeightCarryOver result;
+    QHash<QString, SummaryRow> oldRows, newRows;
+    bool haveRows = false;
+    torch::NoGradGuard noGrad;
+    for (const QString &owner : owners) {
+        const auto &mine = byOwner[owner];
+        QString label = owner.isEmpty() ? QStringLiteral("(the root model)") : owner;
+        if (!savedOwnerSet.contains(owner)) {
+            result.reset.append({label, WeightCarryOver::Why::NewInstance, QString()});
+            continue;
+        }
+        // Every tensor of the instance must have its counterpart of the same shape.
+        QStringList changes;
+        for (const auto &[name, tensor] : mine) {
+            const auto it = saved.find(name);
+            if (it == saved.end())
+                changes.append(QStringLiteral("%1 added").arg(leafOf(name)));
+            else if (it->second.sizes() != tensor.sizes() || it->second.scalar_type() != tensor.scalar_type())
+                changes.append(QStringLiteral("%1 %2\u2192%3").arg(leafOf(name), dims(it->second), dims(tensor)));
+        }
+        for (const auto &[name, tensor] : tensors)
+            if (ownerOf(name) == owner &&
+                std::none_of(mine.begin(), mine.end(), [&](const auto &m) { return m.first == name; }))
+                changes.append(QStringLiteral("%1 removed").arg(leafOf(name)));
+        if (changes.isEmpty()) {
+            for (const auto &[name, tensor] : mine)
+                torch::Tensor(tensor).copy_(saved.at(name));
+            result.kept.append(label);
+            continue;
+        }
+        // Say it in the summary's terms (input and output sizes) when they changed.
+        if (!haveRows) {
+            try {
+                oldRows = summaryByName(ProjectFile::fromJson(project));
+            } catch (const std::exception &) {
+            }
+            newRows = summaryByName(edited);
+            haveRows = true;
+        }
+        QStringList detail;
+        const auto oldRow = oldRows.constFind(owner);
+        const auto newRow = newRows.constFind(owner);
+        if (oldRow != oldRows.constEnd() && newRow != newRows.constEnd()) {
+            if (oldRow->in != newRow->in)
+                detail.append(QStringLiteral("%1\u2192%2 inputs").arg(sizes(oldRow->in), sizes(newRow->in)));
+            if (oldRow->out != newRow->out)
+                detail.append(QStringLiteral("%1\u2192%2 outputs").arg(sizes(oldRow->out), sizes(newRow->out)));
+        }
+        result.reset.append({label, WeightCarryOver::Why::SizesChanged,
+                             (detail.isEmpty() ? changes : detail).join(QStringLiteral(", "))});
+    }
+    for (const QString &owner : savedOwners)
+        if (!byOwner.contains(owner))
+            result.removed.append(owner.isEmpty() ? QStringLiteral("(the root model)") : owner);
+    return result;
 }

@@ -6,6 +6,7 @@
 #include <QByteArray>
 #include <QJsonObject>
 #include <QString>
+#include <QStringList>
 #include <QVector>
 
 #include <torch/torch.h>
@@ -25,6 +26,38 @@ public:
         : std::runtime_error(message.toStdString())
     {}
     QString message() const { return QString::fromStdString(what()); }
+};
+
+struct ProjectData;
+
+/// What carrying a checkpoint's weights over to the model of an edited project
+/// did, by instance: a module path as the summary names it (`encoder.fc`,
+/// `nested_model.blocks.0.fc`), the module that holds the parameters.
+struct WeightCarryOver
+{
+    enum class Why {
+        SizesChanged, ///< The instance is still there but its weights have other shapes.
+        NewInstance,  ///< The checkpoint has no weights for it.
+    };
+    struct Reset
+    {
+        QString instance;
+        Why why = Why::SizesChanged;
+        QString detail; ///< For SizesChanged: `8→16 inputs`, or the shapes that changed.
+    };
+    QStringList kept;     ///< Instances that have their trained weights (every tensor copied).
+    QVector<Reset> reset; ///< Instances that have fresh weights.
+    QStringList removed;  ///< Instances of the checkpoint that the edited model no longer has.
+    /// Set by Trainer::restoreEdited(): whether the optimizer kept its state
+    /// for the carried parameters, and the sentence saying why not.
+    bool optimizerKept = true;
+    QString optimizerNote;
+
+    /// Nothing was reset or removed.
+    bool complete() const { return reset.isEmpty() && removed.isEmpty(); }
+    /// One sentence: "Kept trained weights for 4 instances; reset encoder.fc
+    /// (its sizes changed: 8→16 inputs)."
+    QString message() const;
 };
 
 /// Everything needed to continue a training run exactly where it stopped: the
@@ -73,6 +106,12 @@ struct Checkpoint
     std::optional<QString> mismatch(const torch::nn::Module &module) const;
     /// Copies the weights into `module`; call mismatch() first. Throws CheckpointError.
     void loadWeights(torch::nn::Module &module) const;
+    /// Copies into `module` (freshly built for `edited`, an edited version of
+    /// this checkpoint's project) the weights of every instance whose
+    /// parameters and buffers all have a counterpart of the same name and
+    /// shape; the other instances keep the module's fresh weights. Says which
+    /// instances were kept, reset (and why) or removed.
+    WeightCarryOver carryWeightsInto(torch::nn::Module &module, const ProjectData &edited) const;
     /// The parameters and buffers of a module by name, each once (copies when `clone`).
     static std::vector<std::pair<std::string, torch::Tensor>> namedTensors(const torch::nn::Module &module,
                                                                            bool clone);

@@ -7,10 +7,12 @@
 #include "ProjectFile.h"
 
 #include <QMutexLocker>
+#include <QSet>
 
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
+#include <map>
 #include <mutex>
 #include <new>
 #include <sstream>
@@ -290,6 +292,12 @@ bool Trainer::restore(const Checkpoint &checkpoint, QString *error)
                           .arg(TrainingSettings::optimizerName(m_settings.optimizer),
                                QString::fromStdString(e.what()).section(QLatin1Char('\n'), 0, 0)));
     }
+    restorePosition(checkpoint);
+    return true;
+}
+
+void Trainer::restorePosition(const Checkpoint &checkpoint)
+{
     m_epoch = checkpoint.epoch;
     m_batchInEpoch = checkpoint.batchInEpoch;
     m_step = checkpoint.step;
@@ -303,6 +311,89 @@ bool Trainer::restore(const Checkpoint &checkpoint, QString *error)
         m_rngState = checkpoint.rngState.clone();
     snapshotWeights();
     m_stepsDone.store(m_step);
+}
+
+bool Trainer::restoreEdited(const Checkpoint &checkpoint, WeightCarryOver *carried, QString *error)
+{
+    auto refuse = [&](const QString &message) {
+        if (error)
+            *error = message;
+        return false;
+    };
+    if (state() != State::Ready)
+        return refuse(QStringLiteral("Set the trainer up with the edited project before restoring the checkpoint."));
+    if (checkpoint.losses.size() != size_t(checkpoint.step))
+        return refuse(QStringLiteral("The checkpoint is damaged: its loss history does not match its step count."));
+    WeightCarryOver report;
+    try {
+        report = checkpoint.carryWeightsInto(*m_module, m_project);
+    } catch (const std::exception &e) {
+        m_state.store(int(State::Idle));
+        return refuse(QString::fromStdString(e.what()));
+    }
+
+    // The optimizer's state, for the parameters whose weights were carried:
+    // load it into an optimizer over the checkpoint's own model (whose
+    // parameter order it follows), then move each carried parameter's state
+    // across by name.
+    const QSet<QString> keptInstances(report.kept.begin(), report.kept.end());
+    auto instanceOf = [](const std::string &name) {
+        const QString n = QString::fromStdString(name);
+        return n.left(std::max<qsizetype>(0, n.lastIndexOf(QLatin1Char('.'))));
+    };
+    auto key = [](const torch::Tensor &t) { return c10::guts::to_string(t.unsafeGetTensorImpl()); };
+    if (checkpoint.settings.optimizer != m_settings.optimizer) {
+        report.optimizerKept = false;
+        report.optimizerNote = QStringLiteral("The optimizer changed from %1 to %2, so its state starts afresh.")
+                                   .arg(TrainingSettings::optimizerName(checkpoint.settings.optimizer),
+                                        TrainingSettings::optimizerName(m_settings.optimizer));
+    } else {
+        try {
+            const ProjectData oldProject = ProjectFile::fromJson(checkpoint.project);
+            const ComposedModule old = ModelBuilder::build(oldProject, checkpoint.settings.seed);
+            std::vector<torch::Tensor> oldParams;
+            std::map<std::string, torch::Tensor> oldByName;
+            for (const auto &p : old->named_parameters())
+                if (p.value().requires_grad()) {
+                    oldParams.push_back(p.value());
+                    oldByName.emplace(p.key(), p.value());
+                }
+            const auto oldOptimizer = makeOptimizer(checkpoint.settings, oldParams);
+            torch::serialize::InputArchive archive;
+            std::istringstream stream(checkpoint.optimizerState.toStdString());
+            archive.load_from(stream);
+            oldOptimizer->load(archive);
+            auto &oldState = oldOptimizer->state();
+            auto &newState = m_optimizer->state();
+            for (const auto &p : m_module->named_parameters()) {
+                if (!p.value().requires_grad() || !keptInstances.contains(instanceOf(p.key())))
+                    continue;
+                const auto from = oldByName.find(p.key());
+                if (from == oldByName.end())
+                    continue; // frozen before: no state to keep
+                const auto state = oldState.find(key(from->second));
+                if (state != oldState.end())
+                    newState[key(p.value())] = state->second->clone();
+            }
+        } catch (const std::exception &e) {
+            m_optimizer->state().clear();
+            report.optimizerKept = false;
+            report.optimizerNote = QStringLiteral("The optimizer's saved state could not be read (%1), so it starts "
+                                                  "afresh.")
+                                       .arg(QString::fromStdString(e.what()).section(QLatin1Char('\n'), 0, 0));
+        }
+    }
+    if (m_distributed) {
+        try {
+            m_distributed->broadcastParameters(*m_module);
+        } catch (const DistributedError &e) {
+            m_state.store(int(State::Idle));
+            return refuse(e.message());
+        }
+    }
+    restorePosition(checkpoint);
+    if (carried)
+        *carried = report;
     return true;
 }
 

@@ -80,6 +80,14 @@ public:
     /// checkpoint stopped (weights, optimizer state, random state, position and
     /// history). Refuses a checkpoint whose weights do not fit the model.
     bool restore(const Checkpoint &checkpoint, QString *error = nullptr);
+    /// After setup() with an edited version of the checkpoint's project (an
+    /// instance resized, added or removed): continues like restore(), but the
+    /// weights are carried over by instance (Checkpoint::carryWeightsInto), so
+    /// an instance whose sizes changed, or a new one, keeps the fresh weights
+    /// setup() built and every other instance has its trained ones. The
+    /// optimizer keeps its state for the carried parameters (same optimizer
+    /// kind), else starts afresh. `carried` says what happened.
+    bool restoreEdited(const Checkpoint &checkpoint, WeightCarryOver *carried, QString *error = nullptr);
     /// The state of the run now, to save and resume. Call when run() is not
     /// running (before, after, or from a slot connected directly to paused()).
     Checkpoint checkpoint() const;
@@ -154,6 +162,7 @@ private:
         PauseBit = 2,
     };
 
+    void restorePosition(const Checkpoint &checkpoint);
     void train(TrainingResult &result);
     void prepareEpoch(qint32 epoch);
     torch::Tensor lossOf(const torch::Tensor &output, const torch::Tensor &target) const;

@@ -100,6 +100,9 @@ private Q_SLOTS:
     void foreignCheckpointRefused_data();
     void foreignCheckpointRefused();
     void otherOptimizerRefused();
+    void editedProjectKeepsOtherInstances();
+    void restoreEditedKeepsOptimizerState();
+    void restoreEditedWithOtherOptimizer();
 };
 
 void tst_Checkpoint::resumeEqualsUninterrupted_data()
@@ -388,6 +391,168 @@ void tst_Checkpoint::otherOptimizerRefused()
     QVERIFY(!trainer.restore(adam, &error));
     QVERIFY2(error.startsWith(QStringLiteral("The checkpoint's optimizer state does not fit the rmsprop optimizer")),
              qPrintable(error));
+}
+
+namespace {
+/// configurable-blocks with the middle block 15 -> 12 wide: `nested_model.blocks.1.fc`
+/// gets 12 outputs and `nested_model.blocks.2.fc` 12 inputs; the others keep their sizes.
+ProjectData narrowerMiddleBlock()
+{
+    ProjectData p = example(QStringLiteral("configurable-blocks.mcproj"));
+    Instance &blocks = *p.type(QStringLiteral("NestedModel"))->instance(QStringLiteral("blocks"));
+    blocks.rows[1].insert(QStringLiteral("out_features"), OptionValue::constant(12));
+    blocks.rows[2].insert(QStringLiteral("in_features"), OptionValue::constant(12));
+    Q_ASSERT(!Analysis(p).hasErrors());
+    return p;
+}
+
+/// The Adam state stored in `checkpoint`, by parameter name of the model
+/// `project` builds (the parameters that have one).
+std::map<std::string, torch::optim::AdamParamState> adamStates(const ProjectData &project, const Checkpoint &checkpoint)
+{
+    const ComposedModule module = ModelBuilder::build(project, 0);
+    std::vector<torch::Tensor> params;
+    for (const auto &p : module->named_parameters())
+        if (p.value().requires_grad())
+            params.push_back(p.value());
+    torch::optim::Adam adam(params);
+    torch::serialize::InputArchive archive;
+    std::istringstream stream(checkpoint.optimizerState.toStdString());
+    archive.load_from(stream);
+    adam.load(archive);
+    std::map<std::string, torch::optim::AdamParamState> out;
+    for (const auto &p : module->named_parameters()) {
+        const auto it = adam.state().find(c10::guts::to_string(p.value().unsafeGetTensorImpl()));
+        if (it != adam.state().end())
+            out.emplace(p.key(), static_cast<const torch::optim::AdamParamState &>(*it->second));
+    }
+    return out;
+}
+
+const torch::Tensor &tensorNamed(const Checkpoint &c, const std::string &name)
+{
+    for (const auto &[n, t] : c.tensors)
+        if (n == name)
+            return t;
+    static const torch::Tensor none;
+    return none;
+}
+} // namespace
+
+void tst_Checkpoint::editedProjectKeepsOtherInstances()
+{
+    const ProjectData original = example(QStringLiteral("configurable-blocks.mcproj"));
+    const Checkpoint trained = someCheckpoint(original);
+    const ProjectData edited = narrowerMiddleBlock();
+    const ComposedModule fresh = ModelBuilder::build(edited, 7);
+    ComposedModule module = ModelBuilder::build(edited, 7);
+    const WeightCarryOver carried = trained.carryWeightsInto(*module, edited);
+
+    QCOMPARE(carried.kept, (QStringList{QStringLiteral("nested_model.blocks.0.fc"), QStringLiteral("final_fc")}));
+    QCOMPARE(carried.reset.size(), 2);
+    QCOMPARE(carried.reset[0].instance, QStringLiteral("nested_model.blocks.1.fc"));
+    QCOMPARE(carried.reset[0].why, WeightCarryOver::Why::SizesChanged);
+    QCOMPARE(carried.reset[0].detail, QStringLiteral("15\u219212 outputs"));
+    QCOMPARE(carried.reset[1].instance, QStringLiteral("nested_model.blocks.2.fc"));
+    QCOMPARE(carried.reset[1].detail, QStringLiteral("15\u219212 inputs"));
+    QVERIFY(carried.removed.isEmpty());
+    QCOMPARE(carried.message(),
+             QStringLiteral("Kept trained weights for 2 instances; reset nested_model.blocks.1.fc (its sizes changed: "
+                            "15\u219212 outputs), nested_model.blocks.2.fc (its sizes changed: 15\u219212 inputs)."));
+
+    // The kept instances have the trained weights bit for bit; the reset ones the fresh weights.
+    int kept = 0, reset = 0;
+    for (const auto &p : module->named_parameters()) {
+        const std::string &name = p.key();
+        if (name.rfind("nested_model.blocks.0.fc.", 0) == 0 || name.rfind("final_fc.", 0) == 0) {
+            QVERIFY2(torch::equal(p.value(), tensorNamed(trained, name)), name.c_str());
+            QVERIFY2(!torch::equal(p.value(), fresh->named_parameters()[name]), name.c_str());
+            ++kept;
+        } else {
+            QVERIFY2(torch::equal(p.value(), fresh->named_parameters()[name]), name.c_str());
+            const torch::Tensor &before = tensorNamed(trained, name);
+            QVERIFY2(before.sizes() != p.value().sizes() || !torch::equal(before, p.value()), name.c_str());
+            ++reset;
+        }
+    }
+    QCOMPARE(kept, 4);
+    QCOMPARE(reset, 4);
+
+    // Going back: the edited model's checkpoint onto the original project.
+    // An instance the edit removes is listed as removed, one it adds as new.
+    ProjectData fewer = original;
+    Instance &blocks = *fewer.type(QStringLiteral("NestedModel"))->instance(QStringLiteral("blocks"));
+    blocks.rows.removeLast();
+    blocks.rows[1].insert(QStringLiteral("out_features"), OptionValue::constant(10));
+    QVERIFY(!Analysis(fewer).hasErrors());
+    ComposedModule smaller = ModelBuilder::build(fewer, 7);
+    const WeightCarryOver dropped = trained.carryWeightsInto(*smaller, fewer);
+    QCOMPARE(dropped.removed, QStringList{QStringLiteral("nested_model.blocks.2.fc")});
+    QCOMPARE(dropped.reset.size(), 1);
+    QCOMPARE(dropped.reset[0].detail, QStringLiteral("15\u219210 outputs"));
+    QVERIFY2(dropped.message().endsWith(QStringLiteral("; dropped the weights of removed nested_model.blocks.2.fc.")),
+             qPrintable(dropped.message()));
+}
+
+void tst_Checkpoint::restoreEditedKeepsOptimizerState()
+{
+    const ProjectData original = example(QStringLiteral("configurable-blocks.mcproj"));
+    const Checkpoint trained = someCheckpoint(original, 3);
+    const ProjectData edited = narrowerMiddleBlock();
+    TrainingSettings s = TrainingSettings::fromJson(edited.training);
+    Trainer trainer;
+    QVERIFY(trainer.setup(edited, s, Dataset::forProject(edited, s)));
+    QString error;
+    // The strict restore refuses the edited model; restoreEdited carries what fits.
+    QVERIFY(!trainer.restore(trained, &error));
+    QVERIFY(trainer.setup(edited, s, Dataset::forProject(edited, s)));
+    WeightCarryOver carried;
+    QVERIFY2(trainer.restoreEdited(trained, &carried, &error), qPrintable(error));
+    QVERIFY(carried.optimizerKept);
+    QCOMPARE(carried.kept.size(), 2);
+    QCOMPARE(trainer.stepsDone(), qint64(3));
+    QCOMPARE(trainer.losses().size(), size_t(3));
+    for (const auto &p : trainer.module()->named_parameters())
+        if (p.key().rfind("final_fc.", 0) == 0)
+            QVERIFY(torch::equal(p.value(), tensorNamed(trained, p.key())));
+
+    // Adam's moments came along for the kept parameters only.
+    const auto before = adamStates(original, trained);
+    const auto after = adamStates(edited, trainer.checkpoint());
+    QCOMPARE(before.size(), size_t(8));
+    QCOMPARE(after.size(), size_t(4));
+    for (const char *name : {"nested_model.blocks.0.fc.weight", "nested_model.blocks.0.fc.bias", "final_fc.weight",
+                             "final_fc.bias"}) {
+        QVERIFY2(after.count(name), name);
+        QCOMPARE(after.at(name).step(), before.at(name).step());
+        QVERIFY(torch::equal(after.at(name).exp_avg(), before.at(name).exp_avg()));
+        QVERIFY(torch::equal(after.at(name).exp_avg_sq(), before.at(name).exp_avg_sq()));
+    }
+
+    // And it trains on from there to the end of its 2 epochs of 2 batches.
+    const TrainingResult result = runToEnd(trainer);
+    QVERIFY2(result.ok(), qPrintable(result.message));
+    QCOMPARE(result.outcome, TrainingResult::Outcome::Completed);
+    QCOMPARE(trainer.stepsDone(), qint64(4));
+    QCOMPARE(trainer.losses().size(), size_t(4));
+}
+
+void tst_Checkpoint::restoreEditedWithOtherOptimizer()
+{
+    const Checkpoint trained = someCheckpoint(example(QStringLiteral("configurable-blocks.mcproj")));
+    const ProjectData edited = narrowerMiddleBlock();
+    TrainingSettings s = TrainingSettings::fromJson(edited.training);
+    s.optimizer = TrainingSettings::Optimizer::Sgd;
+    Trainer trainer;
+    QVERIFY(trainer.setup(edited, s, Dataset::forProject(edited, s)));
+    WeightCarryOver carried;
+    QString error;
+    QVERIFY2(trainer.restoreEdited(trained, &carried, &error), qPrintable(error));
+    QVERIFY(!carried.optimizerKept);
+    QVERIFY2(carried.message().endsWith(QStringLiteral("The optimizer changed from adam to sgd, so its state starts "
+                                                       "afresh.")),
+             qPrintable(carried.message()));
+    QCOMPARE(carried.kept.size(), 2);
 }
 
 QTEST_GUILESS_MAIN(tst_Checkpoint)
