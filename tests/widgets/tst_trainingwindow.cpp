@@ -1,4 +1,5 @@
 #include "CanvasWidget.h"
+#include "Checkpoint.h"
 #include "GraphView.h"
 #include "LossPlot.h"
 #include "MainWindow.h"
@@ -11,13 +12,20 @@
 #include "TrainingSettings.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QDir>
 #include <QFile>
+#include <QFileDialog>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QProcess>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QUndoStack>
 #include <QtTest>
 
@@ -33,6 +41,9 @@ private Q_SLOTS:
     void closingDuringRun();
     void exportWritesPtThatReopens();
     void parameterPlotFollowsFreezing();
+    void exportFromMenuWritesPtThatLoadsAndReopens();
+    void saveCheckpointFromMenu();
+    void cancelledExportWritesNothing();
 
 private:
     QPushButton *button(const char *name) const
@@ -44,6 +55,50 @@ private:
         TrainingSettings s = TrainingSettings::fromJson(m_window->project()->training());
         edit(s);
         m_controller->panel()->setSettings(s);
+    }
+
+    /// The File menu's action whose text (without `&`) is `text`.
+    QAction *fileAction(const QString &text) const
+    {
+        for (QAction *menuAction : m_window->menuBar()->actions()) {
+            if (!menuAction->menu() || menuAction->text().remove(QLatin1Char('&')) != QStringLiteral("File"))
+                continue;
+            for (QAction *a : menuAction->menu()->actions())
+                if (a->text().remove(QLatin1Char('&')) == text)
+                    return a;
+        }
+        return nullptr;
+    }
+    /// Answers the next file dialog (shown modally by an action, so found
+    /// from a timer while the action waits in it): selects `path` and
+    /// accepts, or cancels when `path` is empty. Its title goes to *title.
+    void answerNextFileDialog(const QString &path, QString *title)
+    {
+        auto *poll = new QTimer(this);
+        poll->setInterval(10);
+        connect(poll, &QTimer::timeout, this, [poll, path, title] {
+            auto *dialog = qobject_cast<QFileDialog *>(QApplication::activeModalWidget());
+            if (!dialog || !dialog->isVisible())
+                return;
+            poll->stop();
+            poll->deleteLater();
+            *title = dialog->windowTitle();
+            if (path.isEmpty()) {
+                dialog->reject();
+                return;
+            }
+            dialog->selectFile(path);
+            static_cast<QDialog *>(dialog)->accept(); // QFileDialog::accept (protected there) checks the name
+        });
+        poll->start();
+    }
+    /// Trains the short run of the example (2 epochs of 2 batches).
+    void trainShortRun()
+    {
+        QSignalSpy finished(m_controller, &TrainingController::runFinished);
+        button("startButton")->click();
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+        QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
     }
 
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -225,6 +280,81 @@ void TestTrainingWindow::parameterPlotFollowsFreezing()
     QVERIFY(!plot->totalsText().contains(QStringLiteral("Frozen: 0")));
     m_window->editor()->undoStack()->undo();
     QTRY_COMPARE_WITH_TIMEOUT(plot->trainable().first(), before, 10000);
+}
+
+void TestTrainingWindow::exportFromMenuWritesPtThatLoadsAndReopens()
+{
+    // encoder-decoder: x -> encoder (Linear 10->5, ReLU) -> decoder (Linear 5->1, Sigmoid); 61 parameters.
+    trainShortRun();
+    QAction *exportAct = fileAction(QStringLiteral("Export TorchScript…"));
+    QVERIFY(exportAct && exportAct->isEnabled());
+    const QString pt = m_dir->filePath(QStringLiteral("from-menu.pt"));
+    QString title;
+    answerNextFileDialog(pt, &title);
+    exportAct->trigger();
+    QCOMPARE(title, QStringLiteral("Export TorchScript"));
+    QVERIFY(QFile(pt).size() > 0);
+    QVERIFY(!QApplication::activeModalWidget()); // no error box
+
+    // PyTorch loads it as it is, when a Python with torch is at hand.
+    QProcess python;
+    python.start(QStringLiteral("/usr/bin/python3"),
+                 {QStringLiteral("-c"),
+                  QStringLiteral("import sys, torch\n"
+                                 "m = torch.jit.load(sys.argv[1])\n"
+                                 "y = m(torch.randn(3, 10))\n"
+                                 "print(sum(p.numel() for p in m.parameters()), tuple(y.shape))"),
+                  pt});
+    if (python.waitForFinished(60000) && python.exitStatus() == QProcess::NormalExit && python.exitCode() == 0)
+        QCOMPARE(QString::fromUtf8(python.readAllStandardOutput()).trimmed(), QStringLiteral("61 (3, 1)"));
+    else
+        qWarning("not checked with PyTorch: /usr/bin/python3 with torch did not run (%s)",
+                 python.readAllStandardError().constData());
+
+    // Reopened from the menu, it shows the graph it was exported from.
+    const QList<ModuleType> types = m_window->project()->data().types;
+    const QString root = m_window->project()->rootType();
+    m_window->newProject();
+    QVERIFY(m_window->project()->data().types != types);
+    QAction *openAct = fileAction(QStringLiteral("Open Exported Model (.pt)…"));
+    QVERIFY(openAct);
+    answerNextFileDialog(pt, &title);
+    openAct->trigger();
+    QCOMPARE(title, QStringLiteral("Open Exported Model"));
+    QCOMPARE(m_window->project()->data().types, types);
+    QCOMPARE(m_window->project()->rootType(), root);
+    QVERIFY(!QApplication::activeModalWidget());
+}
+
+void TestTrainingWindow::saveCheckpointFromMenu()
+{
+    trainShortRun();
+    QAction *saveAct = fileAction(QStringLiteral("Save Checkpoint…"));
+    QVERIFY(saveAct && saveAct->isEnabled());
+    const QString path = m_dir->filePath(QStringLiteral("from-menu.ckpt"));
+    QString title;
+    answerNextFileDialog(path, &title);
+    saveAct->trigger();
+    QCOMPARE(title, QStringLiteral("Save Checkpoint"));
+    QVERIFY(QFile::exists(path));
+    // The file is a checkpoint of that run: 2 epochs of 2 steps.
+    const Checkpoint ckpt = Checkpoint::load(path);
+    QCOMPARE(ckpt.step, qint64(4));
+    QCOMPARE(int(ckpt.losses.size()), 4);
+    QCOMPARE(ckpt.epochs.size(), 2);
+}
+
+void TestTrainingWindow::cancelledExportWritesNothing()
+{
+    QAction *exportAct = fileAction(QStringLiteral("Export TorchScript…"));
+    QVERIFY(exportAct);
+    QString title;
+    answerNextFileDialog(QString(), &title);
+    const QStringList before = QDir(m_dir->path()).entryList(QDir::Files);
+    exportAct->trigger();
+    QCOMPARE(title, QStringLiteral("Export TorchScript"));
+    QCOMPARE(QDir(m_dir->path()).entryList(QDir::Files), before);
+    QVERIFY(!QApplication::activeModalWidget());
 }
 
 QTEST_MAIN(TestTrainingWindow)
