@@ -272,7 +272,7 @@ void TrainingPanel::updateEnabled()
     const bool step = m_schedule->currentData().toInt() == int(ScheduleSettings::Kind::Step);
     for (QWidget *w : std::initializer_list<QWidget *>{
              m_loss, m_optimizer, m_lr, m_weightDecay, m_batchSize, m_epochs, m_limitBatches, m_valSplit,
-             m_seed, m_shuffle, m_clip, m_patience, m_schedule, m_threads, m_dataKind})
+             m_seed, m_shuffle, m_clip, m_patience, m_schedule, m_threads, m_processes, m_dataKind})
         w->setEnabled(idle);
     m_momentum->setEnabled(idle && sgdLike);
     m_nesterov->setEnabled(idle && m_optimizer->currentData().toInt() == int(TrainingSettings::Optimizer::Sgd));

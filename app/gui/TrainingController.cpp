@@ -1,11 +1,13 @@
 #include "TrainingController.h"
 
+#include "Analysis.h"
 #include "CanvasWidget.h"
 #include "Checkpoint.h"
 #include "CsvReader.h"
 #include "Dataset.h"
 #include "DocumentEditor.h"
 #include "GraphView.h"
+#include "LocalLauncher.h"
 #include "LossPlot.h"
 #include "MainWindow.h"
 #include "PaletteWidget.h"
@@ -20,6 +22,7 @@
 
 #include <QCloseEvent>
 #include <QCoreApplication>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -28,8 +31,12 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QProgressBar>
+#include <QEventLoop>
+#include <QPushButton>
 #include <QStatusBar>
+#include <QTemporaryDir>
 #include <QThread>
+#include <QTimer>
 #include <QUndoStack>
 
 namespace {
@@ -56,6 +63,9 @@ TrainingController::TrainingController(MainWindow *window)
     qRegisterMetaType<TrainingResult>();
     m_panel = new TrainingPanel(window->project());
     m_panel->setObjectName(QStringLiteral("trainingPanel"));
+    m_panel->setBaseDirectory([window] {
+        return window->filePath().isEmpty() ? QString() : QFileInfo(window->filePath()).absolutePath();
+    });
     m_plot = new LossPlot;
     m_plot->setObjectName(QStringLiteral("lossPlot"));
     m_panelDock = new QDockWidget(tr("Training"), window);
@@ -139,9 +149,16 @@ TrainingController::TrainingController(MainWindow *window)
     connect(m_panel, &TrainingPanel::resumeRequested, this, &TrainingController::resume);
     connect(m_panel, &TrainingPanel::stopRequested, this, &TrainingController::stop);
     connect(window->project(), &Project::reset, this, &TrainingController::documentChanged);
+    m_workerProgram = LocalLauncher::defaultProgram();
+    m_previewTimer = new QTimer(this);
+    m_previewTimer->setSingleShot(true);
+    m_previewTimer->setInterval(300);
+    connect(m_previewTimer, &QTimer::timeout, this, &TrainingController::previewCarryOver);
     connect(window->project(), &Project::changed, this, [this] {
         if (!m_applyingDocument)
-            m_lastMatchesGraph = false;
+            m_lastMatchesGraph = m_last && m_window->project()->types() == m_lastTypes;
+        if (m_last && !isRunning())
+            m_previewTimer->start();
     });
     window->installEventFilter(this);
     documentChanged();
@@ -149,6 +166,12 @@ TrainingController::TrainingController(MainWindow *window)
 
 TrainingController::~TrainingController()
 {
+    if (m_launcher) {
+        // No event loop here: the launcher's destructor kills the workers and waits for them.
+        m_launcher->disconnect(this);
+        delete m_launcher;
+        m_launcher = nullptr;
+    }
     stopAndWait(5000);
 }
 
@@ -165,17 +188,17 @@ void TrainingController::documentChanged()
 {
     if (isRunning())
         return;
-    m_last.reset();
-    m_lastMatchesGraph = false;
+    setLast(nullptr);
+    delete m_trainer; // it trained the project that was open before
+    m_trainer = nullptr;
     const QString ckpt = checkpointPath();
     if (!ckpt.isEmpty() && QFileInfo::exists(ckpt)) {
         try {
             auto checkpoint = std::make_unique<Checkpoint>(Checkpoint::load(ckpt));
-            m_lastMatchesGraph = ProjectFile::fromJson(checkpoint->project).types == m_window->project()->data().types;
             m_plot->clear();
             QVector<LossPoint> losses(checkpoint->losses.begin(), checkpoint->losses.end());
             m_plot->appendPoints(losses, checkpoint->epochs);
-            m_last = std::move(checkpoint);
+            setLast(std::move(checkpoint));
             m_panel->setStatus(tr("Trained weights restored from %1.").arg(QFileInfo(ckpt).fileName()));
         } catch (const std::exception &e) {
             m_panel->setStatus(tr("The saved weights were not restored: %1").arg(fromException(e)), true);
@@ -194,6 +217,7 @@ bool TrainingController::start(bool continueRun)
 {
     if (isRunning())
         return false;
+    m_previewTimer->stop();
     const ProjectData data = m_window->project()->data();
     TrainingSettings settings;
     try {
@@ -207,8 +231,17 @@ bool TrainingController::start(bool continueRun)
         return false;
     }
     const QString baseDir = m_window->filePath().isEmpty() ? QString() : QFileInfo(m_window->filePath()).absolutePath();
+    if (continueRun && !m_last) {
+        fail(tr("There are no saved weights to continue from."));
+        return false;
+    }
+    m_resumedAtStep = continueRun ? m_last->step : -1;
+    if (m_panel->processCount() > 1)
+        return startProcesses(continueRun, data, settings, baseDir);
+
     auto *trainer = new Trainer;
     QString error;
+    m_carryNote.clear();
     try {
         const Dataset dataset = Dataset::forProject(data, settings, baseDir);
         if (!trainer->setup(data, settings, dataset, &error)) {
@@ -217,12 +250,17 @@ bool TrainingController::start(bool continueRun)
             return false;
         }
         if (continueRun) {
-            if (!m_last) {
-                delete trainer;
-                fail(tr("There are no saved weights to continue from."));
-                return false;
+            bool restored;
+            // The same graph and optimizer continue exactly; otherwise what fits is carried over.
+            if (m_lastMatchesGraph && m_last->settings.optimizer == settings.optimizer) {
+                restored = trainer->restore(*m_last, &error);
+            } else {
+                WeightCarryOver carried;
+                restored = trainer->restoreEdited(*m_last, &carried, &error);
+                if (restored)
+                    m_carryNote = carried.message();
             }
-            if (!trainer->restore(*m_last, &error)) {
+            if (!restored) {
                 delete trainer;
                 fail(error);
                 return false;
@@ -235,6 +273,8 @@ bool TrainingController::start(bool continueRun)
     }
     delete m_trainer;
     m_trainer = trainer;
+    m_runEpochs = settings.epochs;
+    m_runBatchSize = settings.batchSize;
     m_thread = new QThread(this);
     m_thread->setObjectName(QStringLiteral("trainer"));
     m_trainer->moveToThread(m_thread);
@@ -250,6 +290,96 @@ bool TrainingController::start(bool continueRun)
             m_panel->setRunState(TrainingPanel::RunState::Running);
         m_panel->setStatus(tr("Training…"));
     }, Qt::QueuedConnection);
+    showRunStarted(continueRun);
+    m_thread->start();
+    Q_EMIT runningChanged(true);
+    return true;
+}
+
+bool TrainingController::startProcesses(bool continueRun, const ProjectData &data, const TrainingSettings &settings,
+                                        const QString &baseDir)
+{
+    const int processes = m_panel->processCount();
+    if (m_workerProgram.isEmpty() || !QFileInfo(m_workerProgram).isExecutable()) {
+        fail(tr("Training with %1 processes needs the program modelcomposer-cli, which was not found next to this "
+                "application or on the PATH; set Processes to 1 to train in this window.")
+                 .arg(processes));
+        return false;
+    }
+    auto runDir = std::make_unique<QTemporaryDir>();
+    if (!runDir->isValid()) {
+        fail(tr("Cannot make a temporary folder for the workers' checkpoint: %1").arg(runDir->errorString()));
+        return false;
+    }
+    QStringList extra{QStringLiteral("--checkpoint-dir"), runDir->path()};
+    m_carryNote.clear();
+    if (continueRun) {
+        // The workers continue from a checkpoint of the graph as it is now:
+        // the last run's state, with its weights carried over after an edit.
+        TrainingSettings local = settings;
+        if (local.data.kind == DataSettings::Kind::Csv && !local.data.path.isEmpty())
+            local.data.path = QDir(baseDir).absoluteFilePath(local.data.path);
+        Trainer trainer;
+        QString error;
+        try {
+            const Dataset dataset = Dataset::forProject(data, local, baseDir);
+            bool ok = trainer.setup(data, local, dataset, &error);
+            if (ok && m_lastMatchesGraph && m_last->settings.optimizer == settings.optimizer) {
+                ok = trainer.restore(*m_last, &error);
+            } else if (ok) {
+                WeightCarryOver carried;
+                ok = trainer.restoreEdited(*m_last, &carried, &error);
+                if (ok)
+                    m_carryNote = carried.message();
+            }
+            if (!ok) {
+                fail(error);
+                return false;
+            }
+            const QString resume = runDir->filePath(QStringLiteral("resume.ckpt"));
+            if (!trainer.checkpoint().save(resume, &error)) {
+                fail(error);
+                return false;
+            }
+            extra << QStringLiteral("--resume") << resume;
+        } catch (const std::exception &e) {
+            fail(fromException(e));
+            return false;
+        }
+    }
+    auto *launcher = new LocalLauncher(this);
+    launcher->setProgram(m_workerProgram);
+    launcher->setProcessCount(processes);
+    QString error;
+    if (!launcher->setProject(data, settings, baseDir, extra, &error)) {
+        delete launcher;
+        fail(error);
+        return false;
+    }
+    connect(launcher, &LocalLauncher::progress, this, &TrainingController::onProgress);
+    connect(launcher, &LocalLauncher::finished, this, &TrainingController::onLauncherFinished);
+    connect(launcher, &LocalLauncher::warning, this, [this](const QString &message) {
+        m_window->statusBar()->showMessage(message, 10000);
+    });
+    if (!launcher->start(&error)) {
+        delete launcher;
+        fail(error);
+        return false;
+    }
+    m_launcher = launcher;
+    m_runDir = std::move(runDir);
+    m_runCheckpoint = m_runDir->filePath(QStringLiteral("last.ckpt"));
+    m_runEpochs = settings.epochs;
+    m_runBatchSize = qint64(settings.batchSize) * processes;
+    showRunStarted(continueRun);
+    m_panel->setStatus(tr("Training with %1 processes…").arg(processes));
+    disablePause();
+    Q_EMIT runningChanged(true);
+    return true;
+}
+
+void TrainingController::showRunStarted(bool continueRun)
+{
     if (!continueRun)
         m_plot->startRun();
     else
@@ -259,11 +389,21 @@ bool TrainingController::start(bool continueRun)
     m_progress->setFormat(tr("Starting…"));
     m_progress->show();
     m_panel->setRunState(TrainingPanel::RunState::Running);
-    m_panel->setStatus(tr("Training…"));
+    m_panel->setStatus(m_carryNote.isEmpty() ? tr("Training…") : m_carryNote + QLatin1Char('\n') + tr("Training…"));
+    if (!m_carryNote.isEmpty())
+        m_window->statusBar()->showMessage(m_carryNote, 10000);
     setReadOnly(true);
-    m_thread->start();
-    Q_EMIT runningChanged(true);
-    return true;
+}
+
+void TrainingController::disablePause()
+{
+    if (auto *pause = m_panel->findChild<QPushButton *>(QStringLiteral("pauseButton"))) {
+        if (m_pauseToolTip.isNull())
+            m_pauseToolTip = pause->toolTip();
+        pause->setEnabled(false);
+        pause->setToolTip(tr("A run of several processes cannot pause: the other processes would time out "
+                             "waiting. Stop ends it after the current step and keeps its weights."));
+    }
 }
 
 void TrainingController::pause()
@@ -280,6 +420,12 @@ void TrainingController::resume()
 
 void TrainingController::stop()
 {
+    if (m_launcher) {
+        m_launcher->stop();
+        m_panel->setRunState(TrainingPanel::RunState::Stopping);
+        m_panel->setStatus(tr("Stopping the workers…"));
+        return;
+    }
     if (m_thread && m_trainer) {
         m_trainer->stop();
         m_panel->setRunState(TrainingPanel::RunState::Stopping);
@@ -289,6 +435,24 @@ void TrainingController::stop()
 
 bool TrainingController::stopAndWait(int ms)
 {
+    if (m_launcher) {
+        // Ask the workers to stop after their step; kill them if they take too long.
+        QEventLoop loop;
+        connect(this, &TrainingController::runningChanged, &loop, &QEventLoop::quit);
+        QTimer::singleShot(ms, &loop, &QEventLoop::quit);
+        m_launcher->stop();
+        if (m_launcher)
+            loop.exec(QEventLoop::ExcludeUserInputEvents);
+        if (m_launcher) {
+            m_launcher->kill();
+            QEventLoop killed;
+            connect(this, &TrainingController::runningChanged, &killed, &QEventLoop::quit);
+            QTimer::singleShot(5000, &killed, &QEventLoop::quit);
+            if (m_launcher)
+                killed.exec(QEventLoop::ExcludeUserInputEvents);
+        }
+        return m_launcher == nullptr;
+    }
     if (!m_thread)
         return true;
     m_trainer->stop();
@@ -313,15 +477,12 @@ void TrainingController::onProgress(const TrainingProgress &p)
     m_plot->appendPoints(p.losses, p.epochs);
     if (p.totalSteps > 0) {
         m_progress->setValue(int(1000.0 * double(p.step) / double(p.totalSteps)));
-        const qint64 perEpoch = m_trainer ? std::max<qint64>(1, m_trainer->batchesPerEpoch()) : 1;
-        const double stepsPerSecond =
-            m_trainer && m_trainer->settings().batchSize > 0 ? p.samplesPerSecond / m_trainer->settings().batchSize : 0;
+        const double stepsPerSecond = m_runBatchSize > 0 ? p.samplesPerSecond / double(m_runBatchSize) : 0;
         const double left = stepsPerSecond > 0 ? double(p.totalSteps - p.step) / stepsPerSecond : -1;
-        const int epochs = m_trainer ? m_trainer->settings().epochs : 0;
         m_progress->setFormat(tr("epoch %1/%2 · step %3/%4 · %5 samples/s · %6 left · %p%")
                                   .arg(p.epoch + 1)
-                                  .arg(epochs)
-                                  .arg(p.step - p.epoch * perEpoch > 0 ? p.step : p.step)
+                                  .arg(m_runEpochs)
+                                  .arg(p.step)
                                   .arg(p.totalSteps)
                                   .arg(qRound64(p.samplesPerSecond))
                                   .arg(duration(left)));
@@ -336,18 +497,55 @@ void TrainingController::onFinished(const TrainingResult &result)
     m_thread->wait();
     delete m_thread;
     m_thread = nullptr;
-    m_last.reset();
+    setLast(nullptr);
     try {
-        m_last = std::make_unique<Checkpoint>(m_trainer->checkpoint());
-        m_lastMatchesGraph = true;
+        setLast(std::make_unique<Checkpoint>(m_trainer->checkpoint()));
     } catch (const std::exception &e) {
         m_panel->setStatus(fromException(e), true);
     }
+    endRun(result);
+}
+
+void TrainingController::onLauncherFinished(const TrainingResult &result)
+{
+    if (!m_launcher)
+        return;
+    m_launcher->deleteLater();
+    m_launcher = nullptr;
+    // Rank 0's checkpoint holds the trained weights (written at the end of a
+    // run that did not fail, and after epochs); without one the last weights stay.
+    QString note;
+    if (QFileInfo::exists(m_runCheckpoint)) {
+        try {
+            auto checkpoint = std::make_unique<Checkpoint>(Checkpoint::load(m_runCheckpoint));
+            setLast(std::move(checkpoint));
+            delete m_trainer; // export and resume use m_last now
+            m_trainer = nullptr;
+        } catch (const std::exception &e) {
+            note = tr("The workers' weights could not be read: %1").arg(fromException(e));
+        }
+    } else if (result.ok()) {
+        note = tr("The workers wrote no checkpoint, so the trained weights were not kept.");
+    }
+    m_runDir.reset();
+    if (auto *pause = m_panel->findChild<QPushButton *>(QStringLiteral("pauseButton")))
+        pause->setToolTip(m_pauseToolTip);
+    endRun(result);
+    if (!note.isEmpty())
+        m_panel->setStatus(m_panel->status() + QLatin1Char('\n') + note, true);
+}
+
+void TrainingController::endRun(const TrainingResult &result)
+{
     QString text;
     switch (result.outcome) {
     case TrainingResult::Outcome::Completed:
-        text = tr("Finished %1 epochs (%2 steps); last training loss %3.")
-                   .arg(result.epochs).arg(result.steps).arg(result.lastTrainLoss, 0, 'g', 4);
+        if (m_resumedAtStep >= 0 && result.steps == m_resumedAtStep)
+            text = tr("Nothing to continue: the run had already done its %1 epochs. Raise Epochs to train further.")
+                       .arg(m_runEpochs);
+        else
+            text = tr("Finished %1 epochs (%2 steps); last training loss %3.")
+                       .arg(result.epochs).arg(result.steps).arg(result.lastTrainLoss, 0, 'g', 4);
         break;
     case TrainingResult::Outcome::EarlyStopped:
         text = tr("Stopped early after %1 epochs: the validation loss stopped improving.").arg(result.epochs);
@@ -359,6 +557,9 @@ void TrainingController::onFinished(const TrainingResult &result)
         text = result.message;
         break;
     }
+    if (!m_carryNote.isEmpty())
+        text = m_carryNote + QLatin1Char('\n') + text;
+    m_carryNote.clear();
     if (result.ok()) {
         m_panel->setStatus(text);
         m_window->statusBar()->showMessage(text, 10000);
@@ -366,7 +567,7 @@ void TrainingController::onFinished(const TrainingResult &result)
         fail(text);
     }
     const QString ckpt = checkpointPath();
-    if (m_last && !ckpt.isEmpty()) {
+    if (m_last && m_lastMatchesGraph && !ckpt.isEmpty()) {
         QString error;
         if (!m_last->save(ckpt, &error))
             m_panel->setStatus(m_panel->status() + QLatin1Char('\n') + error, true);
@@ -377,6 +578,68 @@ void TrainingController::onFinished(const TrainingResult &result)
     setReadOnly(false);
     Q_EMIT runningChanged(false);
     Q_EMIT runFinished(result.ok(), text);
+}
+
+void TrainingController::setLast(std::unique_ptr<Checkpoint> checkpoint)
+{
+    m_last = std::move(checkpoint);
+    m_lastTypes.clear();
+    m_lastMatchesGraph = false;
+    if (!m_last)
+        return;
+    try {
+        m_lastTypes = ProjectFile::fromJson(m_last->project).types;
+        m_lastMatchesGraph = m_lastTypes == m_window->project()->types();
+    } catch (const std::exception &) {
+    }
+}
+
+void TrainingController::previewCarryOver()
+{
+    if (!m_last || isRunning())
+        return;
+    QString note;
+    if (!m_lastMatchesGraph)
+        currentWeights(&note);
+    if (!note.isEmpty()) {
+        note[0] = note[0].toLower();
+        m_panel->setStatus(tr("After this edit: %1").arg(note));
+        m_previewShown = true;
+    } else if (m_previewShown) {
+        // Undone, or edited back: nothing is reset any more.
+        m_panel->setStatus(tr("Resume Training keeps the trained weights of every instance."));
+        m_previewShown = false;
+    }
+}
+
+std::vector<std::pair<std::string, at::Tensor>> TrainingController::currentWeights(QString *note) const
+{
+    if (note)
+        note->clear();
+    if (!m_last)
+        return {};
+    try {
+        const ProjectData data = m_window->project()->data();
+        const Analysis analysis(data);
+        if (analysis.hasErrors())
+            return {};
+        TrainingSettings settings;
+        try {
+            settings = TrainingSettings::fromJson(data.training);
+        } catch (...) {
+        }
+        ComposedModule module = ModelBuilder::build(data, analysis, settings.seed);
+        if (m_lastMatchesGraph && !m_last->mismatch(*module)) {
+            m_last->loadWeights(*module);
+        } else {
+            const WeightCarryOver carried = m_last->carryWeightsInto(*module, data);
+            if (note && !carried.complete())
+                *note = carried.message();
+        }
+        return Checkpoint::namedTensors(*module, true);
+    } catch (const std::exception &) {
+        return {};
+    }
 }
 
 void TrainingController::setReadOnly(bool readOnly)
@@ -455,8 +718,15 @@ bool TrainingController::exportTorchScript(const QString &path, QString *error)
             } catch (...) {
             }
             module = ModelBuilder::build(data, settings.seed);
-            if (m_last && m_lastMatchesGraph && !m_last->mismatch(*module))
+            if (m_last && m_lastMatchesGraph && !m_last->mismatch(*module)) {
                 m_last->loadWeights(*module);
+            } else if (m_last) {
+                // After an edit: the trained weights of the instances that still fit.
+                const WeightCarryOver carried = m_last->carryWeightsInto(*module, data);
+                if (!carried.complete())
+                    m_window->statusBar()->showMessage(tr("Exported with the trained weights: %1").arg(carried.message()),
+                                                       10000);
+            }
         }
         return TorchScriptExporter::save(data, module, path, error);
     } catch (const std::exception &e) {

@@ -1,13 +1,22 @@
 #pragma once
 
+#include "GraphTypes.h"
+
 #include <QObject>
 #include <QPointer>
 #include <QString>
 
 #include <functional>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
+namespace at {
+class Tensor;
+}
 class Checkpoint;
+class LocalLauncher;
 class LossPlot;
 class MainWindow;
 class ParameterPlot;
@@ -15,11 +24,16 @@ class QAction;
 class QDockWidget;
 class QLabel;
 class QProgressBar;
+class QTemporaryDir;
 class QThread;
+class QTimer;
 class Trainer;
 class TrainingPanel;
+struct ProjectData;
 struct TrainingProgress;
+struct TrainingSettings;
 struct TrainingResult;
+struct WeightCarryOver;
 
 /// Runs training for a MainWindow: adds the Training and Loss docks, a
 /// progress bar in the status bar and File menu entries (Export TorchScript,
@@ -27,7 +41,15 @@ struct TrainingResult;
 /// thread with queued connections. While a run goes on the graph is read-only
 /// (a banner on the canvas says so). Closing the window during a run asks,
 /// then stops the worker and waits for it. After a run the weights are saved
-/// beside the project (PROJECT.ckpt) and can be continued from.
+/// beside the project (PROJECT.ckpt) and can be continued from; after an
+/// edit, Resume Training and Export keep the trained weights of every instance
+/// whose sizes still fit (the others start fresh, and the panel says which).
+///
+/// With Processes > 1 in the panel, Start launches that many
+/// `modelcomposer-cli train` workers through a LocalLauncher instead (data
+/// parallel), follows rank 0's progress in the same plots, and takes the
+/// trained weights from rank 0's checkpoint when they end. Such a run cannot
+/// pause.
 class TrainingController : public QObject
 {
     Q_OBJECT
@@ -43,7 +65,15 @@ public:
     QAction *exportAction() const { return m_exportAct; }
     QAction *saveCheckpointAction() const { return m_saveCkptAct; }
 
-    bool isRunning() const { return m_thread != nullptr; }
+    bool isRunning() const { return m_thread != nullptr || m_launcher != nullptr; }
+    /// Whether the run going on is a multi-process one.
+    bool isMultiProcessRun() const { return m_launcher != nullptr; }
+    /// The running multi-process launcher (null when none).
+    LocalLauncher *launcher() const { return m_launcher; }
+    /// The worker executable for multi-process runs (default:
+    /// LocalLauncher::defaultProgram(); empty when none was found).
+    void setWorkerProgram(const QString &program) { m_workerProgram = program; }
+    QString workerProgram() const { return m_workerProgram; }
     /// Starts a run with the project's settings (continuing from the saved
     /// checkpoint when `continueRun`); false with the reason shown in the panel.
     bool start(bool continueRun = false);
@@ -55,7 +85,14 @@ public:
 
     /// PROJECT.ckpt beside the open project file (empty when untitled).
     QString checkpointPath() const;
-    /// Exports the model (trained weights when the last run trained this graph).
+    /// The last run's state (its weights, for the graph it trained), or null.
+    const Checkpoint *lastCheckpoint() const { return m_last.get(); }
+    /// The trained weights carried over to the graph as it is now (an
+    /// instance whose sizes changed keeps fresh weights from the seed), by
+    /// name; empty when there are none. `note` gets the sentence saying what
+    /// was kept and reset (empty when the graph is the trained one).
+    std::vector<std::pair<std::string, at::Tensor>> currentWeights(QString *note = nullptr) const;
+    /// Exports the model (trained weights for the instances that still fit).
     bool exportTorchScript(const QString &path, QString *error = nullptr);
     bool saveCheckpoint(const QString &path, QString *error = nullptr);
     /// Opens the graph stored in an exported `.pt` as an untitled project.
@@ -74,6 +111,16 @@ protected:
 private:
     void onProgress(const TrainingProgress &progress);
     void onFinished(const TrainingResult &result);
+    void onLauncherFinished(const TrainingResult &result);
+    /// What both kinds of run do at their end, after m_last is set.
+    void endRun(const TrainingResult &result);
+    bool startProcesses(bool continueRun, const ProjectData &data, const TrainingSettings &settings,
+                        const QString &baseDir);
+    void showRunStarted(bool continueRun);
+    void disablePause();
+    void previewCarryOver();
+    /// Keeps `checkpoint` as the last run's state (null: none).
+    void setLast(std::unique_ptr<Checkpoint> checkpoint);
     void setReadOnly(bool readOnly);
     void placeBanner();
     void documentChanged();
@@ -93,7 +140,19 @@ private:
     QThread *m_thread = nullptr;
     Trainer *m_trainer = nullptr;        ///< The running or last trainer.
     std::unique_ptr<Checkpoint> m_last;  ///< The last run's state, for export and continuing.
-    bool m_lastMatchesGraph = false;
+    bool m_lastMatchesGraph = false;      ///< The graph is the one m_last trained.
+    QList<ModuleType> m_lastTypes;        ///< The module types of m_last's project.
+    bool m_previewShown = false;
+    LocalLauncher *m_launcher = nullptr;      ///< The multi-process run going on.
+    std::unique_ptr<QTemporaryDir> m_runDir;  ///< Its checkpoint folder.
+    QString m_workerProgram;
+    QString m_runCheckpoint;                  ///< Rank 0's checkpoint file.
+    QString m_carryNote;                      ///< What a resume after an edit kept and reset.
+    QString m_pauseToolTip;
+    int m_runEpochs = 0;
+    qint64 m_resumedAtStep = -1;              ///< The step a resumed run started at (-1: a fresh run).
+    qint64 m_runBatchSize = 0;
+    QTimer *m_previewTimer = nullptr;
     bool m_applyingDocument = false;
     QList<QPointer<QAction>> m_disabledActions;
     std::function<bool()> m_askStop;
