@@ -3,6 +3,7 @@
 # that they can be retaken whenever the window changes:
 #   scripts/screenshot.sh            (uses build/app/gui/modelcomposer)
 #   BUILD=build-gui scripts/screenshot.sh
+#   ONLY=csv-import.png scripts/screenshot.sh   (one picture)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -26,6 +27,9 @@ unset QT_QPA_PLATFORM
 shoot() {
   local name=$1
   shift
+  if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$name" ]; then
+    return 0
+  fi
   xvfb-run -a -s "-screen 0 1600x1000x24" bash -c '
     app=$1; out=$2; wait=$3; shift 3
     "$app" -geometry 1600x1000+0+0 --no-recovery "$@" &
@@ -51,3 +55,11 @@ sed -e 's/"epochs": 2,/"epochs": 100000, "validation_split": 0.2,/' -e 's/"limit
     -e 's/{"kind": "random_binary", "samples": 32}/{"kind": "teacher", "samples": 640}/' \
   examples/configurable-blocks.mcproj > "$profile/training.mcproj"
 WAIT=${TRAIN_WAIT:-8} shoot training.png "$profile/training.mcproj" --train-on-start --show-dock lossDock
+# The CSV import dialog on a file beside the project: 500 rows of an id, ten
+# features and a 0/1 label (the same every time: awk's rand with a fixed seed).
+cp examples/encoder-decoder.mcproj "$profile/sensors.mcproj"
+awk 'BEGIN { srand(7); printf "id"; for (i = 0; i < 10; i++) printf ",x%d", i; print ",label";
+  for (r = 0; r < 500; r++) { s = 0; printf "%d", r;
+    for (i = 0; i < 10; i++) { v = rand() * 4 - 2; s += v; printf ",%.3f", v }
+    printf ",%d\n", (s > 0) } }' > "$profile/sensors.csv"
+shoot csv-import.png "$profile/sensors.mcproj" --import-csv sensors.csv

@@ -160,7 +160,7 @@ CsvImportDialog::CsvImportDialog(const QString &baseDir, QWidget *parent)
     layout->addWidget(m_counts);
     layout->addWidget(m_problemLabel);
     layout->addWidget(m_buttons);
-    resize(760, 520);
+    resize(960, 600);
     updateState();
 }
 
@@ -296,10 +296,20 @@ void CsvImportDialog::loadPreview()
     m_table->setColumnCount(int(m_header.size()));
     m_table->setRowCount(int(rows.size()));
     for (int r = 0; r < rows.size(); ++r)
-        for (int c = 0; c < m_header.size() && c < rows.at(r).size(); ++c)
-            m_table->setItem(r, c, new QTableWidgetItem(QString::fromUtf8(rows.at(r).at(c).trimmed())));
+        for (int c = 0; c < m_header.size() && c < rows.at(r).size(); ++c) {
+            const QByteArray cell = rows.at(r).at(c).trimmed();
+            auto *item = new QTableWidgetItem(QString::fromUtf8(cell));
+            bool number = false;
+            cell.toDouble(&number);
+            item->setTextAlignment(Qt::AlignVCenter | (number ? Qt::AlignRight : Qt::AlignLeft));
+            m_table->setItem(r, c, item);
+        }
     for (int c = 0; c < m_header.size(); ++c)
-        m_table->setHorizontalHeaderItem(c, new QTableWidgetItem(m_header.at(c)));
+        m_table->setHorizontalHeaderItem(c, new QTableWidgetItem(m_header.at(c) + QStringLiteral("\nignored")));
+    // Narrow numeric columns: as wide as the first rows and the header need, within limits.
+    m_table->resizeColumnsToContents();
+    for (int c = 0; c < m_header.size(); ++c)
+        m_table->setColumnWidth(c, std::clamp(m_table->columnWidth(c), 56, 220));
 }
 
 void CsvImportDialog::setRole(const QList<int> &columns, Role role)
@@ -495,11 +505,13 @@ void CsvImportDialog::updateState()
     if (!hasColumns) {
         m_counts->clear();
     } else {
-        const QString columns = tr("%1: %2 inputs, %3 targets, %4 ignored")
-                                    .arg(plural(m_header.size(), tr("column"), tr("columns")))
-                                    .arg(inputs().size())
-                                    .arg(targets().size())
-                                    .arg(m_header.size() - inputs().size() - targets().size());
+        const qint64 in = inputs().size();
+        const qint64 out = targets().size();
+        const QString columns = tr("%1: %2, %3, %4 ignored")
+                                    .arg(plural(m_header.size(), tr("column"), tr("columns")),
+                                         plural(in, tr("input"), tr("inputs")),
+                                         plural(out, tr("target"), tr("targets")))
+                                    .arg(m_header.size() - in - out);
         QString rows;
         if (m_checking)
             rows = tr("checking every row…");

@@ -107,19 +107,26 @@ TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
     form->addRow(tr("Gamma"), m_gamma);
     form->addRow(tr("Threads"), m_threads);
     form->addRow(tr("Processes"), m_processes);
-    auto *dataRow = new QHBoxLayout;
-    dataRow->addWidget(m_dataKind, 1);
-    dataRow->addWidget(m_importCsv);
-    form->addRow(tr("Data"), dataRow);
+    form->addRow(tr("Data"), m_dataKind);
+    form->addRow(QString(), m_importCsv);
     form->addRow(tr("Samples"), m_samples);
     form->addRow(tr("CSV file"), m_csvSummary);
 
     auto *formWidget = new QWidget;
     formWidget->setLayout(form);
+    // The dock is narrow: fields may be narrower than their widest value
+    // (a seed of ten digits) rather than push the form past the dock's edge.
+    for (QAbstractSpinBox *box : formWidget->findChildren<QAbstractSpinBox *>())
+        box->setMinimumWidth(72);
+    for (QComboBox *combo : formWidget->findChildren<QComboBox *>()) {
+        combo->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        combo->setMinimumContentsLength(6);
+    }
     auto *scroll = new QScrollArea;
     scroll->setWidget(formWidget);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
 
     m_start = named(new QPushButton(tr("Start")), "startButton");
     m_continue = named(new QPushButton(tr("Resume Training")), "continueButton");

@@ -1,8 +1,10 @@
 #include "CanvasWidget.h"
+#include "CsvImportDialog.h"
 #include "GraphScene.h"
 #include "MainWindow.h"
 #include "Project.h"
 #include "TrainingController.h"
+#include "TrainingPanel.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -43,7 +45,11 @@ int main(int argc, char *argv[])
                                       QStringLiteral("name"));
     const QCommandLineOption trainOnStart(QStringLiteral("train-on-start"),
                                           QStringLiteral("Start training the opened project at once."));
+    const QCommandLineOption importCsv(QStringLiteral("import-csv"),
+                                       QStringLiteral("Open the Import CSV dialog on <file> (for screenshots)."),
+                                       QStringLiteral("file"));
     parser.addOption(trainOnStart);
+    parser.addOption(importCsv);
     parser.addOption(showDock);
     parser.addOption(showType);
     parser.addOption(select);
@@ -74,5 +80,9 @@ int main(int argc, char *argv[])
     }
     if (parser.isSet(trainOnStart))
         QTimer::singleShot(0, training, [training] { training->start(); });
+    if (parser.isSet(importCsv))
+        QTimer::singleShot(0, training, [training, file = parser.value(importCsv)] {
+            training->panel()->importCsv()->setFile(file);
+        });
     return app.exec();
 }
