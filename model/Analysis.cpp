@@ -24,6 +24,18 @@ QString memoKey(const QString &type, const QMap<QString, double> &args, const QL
     return key;
 }
 
+/// A module type's first node, instance and wire of each kind of lookup, found
+/// in constant time (the ModuleType accessors search lists).
+struct TypeLookups
+{
+    QHash<int, int> nodeRank;               // node id -> index in nodes (the last, as a rank)
+    QHash<int, int> nodeFirst;              // node id -> index in nodes (the first; only with duplicate ids)
+    QHash<QString, int> instance;           // instance name -> index in instances (first)
+    QHash<QPair<int, int>, int> wireInto;   // (node, port) -> index in wires (first)
+    QHash<int, int> highestPortInto;        // node -> the highest input port a wire goes into
+    QSet<int> feeding;                      // nodes some wire starts from
+};
+
 QString sizeText(int n)
 {
     return n > 0 ? QString::number(n) : QStringLiteral("?");
@@ -38,6 +50,70 @@ QString sizesText(const QList<int> &sizes)
 }
 
 } // namespace
+
+size_t qHash(const Diagnostic &d, size_t seed)
+{
+    QtPrivate::QHashCombine combine;
+    seed = combine(seed, int(d.severity));
+    seed = combine(seed, d.type);
+    seed = combine(seed, d.node);
+    seed = combine(seed, d.message);
+    if (d.wire)
+        seed = combine(seed, qHash(QList<int>{d.wire->from.node, d.wire->from.port, d.wire->to.node,
+                                              d.wire->to.port}));
+    return seed;
+}
+
+struct Analysis::TypeIndex
+{
+    const ModuleType &type;
+    TypeLookups lookups;
+
+    explicit TypeIndex(const ModuleType &t) : type(t)
+    {
+        lookups.nodeRank.reserve(t.nodes.size());
+        for (int k = 0; k < t.nodes.size(); ++k)
+            lookups.nodeRank.insert(t.nodes.at(k).id, k);
+        duplicateIds = lookups.nodeRank.size() != t.nodes.size();
+        if (duplicateIds)
+            for (int k = int(t.nodes.size()) - 1; k >= 0; --k)
+                lookups.nodeFirst.insert(t.nodes.at(k).id, k);
+        lookups.instance.reserve(t.instances.size());
+        for (int k = int(t.instances.size()) - 1; k >= 0; --k)
+            lookups.instance.insert(t.instances.at(k).name, k);
+        lookups.wireInto.reserve(t.wires.size());
+        lookups.highestPortInto.reserve(t.nodes.size());
+        lookups.feeding.reserve(t.nodes.size());
+        for (int k = 0; k < t.wires.size(); ++k) {
+            const Wire &w = t.wires.at(k);
+            const QPair<int, int> to(w.to.node, w.to.port);
+            if (!lookups.wireInto.contains(to))
+                lookups.wireInto.insert(to, k);
+            int &highest = lookups.highestPortInto[w.to.node];
+            highest = std::max(highest, w.to.port);
+            lookups.feeding.insert(w.from.node);
+        }
+    }
+    bool duplicateIds = false;
+    const Node *node(int id) const
+    {
+        const QHash<int, int> &first = duplicateIds ? lookups.nodeFirst : lookups.nodeRank;
+        auto it = first.find(id);
+        return it == first.end() ? nullptr : &type.nodes.at(it.value());
+    }
+    const Instance *instance(const QString &name) const
+    {
+        auto it = lookups.instance.find(name);
+        return it == lookups.instance.end() ? nullptr : &type.instances.at(it.value());
+    }
+    std::optional<Wire> wireInto(PortRef to) const
+    {
+        auto it = lookups.wireInto.find(qMakePair(to.node, to.port));
+        if (it == lookups.wireInto.end())
+            return std::nullopt;
+        return type.wires.at(it.value());
+    }
+};
 
 const InstanceEval *TypeEval::instance(const QString &name) const
 {
@@ -57,9 +133,14 @@ std::optional<double> Analysis::resolve(const OptionValue &value, const QMap<QSt
     return it.value();
 }
 
-Analysis::Analysis(const ProjectData &project) : m_project(project)
+Analysis::Analysis(const ProjectData &project, const Analysis *previous)
+    : m_project(project), m_previous(previous)
 {
-    const ModuleType *root = project.type(project.root);
+    for (int k = int(m_project.types.size()) - 1; k >= 0; --k)
+        m_typeIndex.insert(m_project.types.at(k).name, k);
+    if (m_previous)
+        findReusableTypes(*m_previous);
+    const ModuleType *root = type(project.root);
     if (!root) {
         report(Diagnostic::Severity::Error, project.root, 0,
                QStringLiteral("The project has no root model `%1`.").arg(project.root));
@@ -79,15 +160,71 @@ Analysis::Analysis(const ProjectData &project) : m_project(project)
             args.insert(a.name, a.defaultValue);
         evaluate(t.name, args, {}, false, 0);
     }
-    m_memo.clear();
+    m_previous = nullptr;
+    m_reusable.clear();
+}
+
+const ModuleType *Analysis::type(const QString &name) const
+{
+    auto it = m_typeIndex.find(name);
+    return it == m_typeIndex.end() ? nullptr : &m_project.types.at(it.value());
+}
+
+void Analysis::findReusableTypes(const Analysis &previous)
+{
+    if (previous.m_project.root != m_project.root)
+        return;
+    // A type is reusable when it is defined as before and every type it uses is
+    // reusable too (or is missing now as it was before). Types on a cycle of use
+    // never are: their evaluation depends on how deep it starts.
+    enum class State { Visiting, Yes, No };
+    QHash<QString, State> state;
+    std::function<bool(const QString &)> reusable = [&](const QString &name) -> bool {
+        auto it = state.find(name);
+        if (it != state.end())
+            return it.value() == State::Yes;
+        const ModuleType *now = type(name);
+        const ModuleType *before = previous.type(name);
+        if (!now || !before || !(*now == *before)) {
+            state.insert(name, State::No);
+            return false;
+        }
+        state.insert(name, State::Visiting);
+        bool ok = true;
+        for (const Instance &i : now->instances) {
+            if (LayerCatalog::find(i.type))
+                continue;
+            const QString used = i.isStack() ? i.blockType : i.type;
+            if (!type(used) && !previous.type(used))
+                continue; // missing then and now: the same problem
+            if (state.value(used, State::Yes) == State::Visiting || !reusable(used)) {
+                ok = false;
+                break;
+            }
+        }
+        state.insert(name, ok ? State::Yes : State::No);
+        return ok;
+    };
+    for (const ModuleType &t : m_project.types)
+        if (reusable(t.name))
+            m_reusable.insert(t.name);
 }
 
 void Analysis::report(Diagnostic::Severity severity, const QString &type, int node,
                       const QString &message, std::optional<Wire> wire)
 {
     Diagnostic d{severity, type, node, wire, message};
-    if (!m_diagnostics.contains(d))
-        m_diagnostics.append(d);
+    if (!m_stack.empty())
+        m_stack.back()->trace.append(Event{d, QString()});
+    addDiagnostic(d);
+}
+
+void Analysis::addDiagnostic(const Diagnostic &d)
+{
+    if (m_seen.contains(d))
+        return;
+    m_seen.insert(d);
+    m_diagnostics.append(d);
 }
 
 bool Analysis::hasErrors() const
@@ -139,21 +276,76 @@ std::shared_ptr<const TypeEval> Analysis::evaluate(const QString &typeName,
                                                    const QList<int> &inputs, bool frozen, int depth)
 {
     const QString key = memoKey(typeName, args, inputs, frozen);
-    if (auto hit = m_memo.value(key))
-        return hit;
+    Record *parent = m_stack.empty() ? nullptr : m_stack.back();
+    if (parent)
+        parent->trace.append(Event{std::nullopt, key});
+    auto hit = m_memo.constFind(key);
+    if (hit == m_memo.constEnd() && m_previous && m_reusable.contains(typeName)) {
+        auto before = m_previous->m_memo.constFind(key);
+        if (before != m_previous->m_memo.constEnd() && !before->truncated &&
+            depth + before->height <= kMaxDepth) {
+            replay(key, before.value());
+            hit = m_memo.constFind(key);
+        }
+    }
+    if (hit != m_memo.constEnd()) {
+        if (parent) {
+            parent->height = std::max(parent->height, hit->height + 1);
+            parent->truncated = parent->truncated || hit->truncated;
+        }
+        return hit->eval;
+    }
+    return evaluateFresh(key, typeName, args, inputs, frozen, depth);
+}
 
+void Analysis::replay(const QString &key, const Record &previous)
+{
+    ++m_reused;
+    if (!m_views.contains(previous.eval->type))
+        m_views.insert(previous.eval->type, previous.eval);
+    for (const Event &e : previous.trace) {
+        if (e.diagnostic) {
+            addDiagnostic(*e.diagnostic);
+        } else if (!m_memo.contains(e.nested)) {
+            // Not truncated, so everything it asked for was recorded.
+            auto nested = m_previous->m_memo.constFind(e.nested);
+            if (nested != m_previous->m_memo.constEnd())
+                replay(e.nested, nested.value());
+        }
+    }
+    m_memo.insert(key, previous);
+}
+
+std::shared_ptr<const TypeEval> Analysis::evaluateFresh(const QString &key, const QString &typeName,
+                                                        const QMap<QString, double> &args,
+                                                        const QList<int> &inputs, bool frozen,
+                                                        int depth)
+{
+    Record *parent = m_stack.empty() ? nullptr : m_stack.back();
     auto eval = std::make_shared<TypeEval>();
     eval->type = typeName;
     eval->arguments = args;
-    const ModuleType *t = m_project.type(typeName);
+    const ModuleType *t = type(typeName);
     if (!t || depth > kMaxDepth) {
         if (depth > kMaxDepth)
             report(Diagnostic::Severity::Error, typeName, 0,
                    QStringLiteral("`%1` is nested more than %2 levels deep.").arg(typeName).arg(kMaxDepth));
+        if (parent)
+            parent->truncated = true;
         return eval;
     }
+    ++m_evaluated;
     if (!m_views.contains(typeName))
         m_views.insert(typeName, eval);
+    Record record;
+    record.eval = eval;
+    m_stack.push_back(&record);
+    struct Pop
+    {
+        std::vector<Record *> &stack;
+        ~Pop() { stack.pop_back(); }
+    } pop{m_stack};
+    const TypeIndex index(*t);
 
     // Duplicate names can only come from a document assembled by hand.
     QSet<QString> names;
@@ -180,9 +372,7 @@ std::shared_ptr<const TypeEval> Analysis::evaluate(const QString &typeName,
     }
     // Among the nodes that are ready, take the earliest in the document first, so
     // that "first call" of a shared instance means what the user sees.
-    QHash<int, int> rank;
-    for (int k = 0; k < t->nodes.size(); ++k)
-        rank.insert(t->nodes.at(k).id, k);
+    const QHash<int, int> &rank = index.lookups.nodeRank;
     std::priority_queue<int, std::vector<int>, std::greater<int>> ready; // ranks
     for (const Node &n : t->nodes)
         if (indegree.value(n.id) == 0)
@@ -214,7 +404,7 @@ std::shared_ptr<const TypeEval> Analysis::evaluate(const QString &typeName,
     eval->inputs = QList<int>(inputPorts.size(), -1);
     eval->outputs = QList<int>(outputPorts.size(), -1);
     for (int id : std::as_const(eval->order)) {
-        const Node &n = *t->node(id);
+        const Node &n = *index.node(id);
         NodeEval &ne = eval->nodes[id];
         if (n.kind == NodeKind::Input) {
             int size = inputs.value(portIndex.value(id), -1);
@@ -233,7 +423,7 @@ std::shared_ptr<const TypeEval> Analysis::evaluate(const QString &typeName,
                 report(Diagnostic::Severity::Error, typeName, id,
                        QStringLiteral("Input `%1` of the root model needs a number of features.").arg(n.name));
         } else if (n.kind == NodeKind::Output) {
-            const std::optional<Wire> w = t->wireInto({id, 0});
+            const std::optional<Wire> w = index.wireInto({id, 0});
             int size = -1;
             if (!w)
                 report(Diagnostic::Severity::Error, typeName, id,
@@ -243,7 +433,7 @@ std::shared_ptr<const TypeEval> Analysis::evaluate(const QString &typeName,
             ne.in = {size};
             eval->outputs[portIndex.value(id)] = size;
         } else {
-            evaluateCall(*t, n, *eval, instanceIndex, frozen, depth);
+            evaluateCall(index, n, *eval, instanceIndex, frozen, depth);
         }
     }
     // Nodes left out of the order (in a cycle) still get entries, so views can ask.
@@ -255,21 +445,36 @@ std::shared_ptr<const TypeEval> Analysis::evaluate(const QString &typeName,
     for (const Node &n : t->nodes) {
         if (n.kind != NodeKind::Call && n.kind != NodeKind::Input)
             continue;
-        bool used = false;
-        for (const Wire &w : t->wires)
-            used = used || w.from.node == n.id;
-        if (!used)
+        if (!index.lookups.feeding.contains(n.id))
             report(Diagnostic::Severity::Warning, typeName, n.id,
                    QStringLiteral("The output of `%1` is not used.").arg(n.name));
     }
     // Keep the document's instance order (the order parameters are registered in).
-    QHash<QString, int> instanceRank;
-    for (int k = 0; k < t->instances.size(); ++k)
-        instanceRank.insert(t->instances.at(k).name, k);
-    std::stable_sort(eval->instances.begin(), eval->instances.end(),
-                     [&](const InstanceEval &a, const InstanceEval &b) {
-                         return instanceRank.value(a.name) < instanceRank.value(b.name);
-                     });
+    {
+        // The rank of a name is its last place (names are unique but in a broken document).
+        QHash<QString, int> lastPlace;
+        const bool duplicateNames = index.lookups.instance.size() != t->instances.size();
+        if (duplicateNames)
+            for (int k = 0; k < t->instances.size(); ++k)
+                lastPlace.insert(t->instances.at(k).name, k);
+        const QHash<QString, int> &instanceRank = duplicateNames ? lastPlace : index.lookups.instance;
+        std::vector<std::pair<int, int>> ranked; // (rank, position now)
+        ranked.reserve(size_t(eval->instances.size()));
+        bool sorted = true;
+        for (int k = 0; k < eval->instances.size(); ++k) {
+            ranked.emplace_back(instanceRank.value(eval->instances.at(k).name), k);
+            sorted = sorted && (k == 0 || ranked[size_t(k) - 1].first <= ranked[size_t(k)].first);
+        }
+        if (!sorted) {
+            std::stable_sort(ranked.begin(), ranked.end(),
+                             [](const auto &a, const auto &b) { return a.first < b.first; });
+            QList<InstanceEval> inOrder;
+            inOrder.reserve(eval->instances.size());
+            for (const auto &r : ranked)
+                inOrder.append(std::move(eval->instances[r.second]));
+            eval->instances = std::move(inOrder);
+        }
+    }
     for (const InstanceEval &ie : std::as_const(eval->instances)) {
         if (ie.params < 0 || eval->params < 0)
             eval->params = -1;
@@ -282,16 +487,21 @@ std::shared_ptr<const TypeEval> Analysis::evaluate(const QString &typeName,
         report(Diagnostic::Severity::Error, typeName, 0,
                QStringLiteral("`%1` would hold %2 parameters, more than this machine can train.")
                    .arg(typeName).arg(eval->params));
-    m_memo.insert(key, eval);
+    if (parent) {
+        parent->height = std::max(parent->height, record.height + 1);
+        parent->truncated = parent->truncated || record.truncated;
+    }
+    m_memo.insert(key, record);
     return eval;
 }
 
-void Analysis::evaluateCall(const ModuleType &t, const Node &node, TypeEval &eval,
+void Analysis::evaluateCall(const TypeIndex &index, const Node &node, TypeEval &eval,
                             QHash<QString, int> &instanceIndex, bool frozen, int depth)
 {
+    const ModuleType &t = index.type;
     const QString &typeName = t.name;
     NodeEval &ne = eval.nodes[node.id];
-    const Instance *inst = t.instance(node.name);
+    const Instance *inst = index.instance(node.name);
     if (!inst) {
         report(Diagnostic::Severity::Error, typeName, node.id,
                QStringLiteral("Node %1 calls `%2`, which `%3` does not have.").arg(node.id).arg(node.name, typeName));
@@ -301,7 +511,7 @@ void Analysis::evaluateCall(const ModuleType &t, const Node &node, TypeEval &eva
 
     // The sizes arriving at each input port, and who sends them.
     const LayerSpec *spec = LayerCatalog::find(inst->type);
-    const ModuleType *inner = spec ? nullptr : m_project.type(inst->isStack() ? inst->blockType : inst->type);
+    const ModuleType *inner = spec ? nullptr : type(inst->isStack() ? inst->blockType : inst->type);
     int inputCount = 0;
     QStringList inputNames;
     if (spec) {
@@ -316,7 +526,7 @@ void Analysis::evaluateCall(const ModuleType &t, const Node &node, TypeEval &eva
     QList<int> sizes;
     QStringList sources;
     for (int port = 0; port < inputCount; ++port) {
-        const std::optional<Wire> w = t.wireInto({node.id, port});
+        const std::optional<Wire> w = index.wireInto({node.id, port});
         if (!w) {
             report(Diagnostic::Severity::Error, typeName, node.id,
                    QStringLiteral("Input `%1` of `%2` is not connected.").arg(inputNames.at(port), node.name));
@@ -324,15 +534,17 @@ void Analysis::evaluateCall(const ModuleType &t, const Node &node, TypeEval &eva
             sources.append(QString());
             continue;
         }
-        const Node *src = t.node(w->from.node);
+        const Node *src = index.node(w->from.node);
         sizes.append(eval.nodes.value(w->from.node).out.value(w->from.port, -1));
         sources.append(src ? src->name : QString());
     }
-    for (const Wire &w : t.wires)
-        if (w.to.node == node.id && w.to.port >= inputCount)
-            report(Diagnostic::Severity::Error, typeName, node.id,
+    if (index.lookups.highestPortInto.value(node.id, -1) >= inputCount) {
+        for (const Wire &w : t.wires)
+            if (w.to.node == node.id && w.to.port >= inputCount)
+                report(Diagnostic::Severity::Error, typeName, node.id,
                    QStringLiteral("A wire goes into input %1 of `%2`, which has only %3.")
                        .arg(w.to.port).arg(node.name).arg(inputCount), w);
+    }
     ne.in = sizes;
 
     // A shared instance is evaluated at its first call; later calls must match it.
@@ -395,7 +607,7 @@ void Analysis::evaluateCall(const ModuleType &t, const Node &node, TypeEval &eva
         const int out = LayerCatalog::outputFeatures(*spec, ie.options, sizes, inst->name, sources, &problem);
         if (!problem.isEmpty()) {
             report(Diagnostic::Severity::Error, typeName, node.id, problem + QLatin1Char('.'),
-                   t.wireInto({node.id, 0}));
+                   index.wireInto({node.id, 0}));
         }
         // Fill an omitted inferable size (Linear.in_features) from the wire.
         for (const OptionSpec &o : spec->options)

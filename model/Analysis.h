@@ -4,9 +4,11 @@
 #include "LayerCatalog.h"
 
 #include <QHash>
+#include <QSet>
 
 #include <memory>
 #include <optional>
+#include <vector>
 
 /// A problem in the document, attached to the node it belongs to.
 struct Diagnostic
@@ -28,6 +30,8 @@ struct Diagnostic
                message == o.message;
     }
 };
+
+size_t qHash(const Diagnostic &d, size_t seed = 0);
 
 struct TypeEval;
 
@@ -88,10 +92,16 @@ struct SummaryRow
 /// Size inference, diagnostics and parameter counts for a whole project. Cheap
 /// enough to run after every edit; evaluations of a module type with the same
 /// arguments and sizes are computed once and shared.
+///
+/// After an edit, pass the analysis of the document before it: every evaluation
+/// of a module type whose definition did not change, nor the definition of any
+/// type it uses (transitively), is taken over from it with its diagnostics
+/// instead of being computed again. The result is the same as a fresh analysis.
+/// The Analysis keeps its own (implicitly shared) copy of the project.
 class Analysis
 {
 public:
-    explicit Analysis(const ProjectData &project);
+    explicit Analysis(const ProjectData &project, const Analysis *previous = nullptr);
 
     const QList<Diagnostic> &diagnostics() const { return m_diagnostics; }
     bool hasErrors() const;
@@ -111,24 +121,60 @@ public:
     /// The summary as a text table ending in the four totals lines.
     QString summaryTable() const;
 
+    /// How many evaluations of a module type this analysis computed, and how
+    /// many it took over from the previous analysis.
+    int evaluatedCount() const { return m_evaluated; }
+    int reusedCount() const { return m_reused; }
+
     /// A value resolved against argument values; nullopt if the argument is missing.
     static std::optional<double> resolve(const OptionValue &value, const QMap<QString, double> &args);
 
 private:
-    struct Context;
+    /// What an evaluation did, in order: a problem it reported, or a nested
+    /// evaluation it asked for (by memo key). Replaying it reproduces the
+    /// diagnostics of a fresh evaluation in the same order.
+    struct Event
+    {
+        std::optional<Diagnostic> diagnostic;
+        QString nested;
+    };
+    struct Record
+    {
+        std::shared_ptr<const TypeEval> eval;
+        QList<Event> trace;
+        int height = 0;         ///< Levels of nesting below it.
+        bool truncated = false; ///< It hit the nesting limit, or asked for a type that is missing.
+    };
+    struct TypeIndex;
+
     std::shared_ptr<const TypeEval> evaluate(const QString &type, const QMap<QString, double> &args,
                                              const QList<int> &inputs, bool frozen, int depth);
-    void evaluateCall(const ModuleType &t, const Node &node, TypeEval &eval,
+    std::shared_ptr<const TypeEval> evaluateFresh(const QString &key, const QString &type,
+                                                  const QMap<QString, double> &args,
+                                                  const QList<int> &inputs, bool frozen, int depth);
+    void replay(const QString &key, const Record &previous);
+    void evaluateCall(const TypeIndex &index, const Node &node, TypeEval &eval,
                       QHash<QString, int> &instanceIndex, bool frozen, int depth);
     QMap<QString, double> resolveArguments(const ModuleType &inner, const ModuleType &outer,
                                            const OptionMap &given, const QMap<QString, double> &args,
                                            int node, const QString &who);
     void report(Diagnostic::Severity severity, const QString &type, int node, const QString &message,
                 std::optional<Wire> wire = std::nullopt);
+    void addDiagnostic(const Diagnostic &d);
+    const ModuleType *type(const QString &name) const;
+    void findReusableTypes(const Analysis &previous);
 
-    const ProjectData &m_project;
+    const ProjectData m_project;
+    QHash<QString, int> m_typeIndex; ///< Name -> index in m_project.types (the first of a name).
     QList<Diagnostic> m_diagnostics;
-    QHash<QString, std::shared_ptr<const TypeEval>> m_memo;
+    QSet<Diagnostic> m_seen;
+    QHash<QString, Record> m_memo;
     QHash<QString, std::shared_ptr<const TypeEval>> m_views;
     std::shared_ptr<const TypeEval> m_root;
+    // While constructing only:
+    const Analysis *m_previous = nullptr;
+    QSet<QString> m_reusable;       ///< Types whose evaluations may be taken from m_previous.
+    std::vector<Record *> m_stack;  ///< The evaluations in progress, innermost last.
+    int m_evaluated = 0;
+    int m_reused = 0;
 };

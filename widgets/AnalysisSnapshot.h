@@ -2,13 +2,17 @@
 
 #include "Analysis.h"
 
-/// A copy of the document and the Analysis of that copy, kept together: an
-/// Analysis refers to the ProjectData it was made from, so it must never outlive
-/// it or see it change. Copying the document is cheap (Qt's implicit sharing).
+/// A copy of the document and the Analysis of that copy, kept together, so that
+/// a view always reads sizes against the document they were computed from.
+/// Copying the document is cheap (Qt's implicit sharing). Given the snapshot
+/// before an edit, the analysis takes over what the edit did not touch.
 class AnalysisSnapshot
 {
 public:
-    explicit AnalysisSnapshot(const ProjectData &data) : m_data(data), m_analysis(m_data) {}
+    explicit AnalysisSnapshot(const ProjectData &data, const AnalysisSnapshot *previous = nullptr)
+        : m_data(data), m_analysis(m_data, previous ? &previous->m_analysis : nullptr)
+    {
+    }
     AnalysisSnapshot(const AnalysisSnapshot &) = delete;
     AnalysisSnapshot &operator=(const AnalysisSnapshot &) = delete;
 

@@ -95,7 +95,8 @@ void DocumentEditor::scheduleAnalysis()
 std::shared_ptr<const AnalysisSnapshot> DocumentEditor::analysis()
 {
     if (!m_analysis || (m_stale && m_structural)) {
-        m_analysis = std::make_shared<const AnalysisSnapshot>(m_project->data());
+        // Built on the analysis before the edit: unchanged module types are reused.
+        m_analysis = std::make_shared<const AnalysisSnapshot>(m_project->data(), m_analysis.get());
         m_structural = false;
     }
     m_stale = false;

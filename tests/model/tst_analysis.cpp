@@ -1,6 +1,7 @@
 #include "Analysis.h"
 #include "ProjectFile.h"
 
+#include <QRandomGenerator>
 #include <QtTest>
 
 #include <functional>
@@ -40,6 +41,233 @@ ProjectData sharedGraph()
 
 using Edit = std::function<void(ProjectData &)>;
 
+/// Everything an analysis says, as text: diagnostics in order, the summary, and
+/// each type's view and the root, node by node and instance by instance.
+class Dump
+{
+public:
+    QString of(const Analysis &a, const ProjectData &p)
+    {
+        QString out;
+        for (const Diagnostic &d : a.diagnostics())
+            out += QStringLiteral("diag %1 %2/%3 %4 %5\n")
+                       .arg(int(d.severity))
+                       .arg(d.type)
+                       .arg(d.node)
+                       .arg(d.wire ? QStringLiteral("%1.%2->%3.%4")
+                                         .arg(d.wire->from.node).arg(d.wire->from.port)
+                                         .arg(d.wire->to.node).arg(d.wire->to.port)
+                                   : QStringLiteral("-"))
+                       .arg(d.message);
+        out += a.summaryTable();
+        out += QStringLiteral("total %1 trainable %2\n").arg(a.totalParams()).arg(a.trainableParams());
+        for (const ModuleType &t : p.types)
+            out += QStringLiteral("view %1: %2\n").arg(t.name, a.view(t.name) ? eval(*a.view(t.name)) : QStringLiteral("none"));
+        out += QStringLiteral("root: %1\n").arg(a.root() ? eval(*a.root()) : QStringLiteral("none"));
+        return out;
+    }
+
+private:
+    static QString ints(const QList<int> &v)
+    {
+        QStringList parts;
+        for (int i : v)
+            parts.append(QString::number(i));
+        return QLatin1Char('[') + parts.join(QLatin1Char(',')) + QLatin1Char(']');
+    }
+    /// A nested evaluation is written once and referred to by the hash of its
+    /// text, so that recursive types do not blow up the dump.
+    QString ref(const std::shared_ptr<const TypeEval> &e)
+    {
+        return e ? QString::number(qHash(eval(*e)), 16) : QStringLiteral("null");
+    }
+    QString eval(const TypeEval &e)
+    {
+        auto hit = m_cache.constFind(&e);
+        if (hit != m_cache.constEnd())
+            return hit.value();
+        QString out = QStringLiteral("{%1 args(").arg(e.type);
+        for (auto it = e.arguments.begin(); it != e.arguments.end(); ++it)
+            out += QStringLiteral("%1=%2,").arg(it.key()).arg(it.value(), 0, 'g', 17);
+        out += QStringLiteral(") in %1 out %2 order %3 params %4/%5 nodes(")
+                   .arg(ints(e.inputs), ints(e.outputs), ints(e.order))
+                   .arg(e.params).arg(e.trainable);
+        QList<int> ids = e.nodes.keys();
+        std::sort(ids.begin(), ids.end());
+        for (int id : ids)
+            out += QStringLiteral("%1:%2>%3,").arg(id).arg(ints(e.nodes.value(id).in), ints(e.nodes.value(id).out));
+        out += QStringLiteral(") instances(");
+        for (const InstanceEval &i : e.instances) {
+            out += QStringLiteral("%1:%2[%3] ").arg(i.name, i.type, i.blockType);
+            for (auto it = i.options.begin(); it != i.options.end(); ++it)
+                out += QStringLiteral("%1=%2,").arg(it.key()).arg(it.value(), 0, 'g', 17);
+            out += QStringLiteral(" %1>%2 p%3/%4 f%5 calls%6 body %7 blocks(")
+                       .arg(ints(i.in), ints(i.out)).arg(i.params).arg(i.trainable).arg(i.frozen)
+                       .arg(ints(i.calls), ref(i.body));
+            for (const auto &b : i.blocks)
+                out += ref(b) + QLatin1Char(',');
+            out += QStringLiteral(");");
+        }
+        out += QStringLiteral(")}");
+        m_cache.insert(&e, out);
+        return out;
+    }
+    QHash<const TypeEval *, QString> m_cache;
+};
+
+/// The three examples in one project: six types, three unused by the root.
+ProjectData allExamples()
+{
+    ProjectData p = example(QStringLiteral("configurable-blocks.mcproj"));
+    for (const QString &f : {QStringLiteral("encoder-decoder.mcproj"), QStringLiteral("shared-block.mcproj")})
+        p.types.append(example(f).types);
+    return p;
+}
+
+/// One random edit of any kind the editor makes, valid or not. Returns its name.
+QString randomEdit(ProjectData &p, QRandomGenerator &rng)
+{
+    auto pick = [&](qsizetype n) { return int(rng.bounded(int(std::max<qsizetype>(n, 1)))); };
+    if (p.types.isEmpty())
+        return QStringLiteral("none");
+    ModuleType &t = p.types[pick(p.types.size())];
+    const QList<double> sizes{0, 1, 3, 5, 10, 15, 20};
+    switch (rng.bounded(14)) {
+    case 0: { // an option or argument value
+        if (t.instances.isEmpty())
+            return QStringLiteral("none");
+        Instance &i = t.instances[pick(t.instances.size())];
+        const QStringList names{QStringLiteral("out_features"), QStringLiteral("in_features"),
+                                QStringLiteral("hidden_dim"), QStringLiteral("input_dim"),
+                                QStringLiteral("bogus")};
+        if (rng.bounded(4) == 0 && !t.arguments.isEmpty())
+            i.options.insert(names.at(pick(names.size())), OptionValue::ref(t.arguments.at(pick(t.arguments.size())).name));
+        else
+            i.options.insert(names.at(pick(names.size())), OptionValue::constant(sizes.at(pick(sizes.size()))));
+        return QStringLiteral("option");
+    }
+    case 1: { // freeze or thaw
+        if (t.instances.isEmpty())
+            return QStringLiteral("none");
+        Instance &i = t.instances[pick(t.instances.size())];
+        i.frozen = !i.frozen;
+        return QStringLiteral("freeze");
+    }
+    case 2: // remove a wire
+        if (!t.wires.isEmpty())
+            t.wires.removeAt(pick(t.wires.size()));
+        return QStringLiteral("remove wire");
+    case 3: { // add a wire, anywhere
+        if (t.nodes.isEmpty())
+            return QStringLiteral("none");
+        const Wire w{{t.nodes.at(pick(t.nodes.size())).id, 0}, {t.nodes.at(pick(t.nodes.size())).id, pick(3)}};
+        t.wires.append(w);
+        return QStringLiteral("add wire");
+    }
+    case 4: { // remove a node and its wires
+        if (t.nodes.isEmpty())
+            return QStringLiteral("none");
+        const int id = t.nodes.takeAt(pick(t.nodes.size())).id;
+        t.wires.removeIf([&](const Wire &w) { return w.from.node == id || w.to.node == id; });
+        return QStringLiteral("remove node");
+    }
+    case 5: { // a new instance (a layer or a module type) and its node, wired in
+        static const QStringList kinds{QStringLiteral("Linear"), QStringLiteral("ReLU"), QStringLiteral("Add"),
+                                       QStringLiteral("Sigmoid")};
+        Instance i;
+        i.name = QStringLiteral("n%1").arg(rng.bounded(1000));
+        if (rng.bounded(4) == 0) {
+            i.type = p.types.at(pick(p.types.size())).name; // may even be recursive
+        } else {
+            i.type = kinds.at(pick(kinds.size()));
+            if (i.type == QLatin1String("Linear"))
+                i.options.insert(QStringLiteral("out_features"), OptionValue::constant(sizes.at(1 + pick(sizes.size() - 1))));
+        }
+        t.instances.append(i);
+        Node n;
+        n.id = t.nextNodeId();
+        n.name = i.name;
+        if (!t.nodes.isEmpty())
+            t.wires.append(Wire{{t.nodes.at(pick(t.nodes.size())).id, 0}, {n.id, 0}});
+        t.nodes.append(n);
+        return QStringLiteral("add instance");
+    }
+    case 6: { // call an instance again (shared)
+        if (t.instances.isEmpty())
+            return QStringLiteral("none");
+        Node n;
+        n.id = t.nextNodeId();
+        n.name = t.instances.at(pick(t.instances.size())).name;
+        if (!t.nodes.isEmpty())
+            t.wires.append(Wire{{t.nodes.at(pick(t.nodes.size())).id, 0}, {n.id, 0}});
+        t.nodes.append(n);
+        return QStringLiteral("call again");
+    }
+    case 7: // an argument's default
+        if (t.arguments.isEmpty())
+            t.arguments.append(Argument{QStringLiteral("in_features"), 10});
+        else
+            t.arguments[pick(t.arguments.size())].defaultValue = sizes.at(pick(sizes.size()));
+        return QStringLiteral("argument");
+    case 8: { // a stack row
+        for (Instance &i : t.instances) {
+            if (!i.isStack())
+                continue;
+            if (i.rows.isEmpty() || rng.bounded(3) == 0)
+                i.rows.append({{QStringLiteral("out_features"), OptionValue::constant(sizes.at(pick(sizes.size())))}});
+            else if (rng.bounded(2) == 0)
+                i.rows.removeAt(pick(i.rows.size()));
+            else
+                i.rows[pick(i.rows.size())].insert(QStringLiteral("in_features"), OptionValue::constant(sizes.at(pick(sizes.size()))));
+            return QStringLiteral("stack row");
+        }
+        return QStringLiteral("none");
+    }
+    case 9: { // rename an instance, with or without its nodes
+        if (t.instances.isEmpty())
+            return QStringLiteral("none");
+        Instance &i = t.instances[pick(t.instances.size())];
+        const QString old = i.name;
+        i.name = old + QStringLiteral("_r");
+        if (rng.bounded(2))
+            for (Node &n : t.nodes)
+                if (n.kind == NodeKind::Call && n.name == old)
+                    n.name = i.name;
+        return QStringLiteral("rename instance");
+    }
+    case 10: // an input's declared size
+        for (Node &n : t.nodes)
+            if (n.kind == NodeKind::Input) {
+                n.features = OptionValue::constant(sizes.at(pick(sizes.size())));
+                return QStringLiteral("input size");
+            }
+        return QStringLiteral("none");
+    case 11: // move a node: nothing changes but the position
+        if (!t.nodes.isEmpty())
+            t.nodes[pick(t.nodes.size())].pos += QPointF(10, 0);
+        return QStringLiteral("move");
+    case 12: // the root
+        if (rng.bounded(4) == 0) {
+            p.root = p.types.at(pick(p.types.size())).name;
+            return QStringLiteral("root");
+        }
+        return QStringLiteral("none");
+    default: { // rename, remove or add a type
+        const int what = pick(3);
+        if (what == 0) {
+            t.name += QStringLiteral("X");
+        } else if (what == 1 && p.types.size() > 3) {
+            p.types.removeAt(pick(p.types.size()));
+        } else {
+            ModuleType copy = p.types.at(pick(p.types.size()));
+            copy.name += QStringLiteral("Copy");
+            p.types.append(copy);
+        }
+        return QStringLiteral("type");
+    }
+    }
+}
+
 } // namespace
 
 Q_DECLARE_METATYPE(Edit)
@@ -58,6 +286,11 @@ private Q_SLOTS:
     void summaryTableTotals();
     void frozenCounts();
     void viewOfUnusedType();
+    void incrementalMatchesFresh_data();
+    void incrementalMatchesFresh();
+    void incrementalAfterRandomEdits();
+    void unchangedTypesAreReused();
+    void manyProblemsAreDeduplicated();
 };
 
 void tst_Analysis::examplesAreClean_data()
@@ -264,6 +497,131 @@ void tst_Analysis::viewOfUnusedType()
     QCOMPARE(a.view(QStringLiteral("Spare"))->outputs, QList<int>{5});
     QCOMPARE(a.view(QStringLiteral("Spare"))->params, qint64(55));
     QCOMPARE(a.totalParams(), qint64(61));
+}
+
+void tst_Analysis::incrementalMatchesFresh_data()
+{
+    QTest::addColumn<Edit>("edit");
+    auto root = [](ProjectData &p) { return p.type(p.root); };
+    QTest::addRow("root_option") << Edit([=](ProjectData &p) {
+        root(p)->instance(QStringLiteral("final_fc"))->options.insert(QStringLiteral("out_features"), OptionValue::constant(3));
+    });
+    QTest::addRow("nested_type_argument") << Edit([](ProjectData &p) {
+        p.type(QStringLiteral("Block"))->arguments[1].defaultValue = 7;
+    });
+    QTest::addRow("nested_type_wire_removed") << Edit([](ProjectData &p) {
+        p.type(QStringLiteral("Block"))->wires.removeLast();
+    });
+    QTest::addRow("stack_row") << Edit([](ProjectData &p) {
+        p.type(QStringLiteral("NestedModel"))->instances[0].rows[1].insert(QStringLiteral("out_features"), OptionValue::constant(12));
+    });
+    QTest::addRow("freeze") << Edit([=](ProjectData &p) { root(p)->instance(QStringLiteral("nested_model"))->frozen = true; });
+    QTest::addRow("unused_type_edited") << Edit([](ProjectData &p) {
+        p.type(QStringLiteral("Encoder"))->instances[0].options.insert(QStringLiteral("out_features"), OptionValue::constant(6));
+    });
+    QTest::addRow("shared_call") << Edit([](ProjectData &p) {
+        ModuleType *t = p.type(QStringLiteral("ExternalInjection"));
+        Node n;
+        n.id = t->nextNodeId();
+        n.name = QStringLiteral("fc1");
+        t->nodes.append(n);
+        t->wires.append(Wire{{1, 0}, {n.id, 0}});
+    });
+    QTest::addRow("type_renamed") << Edit([](ProjectData &p) { p.type(QStringLiteral("Block"))->name = QStringLiteral("Block2"); });
+    QTest::addRow("type_removed") << Edit([](ProjectData &p) {
+        p.types.removeIf([](const ModuleType &t) { return t.name == QLatin1String("Decoder"); });
+    });
+    QTest::addRow("recursive_type") << Edit([](ProjectData &p) {
+        ModuleType *t = p.type(QStringLiteral("Decoder"));
+        t->instances.append(layer(QStringLiteral("self"), QStringLiteral("Decoder")));
+        Node n;
+        n.id = t->nextNodeId();
+        n.name = QStringLiteral("self");
+        t->nodes.append(n);
+        t->wires.append(Wire{{1, 0}, {n.id, 0}});
+    });
+    QTest::addRow("root_changed") << Edit([](ProjectData &p) { p.root = QStringLiteral("EncoderDecoderLightning"); });
+    QTest::addRow("move") << Edit([=](ProjectData &p) { root(p)->nodes[0].pos += QPointF(5, 5); });
+}
+
+void tst_Analysis::incrementalMatchesFresh()
+{
+    QFETCH(Edit, edit);
+    const ProjectData before = allExamples();
+    const Analysis previous(before);
+    ProjectData after = before;
+    edit(after);
+    QVERIFY(!(after == before));
+    const Analysis fresh(after);
+    const Analysis incremental(after, &previous);
+    Dump d1, d2;
+    QCOMPARE(d2.of(incremental, after), d1.of(fresh, after));
+}
+
+void tst_Analysis::incrementalAfterRandomEdits()
+{
+    // Each analysis builds on the one before, as in the editor, and must say
+    // exactly what a fresh analysis of the same document says.
+    QRandomGenerator rng(20261128);
+    ProjectData p = allExamples();
+    auto previous = std::make_unique<Analysis>(p);
+    int reused = 0;
+    for (int k = 0; k < 400; ++k) {
+        const QString what = randomEdit(p, rng);
+        auto incremental = std::make_unique<Analysis>(p, previous.get());
+        const Analysis fresh(p);
+        Dump d1, d2;
+        const QString got = d2.of(*incremental, p);
+        const QString want = d1.of(fresh, p);
+        if (got != want)
+            QFAIL(qPrintable(QStringLiteral("edit %1 (%2) differs:\n%3\n---- fresh:\n%4").arg(k).arg(what, got, want)));
+        reused += incremental->reusedCount();
+        previous = std::move(incremental);
+    }
+    QVERIFY(reused > 0);
+}
+
+void tst_Analysis::unchangedTypesAreReused()
+{
+    ProjectData p = example(QStringLiteral("configurable-blocks.mcproj"));
+    const Analysis first(p);
+    QCOMPARE(first.evaluatedCount(), 5); // three Block rows, NestedModel, the root
+    QCOMPARE(first.reusedCount(), 0);
+
+    // An edit in the root: Block and NestedModel are taken over as they were.
+    p.type(p.root)->instance(QStringLiteral("final_fc"))->options.insert(QStringLiteral("out_features"), OptionValue::constant(2));
+    const Analysis second(p, &first);
+    QCOMPARE(second.evaluatedCount(), 1);
+    QVERIFY(second.view(QStringLiteral("Block")) == first.view(QStringLiteral("Block")));
+    QVERIFY(second.view(QStringLiteral("NestedModel")) == first.view(QStringLiteral("NestedModel")));
+    QVERIFY(second.root() != first.root());
+    QCOMPARE(second.root()->outputs, QList<int>{2});
+
+    // An edit in Block: it and every type that uses it are evaluated again.
+    p.type(QStringLiteral("Block"))->instances[1].frozen = true;
+    const Analysis third(p, &second);
+    QCOMPARE(third.evaluatedCount(), 5);
+    QCOMPARE(third.reusedCount(), 0);
+    QVERIFY(third.view(QStringLiteral("Block")) != second.view(QStringLiteral("Block")));
+
+    // Nothing changed: nothing is evaluated.
+    const Analysis fourth(p, &third);
+    QCOMPARE(fourth.evaluatedCount(), 0);
+    QVERIFY(fourth.root() == third.root());
+}
+
+void tst_Analysis::manyProblemsAreDeduplicated()
+{
+    // Block is evaluated once per stack row (three argument sets); a problem
+    // inside it is reported by each evaluation and listed once.
+    ProjectData p = example(QStringLiteral("configurable-blocks.mcproj"));
+    p.type(QStringLiteral("Block"))->wires.removeOne(Wire{{2, 0}, {3, 0}});
+    const Analysis a(p);
+    int relu = 0;
+    for (const Diagnostic &d : a.diagnostics())
+        relu += d.message == QLatin1String("Input `x` of `relu` is not connected.") ? 1 : 0;
+    QCOMPARE(relu, 1);
+    QCOMPARE(a.evaluatedCount(), 5);
 }
 
 QTEST_GUILESS_MAIN(tst_Analysis)
