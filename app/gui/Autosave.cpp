@@ -37,15 +37,23 @@ bool Autosave::write(const ProjectData &project, const QString &source, QString 
     if (!ProjectFile::save(project, m_file, error))
         return false;
     QSaveFile meta(m_file + QStringLiteral(".json"));
-    if (!meta.open(QIODevice::WriteOnly)) {
+    if (!meta.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) {
         if (error)
             *error = meta.errorString();
         return false;
     }
     const QJsonObject o{{QStringLiteral("source"), source},
                         {QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)}};
-    meta.write(QJsonDocument(o).toJson());
-    if (!meta.commit()) {
+    // Written until every byte is in: a short write must not be committed (see ProjectFile::save).
+    const QByteArray bytes = QJsonDocument(o).toJson();
+    qint64 done = 0;
+    while (done < bytes.size()) {
+        const qint64 n = meta.write(bytes.constData() + done, bytes.size() - done);
+        if (n <= 0)
+            break;
+        done += n;
+    }
+    if (done < bytes.size() || !meta.commit()) {
         if (error)
             *error = meta.errorString();
         return false;
