@@ -527,6 +527,16 @@ void MainWindow::autosaveNow()
         showStatus(tr("Autosave failed: %1").arg(error));
 }
 
+void MainWindow::setAutosaveInterval(int ms)
+{
+    m_autosaveTimer->start(ms);
+}
+
+int MainWindow::autosaveInterval() const
+{
+    return m_autosaveTimer->interval();
+}
+
 bool MainWindow::offerRecovery(const std::function<bool(const QString &, const QDateTime &)> &ask)
 {
     const QList<Autosave::Orphan> orphans = m_autosave->orphans();

@@ -75,6 +75,9 @@ public:
     bool offerRecovery(const std::function<bool(const QString &what, const QDateTime &when)> &ask = {});
     /// Writes the autosave now if there are unsaved changes.
     void autosaveNow();
+    /// How often unsaved work is autosaved (default: every minute).
+    void setAutosaveInterval(int ms);
+    int autosaveInterval() const;
 
     /// Where the examples are: next to the installed program, in the build
     /// tree, or in the source tree it was built from. Empty when not found.

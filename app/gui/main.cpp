@@ -37,6 +37,8 @@ int main(int argc, char *argv[])
                                       QStringLiteral("name"));
     const QCommandLineOption noRecovery(QStringLiteral("no-recovery"),
                                         QStringLiteral("Do not offer autosaved work from a crash."));
+    const QCommandLineOption recover(QStringLiteral("recover"),
+                                     QStringLiteral("Restore autosaved work from a crash without asking."));
     const QCommandLineOption select(QStringLiteral("select"),
                                     QStringLiteral("Select the nodes named <name> (an instance or a port) on the canvas."),
                                     QStringLiteral("name"));
@@ -54,12 +56,15 @@ int main(int argc, char *argv[])
     parser.addOption(showType);
     parser.addOption(select);
     parser.addOption(noRecovery);
+    parser.addOption(recover);
     parser.process(app);
 
     MainWindow window;
     auto *training = new TrainingController(&window);
     window.show();
-    const bool recovered = !parser.isSet(noRecovery) && window.offerRecovery();
+    const bool recovered = parser.isSet(recover)
+        ? window.offerRecovery([](const QString &, const QDateTime &) { return true; })
+        : !parser.isSet(noRecovery) && window.offerRecovery();
     const QStringList files = parser.positionalArguments();
     if (!recovered && !files.isEmpty()) {
         QString error;
