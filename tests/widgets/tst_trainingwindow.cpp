@@ -1,5 +1,6 @@
 #include "CanvasWidget.h"
 #include "Checkpoint.h"
+#include "CsvImportDialog.h"
 #include "GraphView.h"
 #include "LossPlot.h"
 #include "MainWindow.h"
@@ -44,6 +45,7 @@ private Q_SLOTS:
     void exportFromMenuWritesPtThatLoadsAndReopens();
     void saveCheckpointFromMenu();
     void cancelledExportWritesNothing();
+    void trainsOnCsvChosenInImportDialog();
 
 private:
     QPushButton *button(const char *name) const
@@ -355,6 +357,48 @@ void TestTrainingWindow::cancelledExportWritesNothing()
     QCOMPARE(title, QStringLiteral("Export TorchScript"));
     QCOMPARE(QDir(m_dir->path()).entryList(QDir::Files), before);
     QVERIFY(!QApplication::activeModalWidget());
+}
+
+void TestTrainingWindow::trainsOnCsvChosenInImportDialog()
+{
+    // A file beside the project: 10 features and a target, 40 rows.
+    QByteArray bytes = "f0,f1,f2,f3,f4,f5,f6,f7,f8,f9,target\n";
+    for (int r = 0; r < 40; ++r) {
+        for (int i = 0; i < 10; ++i)
+            bytes += QByteArray::number((r * 7 + i * 3) % 11 / 10.0) + ',';
+        bytes += QByteArray::number(r % 2) + '\n';
+    }
+    QFile csv(m_dir->filePath(QStringLiteral("rows.csv")));
+    QVERIFY(csv.open(QIODevice::WriteOnly));
+    csv.write(bytes);
+    csv.close();
+    setTraining([](TrainingSettings &s) {
+        s.epochs = 1;
+        s.limitTrainBatches = 0;
+        s.batchSize = 10;
+        s.validationSplit = 0;
+    });
+
+    auto *importButton = m_controller->panel()->findChild<QPushButton *>(QStringLiteral("importCsvButton"));
+    QVERIFY(importButton);
+    importButton->click();
+    QTRY_VERIFY(qobject_cast<CsvImportDialog *>(QApplication::activeModalWidget()));
+    auto *dialog = qobject_cast<CsvImportDialog *>(QApplication::activeModalWidget());
+    dialog->setFile(m_dir->filePath(QStringLiteral("rows.csv")));
+    QVERIFY2(dialog->isAcceptable(), qPrintable(dialog->problem()));
+    dialog->accept();
+    // Stored relative to the project file's folder.
+    const TrainingSettings s = TrainingSettings::fromJson(m_window->project()->training());
+    QCOMPARE(s.data.kind, DataSettings::Kind::Csv);
+    QCOMPARE(s.data.path, QStringLiteral("rows.csv"));
+    QCOMPARE(s.data.targets, QStringList({"target"}));
+
+    QSignalSpy finished(m_controller, &TrainingController::runFinished);
+    button("startButton")->click();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
+    QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
+    // 40 rows in batches of 10: 4 steps.
+    QCOMPARE(m_controller->lossPlot()->trainPointCount(), 4);
 }
 
 QTEST_MAIN(TestTrainingWindow)
