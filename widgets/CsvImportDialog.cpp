@@ -11,6 +11,7 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -111,6 +112,7 @@ CsvImportDialog::CsvImportDialog(const QString &baseDir, QWidget *parent)
         if (resolve(text) != m_absPath)
             setFile(text);
     });
+    m_path->installEventFilter(this);
 
     m_table->setObjectName(QStringLiteral("csvPreviewTable"));
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -165,6 +167,22 @@ CsvImportDialog::CsvImportDialog(const QString &baseDir, QWidget *parent)
 }
 
 CsvImportDialog::~CsvImportDialog() = default;
+
+bool CsvImportDialog::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_path && event->type() == QEvent::KeyPress) {
+        const int key = static_cast<QKeyEvent *>(event)->key();
+        if (key == Qt::Key_Return || key == Qt::Key_Enter) {
+            // Load what was typed and stay: the user wants to see the file
+            // before accepting it (QDialog would press OK).
+            const QString text = m_path->text().trimmed();
+            if (resolve(text) != m_absPath)
+                setFile(text);
+            return true;
+        }
+    }
+    return QDialog::eventFilter(watched, event);
+}
 
 void CsvImportDialog::setModelShape(int inputFeatures, int targetColumns, int classCount)
 {

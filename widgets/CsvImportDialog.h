@@ -85,6 +85,10 @@ public:
 
     QTableWidget *previewTable() const { return m_table; }
 
+protected:
+    /// Return in the path field loads that file; it does not press OK.
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
     void browse();
     void loadPreview();

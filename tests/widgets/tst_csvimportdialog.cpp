@@ -14,6 +14,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -61,6 +62,7 @@ private Q_SLOTS:
     void largeFileCheckedOnWorker();
     void openedFromPanelStoresChoice();
     void fileOutsideProjectKeepsAbsolutePath();
+    void returnInPathLoadsWithoutAccepting();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -313,6 +315,28 @@ void TestCsvImportDialog::fileOutsideProjectKeepsAbsolutePath()
     CsvImportDialog untitled((QString()));
     untitled.setFile(file);
     QCOMPARE(untitled.storedPath(), QFileInfo(file).absoluteFilePath());
+}
+
+void TestCsvImportDialog::returnInPathLoadsWithoutAccepting()
+{
+    writeFile(m_dir->filePath(QStringLiteral("one.csv")), "a,y\n1,2\n");
+    writeFile(m_dir->filePath(QStringLiteral("two.csv")), "p,q,r\n1,2,3\n4,5,6\n");
+    CsvImportDialog dialog(m_dir->path());
+    QSignalSpy accepted(&dialog, &QDialog::accepted);
+    dialog.setFile(QStringLiteral("one.csv"));
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QVERIFY(okButton(&dialog)->isEnabled());
+    // Typing another path and pressing Return shows that file; OK is not pressed.
+    auto *path = dialog.findChild<QLineEdit *>(QStringLiteral("csvPathEdit"));
+    path->setFocus();
+    path->selectAll();
+    QTest::keyClicks(path, QStringLiteral("two.csv"));
+    QTest::keyClick(path, Qt::Key_Return);
+    QCOMPARE(dialog.header(), QStringList({"p", "q", "r"}));
+    QVERIFY(dialog.isVisible());
+    QCOMPARE(accepted.count(), 0);
+    QCOMPARE(dialog.rowCount(), 2);
 }
 
 QTEST_MAIN(TestCsvImportDialog)
