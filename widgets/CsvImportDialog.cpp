@@ -284,6 +284,15 @@ void CsvImportDialog::loadPreview()
         return;
     }
     const QByteArray head = readHead(file, kPreviewRows, kPreviewBytes);
+    if (head.trimmed().isEmpty() && file.size() > head.size()) {
+        // Not empty: its header line does not end within the preview's bytes.
+        m_fileProblem = tr("%1 line %2: the header line is longer than %3 MiB; a CSV header names the columns, "
+                           "separated by commas, on one line.")
+                            .arg(QFileInfo(m_absPath).fileName())
+                            .arg(head.count('\n') + 1)
+                            .arg(kPreviewBytes >> 20);
+        return;
+    }
     try {
         // The header with the model's rules (names, quotes, UTF-8).
         const CsvTable table(head, m_absPath);

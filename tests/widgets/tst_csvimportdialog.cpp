@@ -159,6 +159,9 @@ void TestCsvImportDialog::badFileShowsReason_data()
                                         << QStringList{"bad.csv line 3, column 3 (y)", "\"six\" is not a number"};
     QTest::addRow("duplicate_name") << QByteArray("a,a,y\n1,2,3\n") << QStringList{"line 1, column 2", "`a` twice"};
     QTest::addRow("header_only") << QByteArray("a,b,y\n") << QStringList{"no rows"};
+    QTest::addRow("header_longer_than_preview")
+        << (QByteArray("\n") + QByteArray(CsvImportDialog::kPreviewBytes + 10, 'a') + "\n1\n")
+        << QStringList{"bad.csv line 2", "longer than 4 MiB"};
     QTest::addRow("not_utf8") << QByteArray("a,b,y\n1,2,3\n4,\xff,6\n") << QStringList{"line 3", "UTF-8"};
 }
 
