@@ -144,8 +144,13 @@ EditResult Project::addType(const ModuleType &type)
     return EditResult::success();
 }
 
-EditResult Project::removeType(const QString &name)
+// The edits below that rename or remove take their names by value first: a
+// caller may pass a reference into this project's own data (an editor reading
+// `type(x)->name`), which the edit itself changes or destroys.
+
+EditResult Project::removeType(const QString &nameArg)
 {
+    const QString name = nameArg;
     if (!m_data.type(name))
         return EditResult::failure(QStringLiteral("There is no module type `%1`.").arg(name));
     if (m_data.root == name)
@@ -161,8 +166,10 @@ EditResult Project::removeType(const QString &name)
     return EditResult::success();
 }
 
-EditResult Project::renameType(const QString &from, const QString &to)
+EditResult Project::renameType(const QString &fromArg, const QString &toArg)
 {
+    const QString from = fromArg;
+    const QString to = toArg;
     if (!m_data.type(from))
         return EditResult::failure(QStringLiteral("There is no module type `%1`.").arg(from));
     if (from == to)
@@ -535,8 +542,10 @@ EditResult Project::removeWire(const QString &typeName, const Wire &wire)
     return r;
 }
 
-EditResult Project::renameInstance(const QString &typeName, const QString &from, const QString &to)
+EditResult Project::renameInstance(const QString &typeName, const QString &fromArg, const QString &toArg)
 {
+    const QString from = fromArg;
+    const QString to = toArg;
     EditResult r;
     ModuleType *t = mutableType(typeName, &r);
     if (!t)

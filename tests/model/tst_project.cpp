@@ -42,6 +42,7 @@ private Q_SLOTS:
     void moveSignalsOnlyOnChange();
     void uniqueNames();
     void setDataEmitsReset();
+    void argumentsMayReferToTheProjectsOwnData();
 };
 
 void tst_Project::addTypeBecomesRoot()
@@ -275,6 +276,41 @@ void tst_Project::setDataEmitsReset()
     p.setData(d);
     QCOMPARE(reset.count(), 1);
     QVERIFY(p.data() == d);
+}
+
+/// An editor passes names it read from the project itself (`p.type(x)->name`,
+/// an instance's name): the edit must not see them change under it, and the
+/// signals must carry the names as they were.
+void tst_Project::argumentsMayReferToTheProjectsOwnData()
+{
+    Project p;
+    p.setData(ProjectFile::load(QStringLiteral(MC_EXAMPLES_DIR "/configurable-blocks.mcproj")));
+    QSignalSpy typeRenamed(&p, &Project::typeRenamed);
+    QVERIFY(p.renameType(p.type(QStringLiteral("Block"))->name, QStringLiteral("DenseBlock")));
+    QCOMPARE(p.type(QStringLiteral("NestedModel"))->instance(QStringLiteral("blocks"))->blockType,
+             QStringLiteral("DenseBlock"));
+    QCOMPARE(typeRenamed.takeFirst(), (QVariantList{QStringLiteral("Block"), QStringLiteral("DenseBlock")}));
+
+    const QString nested = QStringLiteral("NestedModel");
+    QSignalSpy instanceRenamed(&p, &Project::instanceRenamed);
+    const Instance &blocks = *p.type(nested)->instance(QStringLiteral("blocks"));
+    QVERIFY(p.renameInstance(nested, blocks.name, QStringLiteral("layers")));
+    int calls = 0;
+    for (const Node &n : p.type(nested)->nodes)
+        if (n.kind == NodeKind::Call) {
+            QVERIFY2(n.name != QStringLiteral("blocks"), "a call still names the old instance");
+            calls += n.name == QStringLiteral("layers");
+        }
+    QCOMPARE(calls, 1);
+    QCOMPARE(instanceRenamed.takeFirst().at(1).toString(), QStringLiteral("blocks"));
+
+    ModuleType spare;
+    spare.name = QStringLiteral("Spare");
+    QVERIFY(p.addType(spare));
+    QSignalSpy typeRemoved(&p, &Project::typeRemoved);
+    QVERIFY(p.removeType(p.types().last().name));
+    QVERIFY(!p.type(QStringLiteral("Spare")));
+    QCOMPARE(typeRemoved.takeFirst().at(0).toString(), QStringLiteral("Spare"));
 }
 
 QTEST_GUILESS_MAIN(tst_Project)
