@@ -53,6 +53,25 @@ test-sanitize: deps
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/tests/sanitizers/ubsan.supp \
 	  ctest --output-on-failure -j $(JOBS) -LE no-sanitize
 
+# The trainer's threads under ThreadSanitizer (build-tsan/): runs, pause,
+# resume and stop from another thread, the trainer's signals. LibTorch, libgomp
+# and Qt are not instrumented; what tests/sanitizers/tsan.supp hides, and why,
+# is written there. The window's training test is built too but is not part of
+# the default set: TSan cannot see Qt's event queue, so each queued signal
+# looks like a race (docs/reliability.md); run it with
+# `make test-tsan TSAN_TESTS="tst_trainer tst_trainingwindow"`.
+TSAN_BUILD ?= build-tsan
+TSAN_TESTS ?= tst_trainer
+tsan_nothing :=
+tsan_space := $(tsan_nothing) $(tsan_nothing)
+.PHONY: test-tsan
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release -DMC_SANITIZE_THREAD=ON
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target tst_trainer tst_trainingwindow $(TSAN_TESTS)
+	cd $(TSAN_BUILD) && QT_QPA_PLATFORM=offscreen \
+	  TSAN_OPTIONS=second_deadlock_stack=1:history_size=4:die_after_fork=0:suppressions=$(CURDIR)/tests/sanitizers/tsan.supp \
+	  ctest --output-on-failure -R '^($(subst $(tsan_space),|,$(strip $(TSAN_TESTS))))$$'
+
 # The benchmark suite: prints a table and writes it to docs/benchmarks.md.
 bench: build
 	bench/run_benchmarks.py --build $(BUILD)

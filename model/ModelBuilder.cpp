@@ -120,9 +120,13 @@ ComposedModule buildType(const ProjectData &project, const TypeEval &eval)
             registered.insert(ie->name, stack.ptr());
         } else {
             callers.insert(ie->name, builtinCaller(*module, *ie));
-            if (ie->frozen)
-                if (auto *child = module->named_children().find(str(ie->name)))
+            if (ie->frozen) {
+                // named_children() returns a copy: keep it alive while its item is used
+                // (find() into the temporary read freed memory; ThreadSanitizer saw it).
+                const auto children = module->named_children();
+                if (const auto *child = children.find(str(ie->name)))
                     freeze(**child);
+            }
         }
     }
 

@@ -96,7 +96,13 @@ MainWindow::MainWindow(const QString &autosaveDirectory, QWidget *parent)
     newProject();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // The children go after the window's own members: the undo stack, cleared
+    // as the editor goes, would call updateTitle() on freed strings
+    // (ThreadSanitizer saw it in tst_trainingwindow's clean-up).
+    disconnect(m_editor->undoStack(), nullptr, this, nullptr);
+}
 
 // --- building the window ----------------------------------------------------------------
 
