@@ -446,20 +446,36 @@ public:
     explicit DeviceStreamBuf(QIODevice *device) : m_device(device) {}
 
 protected:
+    // The device is unbuffered, so a short write (full disk) shows here; the
+    // write after it gives the reason. A failure is remembered, not passed on:
+    // LibTorch's zip writer then throws from its destructor, which ends the
+    // program (tst_saving::checkpointAndExportOnAFullDisk). save() checks failed().
     std::streamsize xsputn(const char *s, std::streamsize n) override
     {
-        return m_device->write(s, n) == n ? n : 0;
+        for (std::streamsize done = 0; !m_failed && done < n;) {
+            const qint64 w = m_device->write(s + done, n - done);
+            if (w <= 0)
+                m_failed = true;
+            else
+                done += w;
+        }
+        return n;
     }
     int_type overflow(int_type c) override
     {
         if (traits_type::eq_int_type(c, traits_type::eof()))
             return traits_type::not_eof(c);
         const char ch = traits_type::to_char_type(c);
-        return m_device->write(&ch, 1) == 1 ? c : traits_type::eof();
+        xsputn(&ch, 1);
+        return c;
     }
+
+public:
+    bool failed() const { return m_failed; }
 
 private:
     QIODevice *m_device;
+    bool m_failed = false;
 };
 
 // --- Reading the project entry of the zip archive --------------------------
@@ -640,8 +656,10 @@ bool TorchScriptExporter::save(const ProjectData &project, ComposedModule &modul
     } catch (const std::exception &e) {
         return fail(QString::fromUtf8(e.what()));
     }
+    // Unbuffered: Qt 6.4's buffered QSaveFile reports a short write (full
+    // disk) as whole and commits the cut file (tst_saving).
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered))
         return fail(file.errorString());
     const torch::jit::ExtraFilesMap extra{{kProjectEntry, ProjectFile::toBytes(project).toStdString()}};
     try {
@@ -649,7 +667,7 @@ bool TorchScriptExporter::save(const ProjectData &project, ComposedModule &modul
         std::ostream stream(&buffer);
         script.save(stream, extra);
         stream.flush();
-        if (!stream)
+        if (!stream || buffer.failed())
             return fail(file.errorString());
     } catch (const c10::Error &e) {
         // QSaveFile discards the temporary file when it is destroyed uncommitted.

@@ -1,4 +1,9 @@
+#include "Checkpoint.h"
+#include "Dataset.h"
 #include "DocumentEditor.h"
+#include "ModelBuilder.h"
+#include "TorchScriptExporter.h"
+#include "Trainer.h"
 #include "MainWindow.h"
 #include "WidgetTestUtil.h"
 
@@ -36,6 +41,7 @@ private Q_SLOTS:
     void initTestCase();
     void failedSaveKeepsEverything_data();
     void failedSaveKeepsEverything();
+    void checkpointAndExportOnAFullDisk();
 
 private:
     /// Triggers File ▸ Save and returns the text of the message box it shows
@@ -240,6 +246,46 @@ void tst_Saving::failedSaveKeepsEverything()
     QVERIFY(!window.isModified());
     QVERIFY(!window.isWindowModified());
     QCOMPARE(ProjectFile::load(path), window.project()->data());
+}
+
+void tst_Saving::checkpointAndExportOnAFullDisk()
+{
+    // The other files the window writes (File > Save Checkpoint, Export
+    // TorchScript) on a full disk: refused with the reason, the previous file
+    // intact, nothing left beside it.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const ProjectData project = example(QStringLiteral("encoder-decoder.mcproj"));
+    const TrainingSettings settings = TrainingSettings::fromJson(project.training);
+    Trainer trainer;
+    QString error;
+    QVERIFY2(trainer.setup(project, settings, Dataset::forProject(project, settings), &error), qPrintable(error));
+    const Checkpoint checkpoint = trainer.checkpoint();
+    ComposedModule module = ModelBuilder::build(project, 7);
+
+    const QString ckpt = dir.filePath(QStringLiteral("last.ckpt"));
+    const QString pt = dir.filePath(QStringLiteral("model.pt"));
+    QVERIFY2(checkpoint.save(ckpt, &error), qPrintable(error));
+    QVERIFY2(TorchScriptExporter::save(project, module, pt, &error), qPrintable(error));
+    const QByteArray ckptBefore = readBytes(ckpt);
+    const QByteArray ptBefore = readBytes(pt);
+    QVERIFY(ckptBefore.size() > 64 && ptBefore.size() > 64);
+
+    QString ckptError, ptError;
+    FileSizeLimit limit(64);
+    QVERIFY(limit.ok());
+    const bool ckptSaved = checkpoint.save(ckpt, &ckptError);
+    const bool ptSaved = TorchScriptExporter::save(project, module, pt, &ptError);
+    limit.release();
+
+    QVERIFY2(!ckptSaved, "a checkpoint cut at 64 bytes was reported as saved");
+    QVERIFY2(ckptError.contains(QStringLiteral("File too large")), qPrintable(ckptError));
+    QVERIFY2(!ptSaved, "an export cut at 64 bytes was reported as saved");
+    QVERIFY2(ptError.contains(QStringLiteral("File too large")), qPrintable(ptError));
+    QCOMPARE(readBytes(ckpt), ckptBefore);
+    QCOMPARE(readBytes(pt), ptBefore);
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden),
+             (QStringList{QStringLiteral("last.ckpt"), QStringLiteral("model.pt")}));
 }
 
 QTEST_MAIN(tst_Saving)
