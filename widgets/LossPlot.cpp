@@ -344,13 +344,11 @@ bool LossPlot::savePdf(const QString &path, int width, int height)
 
 bool LossPlot::exportCsv(const QString &path, QString *error) const
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
-        if (error)
-            *error = tr("Cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    QTextStream out(&file);
+    // Made in memory, then written unbuffered until every byte is in: Qt 6.4's
+    // buffered QSaveFile reports a short write (full disk) as whole and commits
+    // the cut file (tst_saving::lossCsvAndMetricsOnAFullDisk).
+    QByteArray bytes;
+    QTextStream out(&bytes, QIODevice::WriteOnly);
     out << "step,epoch,loss,smoothed\n";
     const auto smooth = m_current.smooth->data();
     for (const LossPoint &p : m_losses) {
@@ -368,7 +366,14 @@ bool LossPlot::exportCsv(const QString &path, QString *error) const
             << '\n';
     }
     out.flush();
-    if (!file.commit()) {
+    QSaveFile file(path);
+    bool ok = file.open(QIODevice::WriteOnly | QIODevice::Unbuffered);
+    for (qint64 done = 0; ok && done < bytes.size();) {
+        const qint64 n = file.write(bytes.constData() + done, bytes.size() - done);
+        ok = n > 0;
+        done += n;
+    }
+    if (!ok || !file.commit()) {
         if (error)
             *error = tr("Cannot write %1: %2").arg(path, file.errorString());
         return false;

@@ -145,8 +145,16 @@ QByteArray metricsCsv(const std::vector<LossPoint> &losses, const QVector<EpochP
 
 bool writeFile(const QString &path, const QByteArray &bytes, QString *error)
 {
+    // Unbuffered, written until every byte is in: Qt 6.4's buffered QSaveFile
+    // reports a short write (full disk) as whole and commits the cut file.
     QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+    bool ok = file.open(QIODevice::WriteOnly | QIODevice::Unbuffered);
+    for (qint64 done = 0; ok && done < bytes.size();) {
+        const qint64 n = file.write(bytes.constData() + done, bytes.size() - done);
+        ok = n > 0;
+        done += n;
+    }
+    if (!ok || !file.commit()) {
         *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
         return false;
     }

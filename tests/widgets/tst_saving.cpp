@@ -1,6 +1,7 @@
 #include "Checkpoint.h"
 #include "Dataset.h"
 #include "DocumentEditor.h"
+#include "LossPlot.h"
 #include "ModelBuilder.h"
 #include "TorchScriptExporter.h"
 #include "Trainer.h"
@@ -42,6 +43,7 @@ private Q_SLOTS:
     void failedSaveKeepsEverything_data();
     void failedSaveKeepsEverything();
     void checkpointAndExportOnAFullDisk();
+    void lossCsvAndMetricsOnAFullDisk();
 
 private:
     /// Triggers File ▸ Save and returns the text of the message box it shows
@@ -286,6 +288,59 @@ void tst_Saving::checkpointAndExportOnAFullDisk()
     QCOMPARE(readBytes(pt), ptBefore);
     QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden),
              (QStringList{QStringLiteral("last.ckpt"), QStringLiteral("model.pt")}));
+}
+
+void tst_Saving::lossCsvAndMetricsOnAFullDisk()
+{
+    // The loss plot's CSV (its menu's Export CSV) and the command line's
+    // --metrics file on a full disk: refused with the reason, the previous
+    // file intact.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    LossPlot plot;
+    QVector<LossPoint> losses;
+    for (int k = 0; k < 50; ++k)
+        losses.append(LossPoint{k, k / 10, 1.0f / float(k + 1)});
+    plot.appendPoints(losses, {});
+    const QString csv = dir.filePath(QStringLiteral("losses.csv"));
+    QString error;
+    QVERIFY2(plot.exportCsv(csv, &error), qPrintable(error));
+    const QByteArray csvBefore = readBytes(csv);
+    QVERIFY(csvBefore.size() > 64);
+
+    // The CLI trains the example and writes its metrics, first freely, then
+    // under the same size limit (a child process inherits it).
+    const QString project = QStringLiteral(MC_EXAMPLES_DIR "/encoder-decoder.mcproj");
+    const QString metrics = dir.filePath(QStringLiteral("metrics.csv"));
+    auto train = [&](QString *out) {
+        QProcess p;
+        p.setProcessChannelMode(QProcess::MergedChannels);
+        p.start(QStringLiteral(MC_CLI), {QStringLiteral("train"), project, QStringLiteral("--metrics"), metrics});
+        if (!p.waitForFinished(120000))
+            return -1;
+        *out = QString::fromUtf8(p.readAll());
+        return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    };
+    QString output;
+    QCOMPARE(train(&output), 0);
+    const QByteArray metricsBefore = readBytes(metrics);
+    QVERIFY(metricsBefore.size() > 64);
+
+    FileSizeLimit limit(64);
+    QVERIFY(limit.ok());
+    const bool csvSaved = plot.exportCsv(csv, &error);
+    const int cliExit = train(&output);
+    limit.release();
+
+    QVERIFY2(!csvSaved, "a loss CSV cut at 64 bytes was reported as saved");
+    QVERIFY2(error.contains(QStringLiteral("File too large")), qPrintable(error));
+    QCOMPARE(readBytes(csv), csvBefore);
+    QVERIFY2(cliExit != 0, qPrintable(output));
+    QVERIFY2(output.contains(QStringLiteral("cannot write ") + metrics + QStringLiteral(": File too large")),
+             qPrintable(output));
+    QCOMPARE(readBytes(metrics), metricsBefore);
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden),
+             (QStringList{QStringLiteral("losses.csv"), QStringLiteral("metrics.csv")}));
 }
 
 QTEST_MAIN(tst_Saving)
