@@ -14,6 +14,7 @@
 #include "TrainingController.h"
 #include "TrainingPanel.h"
 #include "TrainingSettings.h"
+#include "TrainingWindowFixture.h"
 
 #include <QFile>
 #include <QLabel>
@@ -42,7 +43,7 @@ bool processGone(qint64 pid)
 }
 } // namespace
 
-class TestTrainingRuns : public QObject
+class TestTrainingRuns : public TrainingWindowFixture
 {
     Q_OBJECT
 private Q_SLOTS:
@@ -56,17 +57,7 @@ private Q_SLOTS:
     void missingWorkerProgramSaysSo();
 
 private:
-    QPushButton *button(const char *name) const
-    {
-        return m_controller->panel()->findChild<QPushButton *>(QLatin1String(name));
-    }
     QSpinBox *processes() const { return m_controller->panel()->findChild<QSpinBox *>(QStringLiteral("processesSpin")); }
-    void setTraining(const std::function<void(TrainingSettings &)> &edit)
-    {
-        TrainingSettings s = TrainingSettings::fromJson(m_window->project()->training());
-        edit(s);
-        m_controller->panel()->setSettings(s);
-    }
     QList<qint64> workerPids() const
     {
         QList<qint64> pids;
@@ -76,31 +67,16 @@ private:
                     pids << p->processId();
         return pids;
     }
-
-    std::unique_ptr<QTemporaryDir> m_dir;
-    std::unique_ptr<MainWindow> m_window;
-    TrainingController *m_controller = nullptr;
 };
 
 void TestTrainingRuns::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    m_window = std::make_unique<MainWindow>(m_dir->filePath(QStringLiteral("autosave")));
-    m_controller = new TrainingController(m_window.get());
-    m_controller->setWorkerProgram(QStringLiteral(MC_CLI));
-    QString error;
-    QVERIFY2(m_window->openExample(QStringLiteral("encoder-decoder.mcproj"), &error), qPrintable(error));
-    QVERIFY2(m_window->saveFile(m_dir->filePath(QStringLiteral("model.mcproj")), &error), qPrintable(error));
-    m_window->show();
+    openWindow([](TrainingController *c) { c->setWorkerProgram(QStringLiteral(MC_CLI)); });
 }
 
 void TestTrainingRuns::cleanup()
 {
-    if (m_controller)
-        QVERIFY(m_controller->stopAndWait(10000));
-    m_window.reset();
-    m_controller = nullptr;
-    m_dir.reset();
+    closeWindow(10000);
 }
 
 void TestTrainingRuns::resumeAfterEditKeepsOtherInstances()

@@ -11,6 +11,7 @@
 #include "TrainingController.h"
 #include "TrainingPanel.h"
 #include "TrainingSettings.h"
+#include "TrainingWindowFixture.h"
 
 #include <QAction>
 #include <QApplication>
@@ -30,7 +31,7 @@
 #include <QUndoStack>
 #include <QtTest>
 
-class TestTrainingWindow : public QObject
+class TestTrainingWindow : public TrainingWindowFixture
 {
     Q_OBJECT
 private Q_SLOTS:
@@ -48,16 +49,6 @@ private Q_SLOTS:
     void trainsOnCsvChosenInImportDialog();
 
 private:
-    QPushButton *button(const char *name) const
-    {
-        return m_controller->panel()->findChild<QPushButton *>(QLatin1String(name));
-    }
-    void setTraining(const std::function<void(TrainingSettings &)> &edit)
-    {
-        TrainingSettings s = TrainingSettings::fromJson(m_window->project()->training());
-        edit(s);
-        m_controller->panel()->setSettings(s);
-    }
 
     /// The File menu's action whose text (without `&`) is `text`.
     QAction *fileAction(const QString &text) const
@@ -102,30 +93,16 @@ private:
         QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);
         QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
     }
-
-    std::unique_ptr<QTemporaryDir> m_dir;
-    std::unique_ptr<MainWindow> m_window;
-    TrainingController *m_controller = nullptr;
 };
 
 void TestTrainingWindow::init()
 {
-    m_dir = std::make_unique<QTemporaryDir>();
-    m_window = std::make_unique<MainWindow>(m_dir->filePath(QStringLiteral("autosave")));
-    m_controller = new TrainingController(m_window.get());
-    QString error;
-    QVERIFY2(m_window->openExample(QStringLiteral("encoder-decoder.mcproj"), &error), qPrintable(error));
-    QVERIFY2(m_window->saveFile(m_dir->filePath(QStringLiteral("model.mcproj")), &error), qPrintable(error));
-    m_window->show();
+    openWindow();
 }
 
 void TestTrainingWindow::cleanup()
 {
-    if (m_controller)
-        QVERIFY(m_controller->stopAndWait(5000));
-    m_window.reset();
-    m_controller = nullptr;
-    m_dir.reset();
+    closeWindow(5000);
 }
 
 void TestTrainingWindow::runFromPanelLeavesPoints()

@@ -1,0 +1,61 @@
+#pragma once
+
+// The window the training tests start from: the encoder-decoder example saved
+// in a temporary folder, a TrainingController on it, and the panel's controls.
+
+#include "MainWindow.h"
+#include "Project.h"
+#include "TrainingController.h"
+#include "TrainingPanel.h"
+#include "TrainingSettings.h"
+
+#include <QPushButton>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <functional>
+#include <memory>
+
+/// A base without Q_OBJECT: it has no test functions of its own.
+class TrainingWindowFixture : public QObject
+{
+protected:
+    /// Call from init(): `prepare` runs on the controller before the example opens.
+    void openWindow(const std::function<void(TrainingController *)> &prepare = {})
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        m_window = std::make_unique<MainWindow>(m_dir->filePath(QStringLiteral("autosave")));
+        m_controller = new TrainingController(m_window.get());
+        if (prepare)
+            prepare(m_controller);
+        QString error;
+        QVERIFY2(m_window->openExample(QStringLiteral("encoder-decoder.mcproj"), &error), qPrintable(error));
+        QVERIFY2(m_window->saveFile(m_dir->filePath(QStringLiteral("model.mcproj")), &error), qPrintable(error));
+        m_window->show();
+    }
+    /// Call from cleanup(): stops a run still going (waiting at most `ms`) and closes the window.
+    void closeWindow(int ms)
+    {
+        if (m_controller)
+            QVERIFY(m_controller->stopAndWait(ms));
+        m_window.reset();
+        m_controller = nullptr;
+        m_dir.reset();
+    }
+
+    QPushButton *button(const char *name) const
+    {
+        return m_controller->panel()->findChild<QPushButton *>(QLatin1String(name));
+    }
+    /// Changes the project's training settings through the panel.
+    void setTraining(const std::function<void(TrainingSettings &)> &edit)
+    {
+        TrainingSettings s = TrainingSettings::fromJson(m_window->project()->training());
+        edit(s);
+        m_controller->panel()->setSettings(s);
+    }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<MainWindow> m_window;
+    TrainingController *m_controller = nullptr;
+};
