@@ -2,13 +2,13 @@
 
 #include "Analysis.h"
 #include "ProjectFile.h"
+#include "SaveFile.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonDocument>
 #include <QHash>
-#include <QSaveFile>
 #include <QSet>
 
 #include <torch/serialize.h>
@@ -253,18 +253,10 @@ bool Checkpoint::save(const QString &path, QString *error) const
             *error = QStringLiteral("Cannot create the folder %1.").arg(info.absolutePath());
         return false;
     }
-    // Unbuffered, written until every byte is in: Qt 6.4's buffered QSaveFile
-    // reports a short write (full disk) as whole and commits the cut file (tst_saving).
-    QSaveFile file(path);
-    bool ok = file.open(QIODevice::WriteOnly | QIODevice::Unbuffered);
-    for (qint64 done = 0; ok && done < bytes.size();) {
-        const qint64 n = file.write(bytes.constData() + done, bytes.size() - done);
-        ok = n > 0;
-        done += n;
-    }
-    if (!ok || !file.commit()) {
+    QString reason;
+    if (!saveFileAtomically(path, bytes, &reason)) {
         if (error)
-            *error = QStringLiteral("Cannot write the checkpoint %1: %2.").arg(path, file.errorString());
+            *error = QStringLiteral("Cannot write the checkpoint %1: %2.").arg(path, reason);
         return false;
     }
     return true;

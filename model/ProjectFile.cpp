@@ -2,13 +2,13 @@
 
 #include "LayerCatalog.h"
 #include "Project.h"
+#include "SaveFile.h"
 #include "TrainingSettings.h"
 
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QSaveFile>
 #include <QSet>
 
 #include <cmath>
@@ -543,28 +543,10 @@ ProjectData ProjectFile::load(const QString &path)
 
 bool ProjectFile::save(const ProjectData &project, const QString &path, QString *error)
 {
-    // Unbuffered, and written until every byte is in: Qt 6.4's buffered
-    // QSaveFile reports a short write (full disk, file size limit) as a whole
-    // one and then commits the truncated file over the old one (tst_saving).
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) {
+    QString reason;
+    if (!saveFileAtomically(path, toBytes(project), &reason)) {
         if (error)
-            *error = QStringLiteral("Cannot write %1: %2").arg(path, file.errorString());
-        return false;
-    }
-    const QByteArray bytes = toBytes(project);
-    for (qint64 done = 0; done < bytes.size();) {
-        const qint64 n = file.write(bytes.constData() + done, bytes.size() - done);
-        if (n <= 0) {
-            if (error)
-                *error = QStringLiteral("Cannot write %1: %2").arg(path, file.errorString());
-            return false; // the temporary file goes with `file`; the old file stays
-        }
-        done += n;
-    }
-    if (!file.commit()) {
-        if (error)
-            *error = QStringLiteral("Cannot write %1: %2").arg(path, file.errorString());
+            *error = QStringLiteral("Cannot write %1: %2").arg(path, reason);
         return false;
     }
     return true;

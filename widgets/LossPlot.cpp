@@ -1,6 +1,7 @@
 #include "LossPlot.h"
 
 #include "QCustomPlotInclude.h"
+#include "SaveFile.h"
 
 #include <QCheckBox>
 #include <QFile>
@@ -9,7 +10,6 @@
 #include <QLabel>
 #include <QMenu>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSlider>
 #include <QTextStream>
 #include <QTimer>
@@ -344,9 +344,8 @@ bool LossPlot::savePdf(const QString &path, int width, int height)
 
 bool LossPlot::exportCsv(const QString &path, QString *error) const
 {
-    // Made in memory, then written unbuffered until every byte is in: Qt 6.4's
-    // buffered QSaveFile reports a short write (full disk) as whole and commits
-    // the cut file (tst_saving::lossCsvAndMetricsOnAFullDisk).
+    // Made in memory, then written whole or not at all (saveFileAtomically;
+    // tst_saving::lossCsvAndMetricsOnAFullDisk).
     QByteArray bytes;
     QTextStream out(&bytes, QIODevice::WriteOnly);
     out << "step,epoch,loss,smoothed\n";
@@ -366,16 +365,10 @@ bool LossPlot::exportCsv(const QString &path, QString *error) const
             << '\n';
     }
     out.flush();
-    QSaveFile file(path);
-    bool ok = file.open(QIODevice::WriteOnly | QIODevice::Unbuffered);
-    for (qint64 done = 0; ok && done < bytes.size();) {
-        const qint64 n = file.write(bytes.constData() + done, bytes.size() - done);
-        ok = n > 0;
-        done += n;
-    }
-    if (!ok || !file.commit()) {
+    QString reason;
+    if (!saveFileAtomically(path, bytes, &reason)) {
         if (error)
-            *error = tr("Cannot write %1: %2").arg(path, file.errorString());
+            *error = tr("Cannot write %1: %2").arg(path, reason);
         return false;
     }
     return true;

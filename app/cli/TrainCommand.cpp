@@ -9,6 +9,7 @@
 #include "LocalLauncher.h"
 #include "ProgressJson.h"
 #include "ProjectFile.h"
+#include "SaveFile.h"
 #include "TorchScriptExporter.h"
 #include "Trainer.h"
 #include "TrainingSettings.h"
@@ -21,7 +22,6 @@
 #include <QFileInfo>
 #include <QHash>
 #include <QJsonArray>
-#include <QSaveFile>
 #include <QSocketNotifier>
 #include <QTextStream>
 
@@ -145,17 +145,9 @@ QByteArray metricsCsv(const std::vector<LossPoint> &losses, const QVector<EpochP
 
 bool writeFile(const QString &path, const QByteArray &bytes, QString *error)
 {
-    // Unbuffered, written until every byte is in: Qt 6.4's buffered QSaveFile
-    // reports a short write (full disk) as whole and commits the cut file.
-    QSaveFile file(path);
-    bool ok = file.open(QIODevice::WriteOnly | QIODevice::Unbuffered);
-    for (qint64 done = 0; ok && done < bytes.size();) {
-        const qint64 n = file.write(bytes.constData() + done, bytes.size() - done);
-        ok = n > 0;
-        done += n;
-    }
-    if (!ok || !file.commit()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+    QString reason;
+    if (!saveFileAtomically(path, bytes, &reason)) {
+        *error = QStringLiteral("cannot write %1: %2").arg(path, reason);
         return false;
     }
     return true;

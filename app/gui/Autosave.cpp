@@ -1,6 +1,7 @@
 #include "Autosave.h"
 
 #include "ProjectFile.h"
+#include "SaveFile.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -9,7 +10,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLockFile>
-#include <QSaveFile>
 #include <QStandardPaths>
 #include <QUuid>
 
@@ -36,29 +36,9 @@ bool Autosave::write(const ProjectData &project, const QString &source, QString 
     QDir().mkpath(m_directory);
     if (!ProjectFile::save(project, m_file, error))
         return false;
-    QSaveFile meta(m_file + QStringLiteral(".json"));
-    if (!meta.open(QIODevice::WriteOnly | QIODevice::Unbuffered)) {
-        if (error)
-            *error = meta.errorString();
-        return false;
-    }
     const QJsonObject o{{QStringLiteral("source"), source},
                         {QStringLiteral("time"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate)}};
-    // Written until every byte is in: a short write must not be committed (see ProjectFile::save).
-    const QByteArray bytes = QJsonDocument(o).toJson();
-    qint64 done = 0;
-    while (done < bytes.size()) {
-        const qint64 n = meta.write(bytes.constData() + done, bytes.size() - done);
-        if (n <= 0)
-            break;
-        done += n;
-    }
-    if (done < bytes.size() || !meta.commit()) {
-        if (error)
-            *error = meta.errorString();
-        return false;
-    }
-    return true;
+    return saveFileAtomically(m_file + QStringLiteral(".json"), QJsonDocument(o).toJson(), error);
 }
 
 void Autosave::discard()
