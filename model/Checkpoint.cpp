@@ -3,7 +3,9 @@
 #include "Analysis.h"
 #include "ProjectFile.h"
 #include "SaveFile.h"
+#include "ZipDirectory.h"
 
+#include <QBuffer>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -172,12 +174,27 @@ QByteArray Checkpoint::toBytes() const
 
 Checkpoint Checkpoint::fromBytes(const QByteArray &bytes, const QString &source)
 {
+    const auto unreadable = [&] {
+        return CheckpointError(QStringLiteral("%1 is not a readable checkpoint: it is truncated, damaged or "
+                                              "not a Model Composer checkpoint.").arg(source));
+    };
+    // The archive must lie wholly inside the bytes before LibTorch reads it:
+    // LibTorch 1.13's reader copies past the end of a truncated one (found by
+    // AddressSanitizer in tst_clitrain's truncated checkpoint).
+    QBuffer device;
+    device.setData(bytes);
+    device.open(QIODevice::ReadOnly);
+    try {
+        for (const ZipEntry &entry : readZipDirectory(device))
+            zipEntryData(device, entry);
+    } catch (const ZipFailure &) {
+        throw unreadable();
+    }
     c10::IValue root;
     try {
         root = torch::pickle_load(std::vector<char>(bytes.constBegin(), bytes.constEnd()));
     } catch (const std::exception &) {
-        throw CheckpointError(QStringLiteral("%1 is not a readable checkpoint: it is truncated, damaged or "
-                                             "not a Model Composer checkpoint.").arg(source));
+        throw unreadable();
     }
     if (!root.isGenericDict())
         throw CheckpointError(QStringLiteral("%1 is not a Model Composer checkpoint.").arg(source));

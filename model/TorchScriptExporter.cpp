@@ -5,6 +5,7 @@
 #include "ModelBuilder.h"
 #include "Project.h"
 #include "ProjectFile.h"
+#include "ZipDirectory.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -13,7 +14,6 @@
 #include <QSaveFile>
 #include <QSet>
 
-#include <array>
 #include <cmath>
 #include <map>
 #include <ostream>
@@ -483,140 +483,19 @@ private:
 // Only the zip directory and the one entry are read: no TorchScript code is
 // parsed, compiled or run, and no size the file claims is trusted unchecked.
 
-quint64 le(const QByteArray &b, int at, int bytes)
-{
-    quint64 v = 0;
-    for (int k = bytes - 1; k >= 0; --k)
-        v = (v << 8) | quint8(b.at(at + k));
-    return v;
-}
-
-quint32 crc32(const QByteArray &data)
-{
-    static const std::array<quint32, 256> table = [] {
-        std::array<quint32, 256> t{};
-        for (quint32 n = 0; n < 256; ++n) {
-            quint32 c = n;
-            for (int k = 0; k < 8; ++k)
-                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[n] = c;
-        }
-        return t;
-    }();
-    quint32 c = 0xFFFFFFFFu;
-    for (char ch : data)
-        c = table[(c ^ quint8(ch)) & 0xFFu] ^ (c >> 8);
-    return c ^ 0xFFFFFFFFu;
-}
-
-/// Reads `n` bytes at `offset`, or an empty array when the file is shorter.
-QByteArray readAt(QFile &file, quint64 offset, qint64 n)
-{
-    if (offset > quint64(file.size()) || n > file.size() - qint64(offset) || !file.seek(qint64(offset)))
-        return {};
-    QByteArray b = file.read(n);
-    return b.size() == n ? b : QByteArray();
-}
-
-/// Why an archive cannot give its project: the file is not a zip archive, or
-/// holds no project, or holds a broken one.
-enum class ZipProblem {
-    NotZip,    ///< No readable zip directory.
-    NoEntry,   ///< A zip archive without the project entry.
-    BadEntry,  ///< The entry is there but cannot be read as written.
-};
-
-struct ZipFailure
-{
-    ZipProblem problem;
-    QString detail;
-};
-
 /// The bytes of the entry `<archive>/extra/<entry>`; throws ZipFailure.
-QByteArray readZipEntry(QFile &file, const QString &entry, qint64 maxBytes)
+QByteArray readZipEntry(QIODevice &file, const QString &entry, qint64 maxBytes)
 {
-    const qint64 size = file.size();
-    const qint64 tailSize = std::min<qint64>(size, 0xFFFF + 22);
-    const QByteArray tail = readAt(file, quint64(size - tailSize), tailSize);
-    const int eocd = tail.lastIndexOf(QByteArray("PK\x05\x06", 4));
-    if (tail.isEmpty() || eocd < 0 || eocd + 22 > tail.size())
-        throw ZipFailure{ZipProblem::NotZip, QStringLiteral("no zip directory")};
-    quint64 entries = le(tail, eocd + 10, 2);
-    quint64 dirSize = le(tail, eocd + 12, 4);
-    quint64 dirOffset = le(tail, eocd + 16, 4);
-    if (entries == 0xFFFF || dirSize == 0xFFFFFFFF || dirOffset == 0xFFFFFFFF) {
-        // Zip64: the locator sits just before the classic end record.
-        const quint64 at = quint64(size - tailSize) + quint64(eocd);
-        const QByteArray locator = at >= 20 ? readAt(file, at - 20, 20) : QByteArray();
-        if (locator.isEmpty() || !locator.startsWith(QByteArray("PK\x06\x07", 4)))
-            throw ZipFailure{ZipProblem::NotZip, QStringLiteral("a broken zip64 directory")};
-        const QByteArray record = readAt(file, le(locator, 8, 8), 56);
-        if (record.isEmpty() || !record.startsWith(QByteArray("PK\x06\x06", 4)))
-            throw ZipFailure{ZipProblem::NotZip, QStringLiteral("a broken zip64 directory")};
-        entries = le(record, 32, 8);
-        dirSize = le(record, 40, 8);
-        dirOffset = le(record, 48, 8);
-    }
-    if (dirOffset > quint64(size) || dirSize > quint64(size) - dirOffset || entries > dirSize / 46)
-        throw ZipFailure{ZipProblem::NotZip, QStringLiteral("a zip directory outside the file")};
-    // Half a million tensors fit in 64 MiB of directory; more is not an export.
-    constexpr quint64 kMaxDirectory = 64 * 1024 * 1024;
-    if (dirSize > kMaxDirectory)
-        throw ZipFailure{ZipProblem::NotZip, QStringLiteral("a zip directory larger than 64 MiB")};
-    const QByteArray dir = readAt(file, dirOffset, qint64(dirSize));
-    if (dir.size() != qint64(dirSize))
-        throw ZipFailure{ZipProblem::NotZip, QStringLiteral("an unreadable zip directory")};
-
     const QByteArray suffix = (QStringLiteral("/extra/") + entry).toUtf8();
-    qint64 pos = 0;
-    for (quint64 k = 0; k < entries; ++k) {
-        if (pos + 46 > dir.size() || le(dir, int(pos), 4) != 0x02014b50)
-            throw ZipFailure{ZipProblem::NotZip, QStringLiteral("a broken zip directory")};
-        const int method = int(le(dir, int(pos) + 10, 2));
-        const quint32 crc = quint32(le(dir, int(pos) + 16, 4));
-        quint64 compressed = le(dir, int(pos) + 20, 4);
-        quint64 length = le(dir, int(pos) + 24, 4);
-        const int nameLength = int(le(dir, int(pos) + 28, 2));
-        const int extraLength = int(le(dir, int(pos) + 30, 2));
-        const int commentLength = int(le(dir, int(pos) + 32, 2));
-        quint64 local = le(dir, int(pos) + 42, 4);
-        const qint64 next = pos + 46 + nameLength + extraLength + commentLength;
-        if (next > dir.size())
-            throw ZipFailure{ZipProblem::NotZip, QStringLiteral("a broken zip directory")};
-        const QByteArray name = dir.mid(pos + 46, nameLength);
-        const int slash = name.indexOf('/');
-        if (slash > 0 && name.mid(slash) == suffix) {
-            // Zip64 sizes and offset, where the classic fields overflow.
-            qint64 e = pos + 46 + nameLength;
-            const qint64 extraEnd = e + extraLength;
-            while (e + 4 <= extraEnd) {
-                const int id = int(le(dir, int(e), 2)), n = int(le(dir, int(e) + 2, 2));
-                qint64 f = e + 4;
-                if (id == 0x0001) {
-                    for (quint64 *field : {&length, &compressed, &local})
-                        if (*field == 0xFFFFFFFF && f + 8 <= std::min(extraEnd, e + 4 + n)) {
-                            *field = le(dir, int(f), 8);
-                            f += 8;
-                        }
-                }
-                e += 4 + n;
+    for (const ZipEntry &e : readZipDirectory(file)) {
+        const qsizetype slash = e.name.indexOf('/');
+        if (slash > 0 && e.name.mid(slash) == suffix) {
+            try {
+                return readStoredZipEntry(file, e, maxBytes);
+            } catch (const ZipFailure &f) {
+                throw ZipFailure{f.problem, QStringLiteral("its project entry ") + f.detail};
             }
-            if (method != 0 || compressed != length)
-                throw ZipFailure{ZipProblem::BadEntry, QStringLiteral("its project entry is compressed")};
-            if (length > quint64(maxBytes))
-                throw ZipFailure{ZipProblem::BadEntry,
-                                 QStringLiteral("its project is larger than %1 MiB").arg(maxBytes >> 20)};
-            const QByteArray header = readAt(file, local, 30);
-            if (header.isEmpty() || le(header, 0, 4) != 0x04034b50)
-                throw ZipFailure{ZipProblem::BadEntry, QStringLiteral("its project entry is broken")};
-            const quint64 data = local + 30 + le(header, 26, 2) + le(header, 28, 2);
-            const QByteArray bytes = readAt(file, data, qint64(length));
-            if (bytes.size() != qint64(length) || crc32(bytes) != crc)
-                throw ZipFailure{ZipProblem::BadEntry,
-                                 QStringLiteral("its project entry is damaged (checksum mismatch)")};
-            return bytes;
         }
-        pos = next;
     }
     throw ZipFailure{ZipProblem::NoEntry, QString()};
 }

@@ -312,6 +312,10 @@ void tst_Checkpoint::damagedFilesRefused_data()
     QTest::addRow("empty") << "empty";
     QTest::addRow("garbage") << "garbage";
     QTest::addRow("project_file") << "project";
+    // The zip directory is whole but points past the end of the file: a local
+    // header far away, or an entry's data longer than what is left.
+    QTest::addRow("entry_header_past_end") << "header_past_end";
+    QTest::addRow("entry_data_past_end") << "data_past_end";
 }
 
 void tst_Checkpoint::damagedFilesRefused()
@@ -325,7 +329,23 @@ void tst_Checkpoint::damagedFilesRefused()
         bytes = QByteArray(4096, 'x');
     else if (kind == QLatin1String("project"))
         bytes = ProjectFile::toBytes(example(QStringLiteral("encoder-decoder.mcproj")));
-    else
+    else if (kind.endsWith(QLatin1String("past_end"))) {
+        // The last entry of the central directory (PK 1 2): its local header
+        // offset (at +42) or its compressed and plain sizes (at +20 and +24).
+        bytes = good;
+        const qsizetype entry = bytes.lastIndexOf(QByteArray("PK\x01\x02", 4));
+        QVERIFY(entry > 0);
+        const auto put32 = [&](qsizetype at, quint32 v) {
+            for (int k = 0; k < 4; ++k)
+                bytes[at + k] = char((v >> (8 * k)) & 0xFF);
+        };
+        if (kind == QLatin1String("header_past_end"))
+            put32(entry + 42, quint32(bytes.size() + 100));
+        else {
+            put32(entry + 20, quint32(bytes.size()));
+            put32(entry + 24, quint32(bytes.size()));
+        }
+    } else
         bytes = good.left(kind == QLatin1String("99") ? good.size() - 1 : good.size() * kind.toInt() / 100);
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("bad.ckpt"));
