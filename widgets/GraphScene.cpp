@@ -46,6 +46,10 @@ GraphScene::~GraphScene()
     // Items refer to each other (wires to nodes); drop the lookups before Qt deletes them.
     m_wires.clear();
     m_nodes.clear();
+    // ~QGraphicsScene deletes the items, and a selected item going emits
+    // selectionChanged() to slots of this scene, by then only a QGraphicsScene
+    // (UndefinedBehaviorSanitizer: downcast of a QGraphicsScene to GraphScene).
+    blockSignals(true);
 }
 
 QString GraphScene::wireKey(const Wire &w)

@@ -52,6 +52,16 @@ QLabel *heading(const QString &text, QWidget *parent)
 
 } // namespace
 
+PropertiesPanel::~PropertiesPanel()
+{
+    // A field that has the focus when the panel goes emits editingFinished()
+    // as QWidget's destructor moves the focus, into slots of a panel that is by
+    // then only a QWidget (UndefinedBehaviorSanitizer saw it): cut those first.
+    const QList<QObject *> children = findChildren<QObject *>();
+    for (QObject *child : children)
+        QObject::disconnect(child, nullptr, this, nullptr);
+}
+
 PropertiesPanel::PropertiesPanel(DocumentEditor *editor, GraphScene *scene, QWidget *parent)
     : QScrollArea(parent), m_editor(editor), m_scene(scene), m_refresh(new QTimer(this))
 {

@@ -28,6 +28,7 @@ class PropertiesPanel : public QScrollArea
     Q_OBJECT
 public:
     PropertiesPanel(DocumentEditor *editor, GraphScene *scene, QWidget *parent = nullptr);
+    ~PropertiesPanel() override;
 
     QString targetType() const { return m_type; }
     /// The node shown (0: the module type itself; -1: several nodes).

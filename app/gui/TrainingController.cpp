@@ -687,9 +687,12 @@ void TrainingController::placeBanner()
 
 bool TrainingController::eventFilter(QObject *watched, QEvent *event)
 {
-    if (watched == m_window->canvas() && event->type() == QEvent::Resize)
+    // The event type first: as the window is destroyed its children leave
+    // with events through this filter, when m_window is only a QWidget and
+    // must not be called (UndefinedBehaviorSanitizer in tst_trainingwindow).
+    if (event->type() == QEvent::Resize && watched == m_window->canvas())
         placeBanner();
-    if (watched == m_window && event->type() == QEvent::Close && isRunning()) {
+    if (event->type() == QEvent::Close && watched == m_window && isRunning()) {
         const bool stopIt = m_askStop ? m_askStop()
                                       : QMessageBox::question(m_window, tr("Training Is Running"),
                                                               tr("A training run is going on. Stop it and close?"),
