@@ -1,6 +1,7 @@
 #include "CsvImportDialog.h"
 
 #include "CsvTable.h"
+#include "DisconnectChildren.h"
 
 #include <QAction>
 #include <QCoreApplication>
@@ -166,7 +167,10 @@ CsvImportDialog::CsvImportDialog(const QString &baseDir, QWidget *parent)
     updateState();
 }
 
-CsvImportDialog::~CsvImportDialog() = default;
+CsvImportDialog::~CsvImportDialog()
+{
+    disconnectChildren(this); // the path field has the focus as ~QDialog hides the dialog
+}
 
 bool CsvImportDialog::eventFilter(QObject *watched, QEvent *event)
 {

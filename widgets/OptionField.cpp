@@ -1,6 +1,7 @@
 #include "OptionField.h"
 
 #include "CanvasStyle.h"
+#include "DisconnectChildren.h"
 
 #include <QComboBox>
 #include <QLabel>
@@ -9,6 +10,11 @@
 #include <QVBoxLayout>
 
 #include <cmath>
+
+OptionField::~OptionField()
+{
+    disconnectChildren(this); // the line edit commits on focus-out, also while QWidget tears it down
+}
 
 OptionField::OptionField(const Rule &rule, QWidget *parent)
     : QWidget(parent), m_rule(rule), m_combo(new QComboBox(this)), m_message(new QLabel(this))

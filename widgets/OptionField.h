@@ -32,6 +32,7 @@ public:
     };
 
     explicit OptionField(const Rule &rule, QWidget *parent = nullptr);
+    ~OptionField() override;
 
     /// Shows the document's value; does nothing while the user is typing in it.
     void setValue(const std::optional<OptionValue> &value);

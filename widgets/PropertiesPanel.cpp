@@ -2,6 +2,7 @@
 
 #include "ArgumentsEditor.h"
 #include "CanvasStyle.h"
+#include "DisconnectChildren.h"
 #include "DocumentEditor.h"
 #include "GraphScene.h"
 #include "LayerCatalog.h"
@@ -54,12 +55,7 @@ QLabel *heading(const QString &text, QWidget *parent)
 
 PropertiesPanel::~PropertiesPanel()
 {
-    // A field that has the focus when the panel goes emits editingFinished()
-    // as QWidget's destructor moves the focus, into slots of a panel that is by
-    // then only a QWidget (UndefinedBehaviorSanitizer saw it): cut those first.
-    const QList<QObject *> children = findChildren<QObject *>();
-    for (QObject *child : children)
-        QObject::disconnect(child, nullptr, this, nullptr);
+    disconnectChildren(this);
 }
 
 PropertiesPanel::PropertiesPanel(DocumentEditor *editor, GraphScene *scene, QWidget *parent)
