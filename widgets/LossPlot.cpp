@@ -154,6 +154,14 @@ void LossPlot::startRun()
     markDirty();
 }
 
+double LossPlot::smoothNext(double x)
+{
+    // EMA with TensorBoard's bias correction, so the start is not pulled to 0.
+    m_ema = m_smoothing * m_ema + (1 - m_smoothing) * x;
+    m_emaWeightSum = m_smoothing * m_emaWeightSum + (1 - m_smoothing);
+    return m_ema / m_emaWeightSum;
+}
+
 void LossPlot::appendPoints(const QVector<LossPoint> &losses, const QVector<EpochPoint> &epochs)
 {
     if (losses.isEmpty() && epochs.isEmpty())
@@ -167,12 +175,9 @@ void LossPlot::appendPoints(const QVector<LossPoint> &losses, const QVector<Epoc
         const double x = double(p.loss);
         if (!std::isfinite(x))
             continue;
-        // EMA with TensorBoard's bias correction, so the start is not pulled to 0.
-        m_ema = m_smoothing * m_ema + (1 - m_smoothing) * x;
-        m_emaWeightSum = m_smoothing * m_emaWeightSum + (1 - m_smoothing);
         keys.append(double(p.step));
         raw.append(x);
-        smooth.append(m_ema / m_emaWeightSum);
+        smooth.append(smoothNext(x));
     }
     if (!keys.isEmpty()) {
         m_current.raw->addData(keys, raw, true);
@@ -218,10 +223,8 @@ void LossPlot::recomputeSmoothed()
         const double x = double(p.loss);
         if (!std::isfinite(x))
             continue;
-        m_ema = m_smoothing * m_ema + (1 - m_smoothing) * x;
-        m_emaWeightSum = m_smoothing * m_emaWeightSum + (1 - m_smoothing);
         keys.append(double(p.step));
-        smooth.append(m_ema / m_emaWeightSum);
+        smooth.append(smoothNext(x));
     }
     m_current.smooth->setData(keys, smooth, true);
 }

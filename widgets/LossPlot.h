@@ -93,6 +93,8 @@ private:
     QVector<Run> m_history;
     QVector<LossPoint> m_losses;
     QVector<EpochPoint> m_epochs;
+    /// The next smoothed value after the finite loss `x` (advances the EMA).
+    double smoothNext(double x);
     double m_ema = 0;
     double m_emaWeightSum = 0;
     double m_smoothing = 0.6;
