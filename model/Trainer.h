@@ -164,6 +164,7 @@ private:
 
     void restorePosition(const Checkpoint &checkpoint);
     void train(TrainingResult &result);
+    void clearGradients();
     void prepareEpoch(qint32 epoch);
     torch::Tensor lossOf(const torch::Tensor &output, const torch::Tensor &target) const;
     void checkShapes(const torch::Tensor &output, const torch::Tensor &target);
