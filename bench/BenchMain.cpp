@@ -2,7 +2,7 @@
 // JSON object on stdout; bench/run_benchmarks.py runs the calls side by side
 // and writes the table.
 //
-//   mc-bench throughput --model NAME --way composed|handwritten
+//   mc-bench throughput --model NAME --way composed|handwritten|composed-plain
 //                       [--steps N] [--warmup N] [--repeats N] [--threads N]
 //   mc-bench scale --nodes N --shape chain|wide [--repeats N]
 
@@ -98,6 +98,13 @@ int throughput(const QStringList &args)
             ForwardFn forward;
             auto m = handwrittenModel(model, &forward);
             seconds = plainLoop(*m, forward, spec, data, warmup, steps);
+        } else if (way == QLatin1String("composed-plain")) {
+            // A diagnostic: the composed module in the hand-written loop, which
+            // tells the module's cost apart from the trainer loop's.
+            const ProjectData project = ProjectFile::load(findProject(projectDir, model));
+            ComposedModule m = ModelBuilder::build(project, uint64_t(r));
+            seconds = plainLoop(*m, [m](const torch::Tensor &x) mutable { return m->forward(x); }, spec, data,
+                                warmup, steps);
         } else {
             const ProjectData project = ProjectFile::load(findProject(projectDir, model));
             ComposedModule m = ModelBuilder::build(project, uint64_t(r));

@@ -10,7 +10,10 @@ Throughput: each repeat runs the three ways one after the other (composed
 model through the trainer, hand-written LibTorch, Python), each in its own
 process with its own warm-up, so that the machine's drift hits all three
 alike; the order alternates ABC, CBA, CBA, ABC, ... so that no way always
-runs first. The table gives medians.
+runs first. The table gives the median steps per second of each way, and
+for 1/2 and 1/3 the median of the ratios within each repeat (the two ways of
+a ratio ran minutes apart at most, 1 and 2 back to back), with their range:
+the machine's drift from one repeat to the next cancels out of a paired ratio.
 """
 import argparse
 import datetime
@@ -87,10 +90,12 @@ def main():
             for way in order:
                 rates[way].append(run_json(cmds[way])["steps_per_s"])
         med = {k: statistics.median(v) for k, v in rates.items()}
-        rows.append((model, med))
-        print("%-20s composed %9.1f  hand-written %9.1f  python %9.1f  1/2 %.3f  1/3 %.2f" % (
+        r12 = [c / h for c, h in zip(rates["composed"], rates["handwritten"])]
+        r13 = [c / p for c, p in zip(rates["composed"], rates["python"])]
+        rows.append((model, med, r12, r13))
+        print("%-20s composed %9.1f  hand-written %9.1f  python %9.1f  1/2 %.3f (%.3f-%.3f)  1/3 %.2f (%.2f-%.2f)" % (
             model, med["composed"], med["handwritten"], med["python"],
-            med["composed"] / med["handwritten"], med["composed"] / med["python"]), flush=True)
+            statistics.median(r12), min(r12), max(r12), statistics.median(r13), min(r13), max(r13)), flush=True)
 
     scale = []
     for shape in ["chain", "wide"]:
@@ -122,7 +127,9 @@ def write(a, rows, scale, memory, repeats):
     lines.append("")
     lines.append("Measured on %s, %s, %d core(s) visible, %d LibTorch thread(s), by `%s`%s. "
                  "Each figure is the median of %d runs; in each run the three ways ran one after the other, "
-                 "each in its own process after its own warm-up, in the order 1-2-3 or 3-2-1 by turns (ABBA)." % (
+                 "each in its own process after its own warm-up, in the order 1-2-3 or 3-2-1 by turns (ABBA). "
+                 "The ratios are the medians of the ratios within each run, with their lowest and highest "
+                 "in brackets." % (
                      today, cpu_name(), os.cpu_count(), a.threads, cmd,
                      " (smoke run: tiny sizes, figures mean nothing)" if a.smoke else "", repeats))
     lines.append("")
@@ -134,12 +141,13 @@ def write(a, rows, scale, memory, repeats):
     lines.append("| model | batch | 1. composed, trainer | 2. hand-written LibTorch | 3. Python PyTorch | 1/2 | 1/3 |")
     lines.append("|---|---:|---:|---:|---:|---:|---:|")
     batch = {"encoder-decoder": 16, "configurable-blocks": 16, "shared-block": 16, "wide-mlp": 256, "deep-stack": 64}
-    for model, med in rows:
-        r12 = med["composed"] / med["handwritten"]
-        r13 = med["composed"] / med["python"]
-        lines.append("| %s | %d | %.1f | %.1f | %.1f | %.3f%s | %.2f%s |" % (
+    for model, med, r12s, r13s in rows:
+        r12 = statistics.median(r12s)
+        r13 = statistics.median(r13s)
+        lines.append("| %s | %d | %.1f | %.1f | %.1f | %.3f%s (%.2f–%.2f) | %.2f%s (%.2f–%.2f) |" % (
             model, batch[model], med["composed"], med["handwritten"], med["python"],
-            r12, mark(r12 >= 0.97), r13, mark(r13 >= 1.5 or model not in PYTHON_TARGET)))
+            r12, mark(r12 >= 0.97), min(r12s), max(r12s),
+            r13, mark(r13 >= 1.5 or model not in PYTHON_TARGET), min(r13s), max(r13s)))
     lines.append("")
     lines.append("### Graph scale (milliseconds, median)")
     lines.append("")
