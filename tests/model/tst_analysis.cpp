@@ -32,13 +32,6 @@ Node node(int id, NodeKind kind, const QString &name, double features = 0)
     return n;
 }
 
-/// The article's Example 3 graph, written out so each row can break one thing:
-/// x -> fc1 -> shared -> add <- shared <- fc2 <- x ; add -> y
-ProjectData sharedGraph()
-{
-    return example(QStringLiteral("shared-block.mcproj"));
-}
-
 using Edit = std::function<void(ProjectData &)>;
 
 /// Everything an analysis says, as text: diagnostics in order, the summary, and

@@ -225,7 +225,7 @@ void tst_Distributed::initTestCase()
 {
     QVERIFY(m_dir.isValid());
     m_project = example(QStringLiteral("shared-block.mcproj"));
-    for (const QString order : {QStringLiteral("--no-shuffle"), QStringLiteral("--shuffle")}) {
+    for (const QString &order : {QStringLiteral("--no-shuffle"), QStringLiteral("--shuffle")}) {
         m_referenceExport[order] = m_dir.filePath(order.mid(2) + QStringLiteral(".pt"));
         const QString metrics = m_dir.filePath(order.mid(2) + QStringLiteral(".csv"));
         const Run r = cli(QStringList{m_project, order, QStringLiteral("--batch-size"), QStringLiteral("16"),

@@ -5,6 +5,7 @@
 
 #include "Dataset.h"
 #include "ProjectFile.h"
+#include "TensorTestUtil.h"
 #include "Trainer.h"
 
 #include <QDir>
@@ -45,24 +46,6 @@ Dataset binaryData(qint64 rows)
     torch::manual_seed(1);
     const torch::Tensor x = torch::randn({rows, 10});
     return Dataset(x, (x.sum(1, true) > 0).to(torch::kFloat32));
-}
-
-std::vector<torch::Tensor> copies(const torch::nn::Module &m)
-{
-    std::vector<torch::Tensor> out;
-    for (const auto &p : m.parameters())
-        out.push_back(p.detach().clone());
-    return out;
-}
-
-bool sameTensors(const std::vector<torch::Tensor> &a, const std::vector<torch::Tensor> &b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (size_t k = 0; k < a.size(); ++k)
-        if (!torch::equal(a[k], b[k]))
-            return false;
-    return true;
 }
 
 TrainingResult runToEnd(Trainer &trainer)

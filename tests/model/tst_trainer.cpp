@@ -1,6 +1,7 @@
 #include "Analysis.h"
 #include "ModelBuilder.h"
 #include "ProjectFile.h"
+#include "TensorTestUtil.h"
 #include "Trainer.h"
 
 #include <QSignalSpy>
@@ -46,24 +47,6 @@ TrainingSettings settingsFor(const ProjectData &project)
     TrainingSettings s = TrainingSettings::fromJson(project.training);
     s.limitTrainBatches = 0;
     return s;
-}
-
-std::vector<torch::Tensor> copies(const torch::nn::Module &m)
-{
-    std::vector<torch::Tensor> out;
-    for (const auto &p : m.parameters())
-        out.push_back(p.detach().clone());
-    return out;
-}
-
-bool sameTensors(const std::vector<torch::Tensor> &a, const std::vector<torch::Tensor> &b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (size_t k = 0; k < a.size(); ++k)
-        if (!torch::equal(a[k], b[k]))
-            return false;
-    return true;
 }
 
 torch::Tensor parameter(const torch::nn::Module &m, const char *name)
