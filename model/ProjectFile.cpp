@@ -5,6 +5,7 @@
 #include "SaveFile.h"
 #include "TrainingSettings.h"
 
+#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -546,7 +547,7 @@ bool ProjectFile::save(const ProjectData &project, const QString &path, QString 
     QString reason;
     if (!saveFileAtomically(path, toBytes(project), &reason)) {
         if (error)
-            *error = QStringLiteral("Cannot write %1: %2").arg(path, reason);
+            *error = QStringLiteral("Cannot write %1: %2").arg(QDir::toNativeSeparators(path), reason);
         return false;
     }
     return true;

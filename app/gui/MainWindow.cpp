@@ -493,11 +493,11 @@ bool MainWindow::saveFile(const QString &path, QString *error)
 {
     QString why;
     if (!ProjectFile::save(m_project->data(), path, &why)) {
-        const QString text = tr("Could not save %1: %2").arg(QDir::toNativeSeparators(path), why);
+        // ProjectFile's sentence names the file and the reason once.
         if (error)
-            *error = text;
+            *error = why;
         else
-            QMessageBox::critical(this, tr("Cannot Save Project"), text);
+            QMessageBox::critical(this, tr("Cannot Save Project"), why);
         return false;
     }
     m_recovered = false;

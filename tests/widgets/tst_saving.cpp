@@ -220,8 +220,10 @@ void tst_Saving::failedSaveKeepsEverything()
         limit->release();
 
     // The box says what could not be saved and why.
-    QVERIFY2(message.startsWith(QStringLiteral("Could not save ") + QDir::toNativeSeparators(path)),
+    QVERIFY2(message.startsWith(QStringLiteral("Cannot write ") + QDir::toNativeSeparators(path) +
+                                QStringLiteral(": ")),
              qPrintable(message));
+    QVERIFY2(message.count(QDir::toNativeSeparators(path)) == 1, qPrintable(message)); // named once
     bool named = false;
     for (const QString &r : reasons)
         named = named || message.contains(r);
