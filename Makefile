@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test clean fuzz fuzz-long bench test-sanitize
+.PHONY: all deps configure build run test clean fuzz fuzz-long bench bench-counts test-sanitize
 
 all: build
 
@@ -75,6 +75,9 @@ test-tsan: deps
 # The benchmark suite: prints a table and writes it to docs/benchmarks.md.
 bench: build
 	bench/run_benchmarks.py --build $(BUILD)
+
+bench-counts: build
+	bench/count_work.py --build $(BUILD)
 
 clean:
 	rm -rf $(BUILD)

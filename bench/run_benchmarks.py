@@ -27,8 +27,8 @@ import statistics
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = ["encoder-decoder", "configurable-blocks", "shared-block", "wide-mlp", "deep-stack"]
-# steps per timed run; the wide MLP is ~100x the work per step of the others
-STEPS = {"encoder-decoder": 3000, "configurable-blocks": 3000, "shared-block": 3000,
+# steps per timed run (about 1-2 s for the examples, 10 s for the wide MLP and deep stack)
+STEPS = {"encoder-decoder": 5000, "configurable-blocks": 5000, "shared-block": 5000,
          "wide-mlp": 60, "deep-stack": 300}
 PYTHON_TARGET = {"encoder-decoder", "configurable-blocks", "shared-block", "deep-stack"}
 

@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(cmake ninja-build g++ make qt6-base-dev libgl-dev libtorch-dev libgloo-dev
           libqcustomplot-dev libqcustomplot2.1-qt6 python3-torch
           xvfb xauth imagemagick x11-apps
-          clang libclang-rt-14-dev time
+          clang libclang-rt-14-dev time valgrind
           # LibTorch calls the system BLAS; without OpenBLAS it gets the
           # reference BLAS, about 8x slower on a dense layer.
           libopenblas0-openmp)
