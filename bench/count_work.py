@@ -26,6 +26,8 @@ import subprocess
 import sys
 import tempfile
 
+from docblock import replace_block
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = ["encoder-decoder", "configurable-blocks", "shared-block", "wide-mlp", "deep-stack"]
 # (short, long) timed steps under valgrind, about 50x slower than at full speed
@@ -112,18 +114,7 @@ def write(a, rows):
             100 * (c["d1_misses"] / h["d1_misses"] - 1)))
     lines.append("")
     lines.append("<!-- counts:end -->")
-    block = "\n".join(lines)
-    try:
-        with open(a.out) as f:
-            text = f.read()
-    except OSError:
-        text = "# Benchmarks\n"
-    if "<!-- counts:begin" not in text:
-        text += "\n## Work per training step (instruction counts)\n\n<!-- counts:begin -->\n<!-- counts:end -->\n"
-    text = re.sub(r"<!-- counts:begin.*?<!-- counts:end -->", lambda _: block, text, flags=re.S)
-    with open(a.out, "w") as f:
-        f.write(text)
-    print("wrote", a.out)
+    replace_block(a.out, "counts", "\n".join(lines), "Work per training step (instruction counts)")
 
 
 if __name__ == "__main__":

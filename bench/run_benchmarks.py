@@ -25,6 +25,8 @@ import subprocess
 import sys
 import statistics
 
+from docblock import replace_block
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MODELS = ["encoder-decoder", "configurable-blocks", "shared-block", "wide-mlp", "deep-stack"]
 # steps per timed run (about 1-2 s for the examples, 10 s for the wide MLP and deep stack)
@@ -173,19 +175,7 @@ def write(a, rows, scale, memory, repeats):
         lines.append("| %s | %.1f MiB |" % (example, kb / 1024.0) if kb else "| %s | ? |" % example)
     lines.append("")
     lines.append("<!-- bench:end -->")
-    block = "\n".join(lines)
-
-    try:
-        with open(a.out) as f:
-            text = f.read()
-    except OSError:
-        text = "# Benchmarks\n\n## Training and graph scale\n\n<!-- bench:begin -->\n<!-- bench:end -->\n"
-    if "<!-- bench:begin" not in text:
-        text += "\n## Training and graph scale\n\n<!-- bench:begin -->\n<!-- bench:end -->\n"
-    text = re.sub(r"<!-- bench:begin.*?<!-- bench:end -->", lambda _: block, text, flags=re.S)
-    with open(a.out, "w") as f:
-        f.write(text)
-    print("wrote", a.out)
+    replace_block(a.out, "bench", "\n".join(lines), "Training and graph scale")
 
 
 if __name__ == "__main__":
