@@ -3,7 +3,7 @@
 hand-written, under valgrind's cachegrind, and writes the table into
 docs/benchmarks.md between the `counts:begin` and `counts:end` markers.
 
-    make bench-counts                                   # all five models (about 40 minutes on 2 cores)
+    make bench-counts                                   # all five models (an hour on 2 cores)
     bench/count_work.py --smoke --out /tmp/c.md         # one model, few steps
 
 Wall-clock ratios on a shared two-core VM move by ±20 % from one run to the
