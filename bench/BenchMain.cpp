@@ -98,17 +98,17 @@ int throughput(const QStringList &args)
             ForwardFn forward;
             auto m = handwrittenModel(model, &forward);
             seconds = plainLoop(*m, forward, spec, data, warmup, steps);
-        } else if (way == QLatin1String("composed-plain")) {
-            // A diagnostic: the composed module in the hand-written loop, which
-            // tells the module's cost apart from the trainer loop's.
-            const ProjectData project = ProjectFile::load(findProject(projectDir, model));
-            ComposedModule m = ModelBuilder::build(project, uint64_t(r));
-            seconds = plainLoop(*m, [m](const torch::Tensor &x) mutable { return m->forward(x); }, spec, data,
-                                warmup, steps);
         } else {
             const ProjectData project = ProjectFile::load(findProject(projectDir, model));
             ComposedModule m = ModelBuilder::build(project, uint64_t(r));
-            seconds = trainerLoop(project, m, spec, data, warmup, steps);
+            if (way == QLatin1String("composed-plain")) {
+                // A diagnostic: the composed module in the hand-written loop, which
+                // tells the module's cost apart from the trainer loop's.
+                seconds = plainLoop(*m, [m](const torch::Tensor &x) mutable { return m->forward(x); }, spec,
+                                    data, warmup, steps);
+            } else {
+                seconds = trainerLoop(project, m, spec, data, warmup, steps);
+            }
         }
         rates.push_back(steps / seconds);
     }

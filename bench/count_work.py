@@ -65,10 +65,14 @@ def main():
     bench = os.path.join(a.build, "bench", "mc-bench")
     projects = os.path.join(ROOT, "examples") + ":" + os.path.join(ROOT, "bench", "models")
     models = ["encoder-decoder"] if a.smoke else MODELS
+    def plan(model):
+        """(short, long, warmup) steps of a model's two runs."""
+        short, long = (2, 6) if a.smoke else STEPS[model]
+        return short, long, 2 if a.smoke else max(2, short // 2)
+
     jobs = []
     for model in models:
-        short, long = (2, 6) if a.smoke else STEPS[model]
-        warmup = 2 if a.smoke else max(2, short // 2)
+        short, long, warmup = plan(model)
         for way in WAYS:
             for steps in (short, long):
                 jobs.append((model, way, steps, warmup))
@@ -78,8 +82,7 @@ def main():
 
     rows = []
     for model in models:
-        short, long = (2, 6) if a.smoke else STEPS[model]
-        warmup = 2 if a.smoke else max(2, short // 2)
+        short, long, warmup = plan(model)
         per_step = {}
         for way in WAYS:
             lo, hi = results[(model, way, short, warmup)], results[(model, way, long, warmup)]
