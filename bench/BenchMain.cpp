@@ -6,13 +6,13 @@
 //                       [--steps N] [--warmup N] [--repeats N] [--threads N]
 //   mc-bench scale --nodes N --shape chain|wide [--repeats N]
 
-#include "Analysis.h"
+#include "analysis/Analysis.h"
 #include "HandWrittenModels.h"
-#include "ModelBuilder.h"
-#include "Project.h"
-#include "ProjectFile.h"
+#include "build/ModelBuilder.h"
+#include "document/Project.h"
+#include "document/ProjectFile.h"
 #include "ThroughputLoop.h"
-#include "TorchScriptExporter.h"
+#include "export/TorchScriptExporter.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>

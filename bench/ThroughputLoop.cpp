@@ -1,9 +1,9 @@
 #include "ThroughputLoop.h"
 
-#include "Checkpoint.h"
-#include "Dataset.h"
-#include "Trainer.h"
-#include "TrainingSettings.h"
+#include "training/Checkpoint.h"
+#include "data/Dataset.h"
+#include "training/Trainer.h"
+#include "training/TrainingSettings.h"
 
 #include <chrono>
 

@@ -3,8 +3,8 @@
 // The training loops that the throughput benchmark times: the plain loop a
 // LibTorch user writes by hand, and Model Composer's own trainer.
 
-#include "ComposedModule.h"
-#include "GraphTypes.h"
+#include "build/ComposedModule.h"
+#include "document/GraphTypes.h"
 
 #include <QString>
 

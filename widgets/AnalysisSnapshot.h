@@ -1,6 +1,6 @@
 #pragma once
 
-#include "Analysis.h"
+#include "analysis/Analysis.h"
 
 /// A copy of the document and the Analysis of that copy, kept together, so that
 /// a view always reads sizes against the document they were computed from.

@@ -1,7 +1,7 @@
 #include "ArgumentsEditor.h"
 
 #include "CanvasStyle.h"
-#include "Project.h"
+#include "document/Project.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>

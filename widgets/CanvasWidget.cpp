@@ -3,7 +3,7 @@
 #include "DocumentEditor.h"
 #include "GraphScene.h"
 #include "GraphView.h"
-#include "Project.h"
+#include "document/Project.h"
 
 #include <QHBoxLayout>
 #include <QLabel>

@@ -1,6 +1,6 @@
 #include "CsvImportDialog.h"
 
-#include "CsvTable.h"
+#include "data/CsvTable.h"
 #include "DisconnectChildren.h"
 
 #include <QAction>

@@ -2,9 +2,9 @@
 
 #include "CanvasMetrics.h"
 #include "GraphLayout.h"
-#include "LayerCatalog.h"
+#include "layers/LayerCatalog.h"
 #include "ModuleLibrary.h"
-#include "ProjectFile.h"
+#include "document/ProjectFile.h"
 #include "SnapshotCommand.h"
 
 #include <QJsonDocument>

@@ -2,7 +2,7 @@
 
 #include "AnalysisSnapshot.h"
 #include "PaletteEntry.h"
-#include "Project.h"
+#include "document/Project.h"
 
 #include <QByteArray>
 #include <QHash>

@@ -3,9 +3,9 @@
 #include "CanvasMetrics.h"
 #include "CanvasStyle.h"
 #include "DocumentEditor.h"
-#include "LayerCatalog.h"
+#include "layers/LayerCatalog.h"
 #include "PortItem.h"
-#include "Project.h"
+#include "document/Project.h"
 #include "WireItem.h"
 
 #include <QGraphicsPathItem>

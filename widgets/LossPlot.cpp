@@ -1,7 +1,7 @@
 #include "LossPlot.h"
 
 #include "QCustomPlotInclude.h"
-#include "SaveFile.h"
+#include "document/SaveFile.h"
 
 #include <QCheckBox>
 #include <QFile>

@@ -1,6 +1,6 @@
 #pragma once
 
-#include "TrainingProgress.h"
+#include "training/TrainingProgress.h"
 
 #include <QVector>
 #include <QWidget>

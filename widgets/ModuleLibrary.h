@@ -1,6 +1,6 @@
 #pragma once
 
-#include "GraphTypes.h"
+#include "document/GraphTypes.h"
 
 /// Ready module types the palette offers: Encoder, Decoder and Block as the
 /// article writes them, an MLP and a residual block. Dropping one copies it into

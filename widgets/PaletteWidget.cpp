@@ -1,9 +1,9 @@
 #include "PaletteWidget.h"
 
 #include "CanvasStyle.h"
-#include "LayerCatalog.h"
+#include "layers/LayerCatalog.h"
 #include "ModuleLibrary.h"
-#include "Project.h"
+#include "document/Project.h"
 
 #include <QHeaderView>
 #include <QKeyEvent>

@@ -5,7 +5,7 @@
 #include "DisconnectChildren.h"
 #include "DocumentEditor.h"
 #include "GraphScene.h"
-#include "LayerCatalog.h"
+#include "layers/LayerCatalog.h"
 #include "OptionField.h"
 #include "StackTableEditor.h"
 

@@ -1,6 +1,6 @@
 #include "SnapshotCommand.h"
 
-#include "Project.h"
+#include "document/Project.h"
 
 namespace {
 

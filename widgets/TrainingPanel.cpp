@@ -1,9 +1,9 @@
 #include "TrainingPanel.h"
 
-#include "Analysis.h"
+#include "analysis/Analysis.h"
 #include "CsvImportDialog.h"
-#include "Project.h"
-#include "ProjectFile.h"
+#include "document/Project.h"
+#include "document/ProjectFile.h"
 
 #include <QCheckBox>
 #include <QComboBox>

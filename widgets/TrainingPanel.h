@@ -1,6 +1,6 @@
 #pragma once
 
-#include "TrainingSettings.h"
+#include "training/TrainingSettings.h"
 
 #include <QWidget>
 

@@ -2,10 +2,10 @@
 
 #include "CliOutput.h"
 
-#include "Analysis.h"
+#include "analysis/Analysis.h"
 #include "ExportCommand.h"
 #include "TrainCommand.h"
-#include "ProjectFile.h"
+#include "document/ProjectFile.h"
 
 #include <QTextStream>
 

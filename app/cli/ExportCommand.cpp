@@ -1,11 +1,11 @@
 #include "ExportCommand.h"
 
 #include "CliOutput.h"
-#include "Checkpoint.h"
-#include "ModelBuilder.h"
-#include "ProjectFile.h"
-#include "TorchScriptExporter.h"
-#include "TrainingSettings.h"
+#include "training/Checkpoint.h"
+#include "build/ModelBuilder.h"
+#include "document/ProjectFile.h"
+#include "export/TorchScriptExporter.h"
+#include "training/TrainingSettings.h"
 
 #include <QCommandLineParser>
 #include <QFileInfo>

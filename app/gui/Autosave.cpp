@@ -1,7 +1,7 @@
 #include "Autosave.h"
 
-#include "ProjectFile.h"
-#include "SaveFile.h"
+#include "document/ProjectFile.h"
+#include "document/SaveFile.h"
 
 #include <QCoreApplication>
 #include <QDir>

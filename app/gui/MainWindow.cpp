@@ -9,8 +9,8 @@
 #include "NodeItem.h"
 #include "PaletteWidget.h"
 #include "ProblemsPanel.h"
-#include "Project.h"
-#include "ProjectFile.h"
+#include "document/Project.h"
+#include "document/ProjectFile.h"
 #include "PropertiesPanel.h"
 #include "SummaryPanel.h"
 

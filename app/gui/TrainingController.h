@@ -1,6 +1,6 @@
 #pragma once
 
-#include "GraphTypes.h"
+#include "document/GraphTypes.h"
 
 #include <QObject>
 #include <QPointer>

@@ -2,7 +2,7 @@
 #include "CsvImportDialog.h"
 #include "GraphScene.h"
 #include "MainWindow.h"
-#include "Project.h"
+#include "document/Project.h"
 #include "TrainingController.h"
 #include "TrainingPanel.h"
 

@@ -3,7 +3,7 @@
 // The first byte picks the columns read and whether the last is a class index,
 // so that every path of CsvTable::read is reached.
 
-#include "CsvTable.h"
+#include "data/CsvTable.h"
 
 #include <cmath>
 #include <cstdint>

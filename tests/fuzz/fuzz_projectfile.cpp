@@ -2,8 +2,8 @@
 // with a ProjectFormatError. A loaded project is analysed (the editor does so
 // at once), saved and loaded again, and must come back equal.
 
-#include "Analysis.h"
-#include "ProjectFile.h"
+#include "analysis/Analysis.h"
+#include "document/ProjectFile.h"
 
 #include <cstdint>
 #include <cstdlib>

@@ -2,9 +2,9 @@
 // they ever found (tests/fuzz/crashes) through the same readers, in the normal
 // (non-fuzzing) build, so that a fixed crash stays fixed.
 
-#include "Analysis.h"
-#include "CsvTable.h"
-#include "ProjectFile.h"
+#include "analysis/Analysis.h"
+#include "data/CsvTable.h"
+#include "document/ProjectFile.h"
 
 #include <QDirIterator>
 #include <QtTest>

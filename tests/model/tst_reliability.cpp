@@ -3,10 +3,10 @@
 // non-finite input that spoils the very first step, a stop before or during the
 // first step, and a project's CSV path resolved against the project's folder.
 
-#include "Dataset.h"
-#include "ProjectFile.h"
+#include "data/Dataset.h"
+#include "document/ProjectFile.h"
 #include "TensorTestUtil.h"
-#include "Trainer.h"
+#include "training/Trainer.h"
 
 #include <QDir>
 #include <QSignalSpy>

@@ -4,10 +4,10 @@
 // an input batch and the output the module tree computes for it, in eval mode.
 // check_export.py compares what PyTorch computes from the .pt with that output.
 
-#include "Analysis.h"
-#include "ModelBuilder.h"
-#include "ProjectFile.h"
-#include "TorchScriptExporter.h"
+#include "analysis/Analysis.h"
+#include "build/ModelBuilder.h"
+#include "document/ProjectFile.h"
+#include "export/TorchScriptExporter.h"
 
 #include <QCoreApplication>
 #include <QDir>

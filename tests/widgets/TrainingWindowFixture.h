@@ -4,10 +4,10 @@
 // in a temporary folder, a TrainingController on it, and the panel's controls.
 
 #include "MainWindow.h"
-#include "Project.h"
+#include "document/Project.h"
 #include "TrainingController.h"
 #include "TrainingPanel.h"
-#include "TrainingSettings.h"
+#include "training/TrainingSettings.h"
 
 #include <QPushButton>
 #include <QTemporaryDir>

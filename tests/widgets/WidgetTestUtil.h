@@ -2,9 +2,9 @@
 
 // Small helpers shared by the widget tests.
 
-#include "GraphTypes.h"
-#include "Project.h"
-#include "ProjectFile.h"
+#include "document/GraphTypes.h"
+#include "document/Project.h"
+#include "document/ProjectFile.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>

@@ -4,7 +4,7 @@
 #include "GraphScene.h"
 #include "GraphView.h"
 #include "NodeItem.h"
-#include "ProjectFile.h"
+#include "document/ProjectFile.h"
 #include "WidgetTestUtil.h"
 
 #include <QApplication>

@@ -2,11 +2,11 @@
 // late a 5 ms timer fires on the main thread while the largest benchmark model
 // trains at full speed on a worker, and how long a loss plot of 1,000,000
 // points takes to redraw. Reports only; timing is never asserted.
-#include "Dataset.h"
+#include "data/Dataset.h"
 #include "LossPlot.h"
-#include "ProjectFile.h"
+#include "document/ProjectFile.h"
 #include "QCustomPlotInclude.h"
-#include "Trainer.h"
+#include "training/Trainer.h"
 
 #include <QElapsedTimer>
 #include <QThread>

@@ -14,8 +14,8 @@
 #include "Autosave.h"
 #include "DocumentEditor.h"
 #include "MainWindow.h"
-#include "Project.h"
-#include "ProjectFile.h"
+#include "document/Project.h"
+#include "document/ProjectFile.h"
 
 #include <QApplication>
 #include <QJsonDocument>

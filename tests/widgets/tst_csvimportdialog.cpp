@@ -2,9 +2,9 @@
 // file cannot be used, large files checked off the main thread, and the
 // dialog opened from the training panel storing its choice in the project.
 #include "CsvImportDialog.h"
-#include "Project.h"
+#include "document/Project.h"
 #include "TrainingPanel.h"
-#include "TrainingSettings.h"
+#include "training/TrainingSettings.h"
 #include "WidgetTestUtil.h"
 
 #include <QApplication>

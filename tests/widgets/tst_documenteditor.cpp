@@ -1,6 +1,6 @@
 #include "DocumentEditor.h"
 #include "GraphScene.h"
-#include "LayerCatalog.h"
+#include "layers/LayerCatalog.h"
 #include "ModuleLibrary.h"
 #include "NodeItem.h"
 #include "WidgetTestUtil.h"

@@ -1,7 +1,7 @@
-#include "LayerCatalog.h"
+#include "layers/LayerCatalog.h"
 #include "ModuleLibrary.h"
 #include "PaletteWidget.h"
-#include "Project.h"
+#include "document/Project.h"
 #include "WidgetTestUtil.h"
 
 #include <QLineEdit>

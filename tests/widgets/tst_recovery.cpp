@@ -1,6 +1,6 @@
-#include "GraphTypes.h"
-#include "ProjectFile.h"
-#include "TrainingSettings.h"
+#include "document/GraphTypes.h"
+#include "document/ProjectFile.h"
+#include "training/TrainingSettings.h"
 
 #include <QDir>
 #include <QFile>

@@ -3,17 +3,17 @@
 // several local processes (modelcomposer-cli workers through LocalLauncher).
 
 #include "CanvasWidget.h"
-#include "Checkpoint.h"
+#include "training/Checkpoint.h"
 #include "DocumentEditor.h"
 #include "GraphView.h"
-#include "LocalLauncher.h"
+#include "launch/LocalLauncher.h"
 #include "LossPlot.h"
 #include "MainWindow.h"
-#include "Project.h"
-#include "ProjectFile.h"
+#include "document/Project.h"
+#include "document/ProjectFile.h"
 #include "TrainingController.h"
 #include "TrainingPanel.h"
-#include "TrainingSettings.h"
+#include "training/TrainingSettings.h"
 #include "TrainingWindowFixture.h"
 
 #include <QFile>

@@ -1,0 +1,211 @@
+#include "build/ModelBuilder.h"
+
+#include <QHash>
+
+namespace {
+
+using Slots = std::vector<torch::Tensor>;
+
+std::string str(const QString &s)
+{
+    return s.toStdString();
+}
+
+/// Runs one call of a built-in layer: reads slots a (and b), writes slot out.
+using Caller = std::function<void(Slots &, int a, int b, int out)>;
+
+template <typename M>
+Caller unary(M module)
+{
+    return [module](Slots &s, int a, int, int out) mutable { s[size_t(out)] = module->forward(s[size_t(a)]); };
+}
+
+/// Creates and registers the torch module for a built-in layer (none for an
+/// operator) and returns how to call it; every call site reuses it.
+Caller builtinCaller(ComposedModuleImpl &parent, const InstanceEval &ie)
+{
+    const ResolvedOptions &o = ie.options;
+    const std::string name = str(ie.name);
+    const QString &t = ie.type;
+    auto opt = [&](const char *key) { return o.value(QLatin1String(key)); };
+    auto reg = [&](auto module) { return parent.register_module(name, module); };
+    namespace nn = torch::nn;
+    if (t == QLatin1String("Linear"))
+        return unary(reg(nn::Linear(nn::LinearOptions(int64_t(opt("in_features")), int64_t(opt("out_features")))
+                                        .bias(opt("bias") != 0))));
+    if (t == QLatin1String("ReLU"))
+        return unary(reg(nn::ReLU()));
+    if (t == QLatin1String("LeakyReLU"))
+        return unary(reg(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(opt("negative_slope")))));
+    if (t == QLatin1String("GELU"))
+        return unary(reg(nn::GELU()));
+    if (t == QLatin1String("Tanh"))
+        return unary(reg(nn::Tanh()));
+    if (t == QLatin1String("Sigmoid"))
+        return unary(reg(nn::Sigmoid()));
+    if (t == QLatin1String("Softmax"))
+        return unary(reg(nn::Softmax(nn::SoftmaxOptions(int64_t(opt("dim"))))));
+    if (t == QLatin1String("LogSoftmax"))
+        return unary(reg(nn::LogSoftmax(nn::LogSoftmaxOptions(int64_t(opt("dim"))))));
+    if (t == QLatin1String("Dropout"))
+        return unary(reg(nn::Dropout(nn::DropoutOptions(opt("p")))));
+    if (t == QLatin1String("LayerNorm"))
+        return unary(reg(nn::LayerNorm(nn::LayerNormOptions({int64_t(opt("normalized_shape"))})
+                                           .eps(opt("eps"))
+                                           .elementwise_affine(opt("elementwise_affine") != 0))));
+    if (t == QLatin1String("BatchNorm1d"))
+        return unary(reg(nn::BatchNorm1d(nn::BatchNorm1dOptions(int64_t(opt("num_features")))
+                                             .eps(opt("eps"))
+                                             .momentum(opt("momentum"))
+                                             .affine(opt("affine") != 0))));
+    if (t == QLatin1String("Flatten"))
+        return unary(reg(nn::Flatten()));
+    if (t == QLatin1String("Identity"))
+        return unary(reg(nn::Identity()));
+    if (t == QLatin1String("Add"))
+        return [](Slots &s, int a, int b, int out) { s[size_t(out)] = s[size_t(a)] + s[size_t(b)]; };
+    if (t == QLatin1String("Multiply"))
+        return [](Slots &s, int a, int b, int out) { s[size_t(out)] = s[size_t(a)] * s[size_t(b)]; };
+    if (t == QLatin1String("Concat"))
+        return [](Slots &s, int a, int b, int out) {
+            s[size_t(out)] = torch::cat({s[size_t(a)], s[size_t(b)]}, 1);
+        };
+    throw BuildError("no LibTorch module for layer " + str(t));
+}
+
+void freeze(torch::nn::Module &m)
+{
+    for (auto &p : m.parameters())
+        p.set_requires_grad(false);
+}
+
+ComposedModule buildType(const ProjectData &project, const TypeEval &eval)
+{
+    const ModuleType &t = *project.type(eval.type);
+    const auto inputs = t.ports(NodeKind::Input);
+    const auto outputs = t.ports(NodeKind::Output);
+    ComposedModule module(str(t.name), int(inputs.size()), int(outputs.size()));
+
+    // Every output port of every node gets a slot, numbered as the schedule runs.
+    QHash<qint64, int> slotOf; // (node id << 16 | port) -> slot
+    auto key = [](int node, int port) { return (qint64(node) << 16) | qint64(port); };
+    int slotCount = 0;
+    std::vector<int> inputSlots, outputSlots;
+    std::vector<ComposedModuleImpl::Step> steps;
+
+    // Register each instance once, in the type's instance order, so that
+    // parameter order and initialisation follow the document.
+    QHash<QString, const InstanceEval *> instances;
+    for (const InstanceEval &ie : eval.instances)
+        instances.insert(ie.name, &ie);
+    QHash<QString, std::shared_ptr<torch::nn::Module>> registered;
+    QHash<QString, Caller> callers; // built-in instance -> its call, shared by its call sites
+    for (const Instance &inst : t.instances) {
+        const InstanceEval *ie = instances.value(inst.name);
+        if (!ie)
+            continue;
+        if (ie->body) {
+            ComposedModule child = buildType(project, *ie->body);
+            if (ie->frozen)
+                freeze(*child);
+            module->register_module(str(ie->name), child);
+            registered.insert(ie->name, child.ptr());
+        } else if (ie->type == kStackType) {
+            BlockStack stack;
+            for (const auto &block : ie->blocks)
+                stack->append(buildType(project, *block));
+            if (ie->frozen)
+                freeze(*stack);
+            module->register_module(str(ie->name), stack);
+            registered.insert(ie->name, stack.ptr());
+        } else {
+            callers.insert(ie->name, builtinCaller(*module, *ie));
+            if (ie->frozen) {
+                // named_children() returns a copy: keep it alive while its item is used
+                // (find() into the temporary read freed memory; ThreadSanitizer saw it).
+                const auto children = module->named_children();
+                if (const auto *child = children.find(str(ie->name)))
+                    freeze(**child);
+            }
+        }
+    }
+
+    outputSlots.assign(outputs.size(), 0);
+    // Inputs first, in port order.
+    for (const Node *n : inputs) {
+        slotOf.insert(key(n->id, 0), slotCount);
+        inputSlots.push_back(slotCount++);
+    }
+    for (int id : eval.order) {
+        const Node &n = *t.node(id);
+        if (n.kind == NodeKind::Input)
+            continue;
+        std::vector<int> in;
+        const int inCount = n.kind == NodeKind::Output ? 1 : int(eval.nodes.value(id).in.size());
+        for (int port = 0; port < inCount; ++port) {
+            const std::optional<Wire> w = t.wireInto({id, port});
+            in.push_back(slotOf.value(key(w->from.node, w->from.port)));
+        }
+        if (n.kind == NodeKind::Output) {
+            outputSlots[size_t(outputs.indexOf(&n))] = in[0];
+            continue;
+        }
+        const InstanceEval &ie = *instances.value(n.name);
+        const int outCount = int(ie.out.size());
+        std::vector<int> out;
+        for (int port = 0; port < outCount; ++port) {
+            slotOf.insert(key(id, port), slotCount);
+            out.push_back(slotCount++);
+        }
+        if (ie.body) {
+            auto child = std::static_pointer_cast<ComposedModuleImpl>(registered.value(ie.name));
+            if (child->inputCount() == 1 && child->outputCount() == 1) {
+                const int a = in[0], o = out[0];
+                steps.push_back({[child, a, o](Slots &s) { s[size_t(o)] = child->forward(s[size_t(a)]); },
+                                 str(ie.name)});
+            } else {
+                steps.push_back({[child, in, out](Slots &s) {
+                                     std::vector<torch::Tensor> args;
+                                     args.reserve(in.size());
+                                     for (int k : in)
+                                         args.push_back(s[size_t(k)]);
+                                     auto results = child->forwardAll(args);
+                                     for (size_t k = 0; k < out.size(); ++k)
+                                         s[size_t(out[k])] = results[k];
+                                 },
+                                 str(ie.name)});
+            }
+        } else if (ie.type == kStackType) {
+            auto stack = std::static_pointer_cast<BlockStackImpl>(registered.value(ie.name));
+            const int a = in[0], o = out[0];
+            steps.push_back({[stack, a, o](Slots &s) { s[size_t(o)] = stack->forward(s[size_t(a)]); },
+                             str(ie.name)});
+        } else {
+            Caller caller = callers.value(ie.name);
+            const int a = in[0], b = in.size() > 1 ? in[1] : -1, o = out[0];
+            steps.push_back({[caller, a, b, o](Slots &s) { caller(s, a, b, o); }, str(ie.name)});
+        }
+    }
+    module->setSchedule(std::move(steps), slotCount, std::move(inputSlots), std::move(outputSlots));
+    return module;
+}
+
+} // namespace
+
+ComposedModule ModelBuilder::build(const ProjectData &project, std::optional<uint64_t> seed)
+{
+    const Analysis analysis(project);
+    return build(project, analysis, seed);
+}
+
+ComposedModule ModelBuilder::build(const ProjectData &project, const Analysis &analysis,
+                                   std::optional<uint64_t> seed)
+{
+    if (analysis.hasErrors())
+        throw BuildError("The model cannot be built:\n" + analysis.errorLines().join(QLatin1Char('\n')).toStdString());
+    if (!analysis.root())
+        throw BuildError("The project has no root model.");
+    if (seed)
+        torch::manual_seed(*seed);
+    return buildType(project, *analysis.root());
+}

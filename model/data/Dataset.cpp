@@ -1,0 +1,256 @@
+#include "data/Dataset.h"
+
+#include "analysis/Analysis.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+
+namespace {
+
+enum Stream : uint64_t {
+    InputsStream = 1,
+    TargetsStream = 2,
+    CentresStream = 3,
+    TeacherStream = 4,
+};
+
+at::Generator generator(uint64_t seed, uint64_t stream)
+{
+    return at::make_generator<at::CPUGeneratorImpl>(Dataset::streamSeed(seed, stream));
+}
+
+torch::Tensor randomTargets(int64_t samples, int outputFeatures, bool classTargets, uint64_t seed, bool binary)
+{
+    at::Generator g = generator(seed, TargetsStream);
+    if (classTargets)
+        return torch::randint(std::max(outputFeatures, 1), {samples}, g, torch::kInt64);
+    if (binary)
+        return torch::randint(2, {samples, outputFeatures}, g, torch::kFloat32);
+    return torch::randn({samples, outputFeatures}, g, torch::kFloat32);
+}
+
+torch::Tensor randomInputs(int64_t samples, int inputFeatures, uint64_t seed)
+{
+    at::Generator g = generator(seed, InputsStream);
+    return torch::randn({samples, inputFeatures}, g, torch::kFloat32);
+}
+
+QString joined(const QStringList &names)
+{
+    return names.join(QStringLiteral(", "));
+}
+
+void checkSizes(int64_t samples, int inputFeatures, int outputFeatures)
+{
+    if (samples < 1)
+        throw DataError(QStringLiteral("A data set needs at least one sample."));
+    if (inputFeatures < 1 || outputFeatures < 1)
+        throw DataError(QStringLiteral("The model's input and output sizes must be known to make a data set "
+                                       "(input %1, output %2).").arg(inputFeatures).arg(outputFeatures));
+    if (double(samples) * double(std::max(inputFeatures, outputFeatures)) > 2e9)
+        throw DataError(QStringLiteral("%1 samples of %2 features do not fit in memory; use fewer samples.")
+                            .arg(samples).arg(std::max(inputFeatures, outputFeatures)));
+}
+
+} // namespace
+
+uint64_t Dataset::streamSeed(uint64_t seed, uint64_t stream)
+{
+    uint64_t z = seed + 0x9E3779B97F4A7C15ull * (stream + 1);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+torch::Tensor Dataset::shardIndices(const torch::Tensor &order, int rank, int worldSize, bool pad)
+{
+    TORCH_CHECK(order.dim() == 1 && order.scalar_type() == torch::kInt64, "shardIndices takes int64 row indices");
+    TORCH_CHECK(worldSize >= 1 && rank >= 0 && rank < worldSize, "shardIndices: rank outside the world");
+    const int64_t n = order.size(0);
+    torch::Tensor all = order;
+    if (pad && n > 0 && n % worldSize != 0) {
+        const int64_t total = (n + worldSize - 1) / worldSize * worldSize;
+        const int64_t repeats = (total + n - 1) / n;
+        all = order.repeat({repeats}).narrow(0, 0, total);
+    }
+    if (all.size(0) <= rank)
+        return torch::empty({0}, order.options());
+    return all.slice(0, rank, all.size(0), worldSize).contiguous();
+}
+
+Dataset::Dataset(torch::Tensor inputs, torch::Tensor targets, QString description)
+    : m_inputs(std::move(inputs)), m_targets(std::move(targets)), m_description(std::move(description))
+{
+    TORCH_CHECK(m_inputs.dim() == 2 && m_inputs.scalar_type() == torch::kFloat32,
+                "Dataset inputs must be a 2-D float32 tensor");
+    TORCH_CHECK(m_targets.defined() && m_targets.size(0) == m_inputs.size(0),
+                "Dataset targets must have one row per input row");
+    m_inputs = m_inputs.contiguous();
+    m_targets = m_targets.contiguous();
+    if (m_description.isEmpty())
+        m_description = QStringLiteral("%1 samples").arg(m_inputs.size(0));
+}
+
+Dataset Dataset::randomBinary(int64_t samples, int inputFeatures, int outputFeatures, bool classTargets,
+                              uint64_t seed)
+{
+    checkSizes(samples, inputFeatures, outputFeatures);
+    return Dataset(randomInputs(samples, inputFeatures, seed),
+                   randomTargets(samples, outputFeatures, classTargets, seed, true),
+                   QStringLiteral("%1 random_binary samples").arg(samples));
+}
+
+Dataset Dataset::randomNormal(int64_t samples, int inputFeatures, int outputFeatures, bool classTargets,
+                              uint64_t seed)
+{
+    checkSizes(samples, inputFeatures, outputFeatures);
+    return Dataset(randomInputs(samples, inputFeatures, seed),
+                   randomTargets(samples, outputFeatures, classTargets, seed, false),
+                   QStringLiteral("%1 random_normal samples").arg(samples));
+}
+
+Dataset Dataset::blobs(int64_t samples, int inputFeatures, int outputFeatures, bool classTargets, uint64_t seed)
+{
+    checkSizes(samples, inputFeatures, outputFeatures);
+    const int classes = classTargets ? std::max(outputFeatures, 1) : std::max(outputFeatures, 2);
+    at::Generator gc = generator(seed, CentresStream);
+    // Centres far apart compared with the unit spread of each blob.
+    const torch::Tensor centres = torch::randn({classes, inputFeatures}, gc, torch::kFloat32) * 3.0;
+    at::Generator gt = generator(seed, TargetsStream);
+    const torch::Tensor labels = torch::randint(classes, {samples}, gt, torch::kInt64);
+    const torch::Tensor inputs = centres.index_select(0, labels) + randomInputs(samples, inputFeatures, seed);
+    torch::Tensor targets;
+    if (classTargets)
+        targets = labels;
+    else if (outputFeatures == 1)
+        targets = labels.to(torch::kFloat32).unsqueeze(1);
+    else
+        targets = torch::one_hot(labels, outputFeatures).to(torch::kFloat32);
+    return Dataset(inputs, targets, QStringLiteral("%1 blobs samples in %2 classes").arg(samples).arg(classes));
+}
+
+Dataset Dataset::teacher(int64_t samples, int inputFeatures, int outputFeatures, TrainingSettings::Loss loss,
+                         uint64_t seed)
+{
+    checkSizes(samples, inputFeatures, outputFeatures);
+    constexpr int kHidden = 32;
+    at::Generator g = generator(seed, TeacherStream);
+    const torch::Tensor w1 = torch::randn({inputFeatures, kHidden}, g, torch::kFloat32) / std::sqrt(double(inputFeatures));
+    const torch::Tensor b1 = torch::randn({kHidden}, g, torch::kFloat32) * 0.1;
+    const torch::Tensor w2 = torch::randn({kHidden, outputFeatures}, g, torch::kFloat32) / std::sqrt(double(kHidden));
+    const torch::Tensor inputs = randomInputs(samples, inputFeatures, seed);
+    const torch::Tensor out = torch::tanh(inputs.matmul(w1) + b1).matmul(w2);
+    torch::Tensor targets;
+    switch (loss) {
+    case TrainingSettings::Loss::CrossEntropy:
+    case TrainingSettings::Loss::Nll:
+        targets = out.argmax(1);
+        break;
+    case TrainingSettings::Loss::Bce:
+    case TrainingSettings::Loss::BceWithLogits:
+        targets = (out > 0).to(torch::kFloat32);
+        break;
+    default:
+        targets = out;
+        break;
+    }
+    return Dataset(inputs, targets, QStringLiteral("%1 teacher samples").arg(samples));
+}
+
+Dataset Dataset::csv(const QString &path, const QStringList &inputs, const QStringList &targets, int inputFeatures,
+                     int outputFeatures, bool classTargets)
+{
+    const CsvReader reader(path);
+    const QString file = QFileInfo(path).fileName();
+    const QStringList &header = reader.header();
+    const int targetCount = classTargets ? 1 : outputFeatures;
+
+    auto indices = [&](const QStringList &names, const char *what) {
+        QList<int> columns;
+        for (const QString &name : names) {
+            columns.append(reader.requireColumn(name, QLatin1String(what)));
+        }
+        return columns;
+    };
+    QList<int> in = indices(inputs, "an input");
+    QList<int> out = indices(targets, "a target");
+    if (out.isEmpty()) {
+        for (int c = int(header.size()) - 1; c >= 0 && out.size() < targetCount; --c)
+            if (!in.contains(c))
+                out.prepend(c);
+    }
+    if (in.isEmpty()) {
+        for (int c = 0; c < header.size() && in.size() < inputFeatures; ++c)
+            if (!out.contains(c))
+                in.append(c);
+    }
+    if (in.size() != inputFeatures || out.size() != targetCount) {
+        if (inputs.isEmpty() || targets.isEmpty())
+            throw DataError(QStringLiteral("%1 has %2 columns; the model needs %3 input column(s) and %4 target "
+                                           "column(s).").arg(file).arg(header.size()).arg(inputFeatures).arg(targetCount));
+        throw DataError(QStringLiteral("%1: %2 input and %3 target column(s) are chosen; the model needs %4 and %5.")
+                            .arg(file).arg(in.size()).arg(out.size()).arg(inputFeatures).arg(targetCount));
+    }
+    for (int c : in)
+        if (out.contains(c))
+            throw DataError(QStringLiteral("%1: column `%2` is chosen as both an input and a target.")
+                                .arg(file, header.at(c)));
+
+    QList<int> all = in;
+    all.append(out);
+    const torch::Tensor table = reader.read(all, classTargets ? std::max(outputFeatures, 1) : 0);
+    const torch::Tensor x = table.narrow(1, 0, in.size()).contiguous();
+    torch::Tensor y = table.narrow(1, in.size(), out.size()).contiguous();
+    if (classTargets)
+        y = y.squeeze(1).to(torch::kInt64);
+    QStringList inNames, outNames;
+    for (int c : in)
+        inNames.append(header.at(c));
+    for (int c : out)
+        outNames.append(header.at(c));
+    Dataset d(x, y, QStringLiteral("%1: %2 rows, inputs %3; targets %4")
+                        .arg(file).arg(x.size(0)).arg(joined(inNames), joined(outNames)));
+    d.m_inputNames = inNames;
+    d.m_targetNames = outNames;
+    return d;
+}
+
+Dataset Dataset::create(const TrainingSettings &settings, int inputFeatures, int outputFeatures,
+                        const QString &baseDir)
+{
+    const DataSettings &d = settings.data;
+    const bool classTargets = settings.classTargets();
+    switch (d.kind) {
+    case DataSettings::Kind::RandomBinary:
+        return randomBinary(d.samples, inputFeatures, outputFeatures, classTargets, settings.seed);
+    case DataSettings::Kind::RandomNormal:
+        return randomNormal(d.samples, inputFeatures, outputFeatures, classTargets, settings.seed);
+    case DataSettings::Kind::Blobs:
+        return blobs(d.samples, inputFeatures, outputFeatures, classTargets, settings.seed);
+    case DataSettings::Kind::Teacher:
+        return teacher(d.samples, inputFeatures, outputFeatures, settings.loss, settings.seed);
+    case DataSettings::Kind::Csv:
+        if (d.path.isEmpty())
+            throw DataError(QStringLiteral("A csv data set needs the path of its file."));
+        return csv(baseDir.isEmpty() ? d.path : QDir(baseDir).filePath(d.path), d.inputs, d.targets, inputFeatures,
+                   outputFeatures, classTargets);
+    }
+    throw DataError(QStringLiteral("Unknown kind of data set."));
+}
+
+Dataset Dataset::forProject(const ProjectData &project, const TrainingSettings &settings, const QString &baseDir)
+{
+    const Analysis analysis(project);
+    const auto root = analysis.root();
+    if (!root)
+        throw DataError(QStringLiteral("The project has no root model to make data for."));
+    if (root->inputs.size() != 1 || root->outputs.size() != 1)
+        throw DataError(QStringLiteral("The root model `%1` has %2 input(s) and %3 output(s); training needs "
+                                       "exactly one of each.")
+                            .arg(root->type).arg(root->inputs.size()).arg(root->outputs.size()));
+    return create(settings, root->inputs.first(), root->outputs.first(), baseDir);
+}

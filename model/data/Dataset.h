@@ -1,0 +1,90 @@
+#pragma once
+
+#include "data/CsvReader.h"
+#include "document/GraphTypes.h"
+#include "training/TrainingSettings.h"
+
+#include <QString>
+#include <QStringList>
+
+#include <torch/torch.h>
+
+#include <cstdint>
+
+/// A training data set held in memory: one row per sample. Inputs are float32
+/// [rows, input features]; targets are float32 [rows, output features], or
+/// int64 class indices [rows] for cross entropy and NLL.
+class Dataset
+{
+public:
+    Dataset() = default;
+    /// Wraps tensors made elsewhere (tests, the window). Inputs must be 2-D
+    /// float32 and targets must have as many rows.
+    Dataset(torch::Tensor inputs, torch::Tensor targets, QString description = QString());
+
+    /// Makes the data set the settings ask for, sized for a model with
+    /// `inputFeatures` inputs and `outputFeatures` outputs. Generated sets are
+    /// drawn from a generator seeded with settings.seed (the same seed gives the
+    /// same rows) and never touch LibTorch's global generator. A CSV path is
+    /// taken relative to `baseDir`. Throws DataError.
+    static Dataset create(const TrainingSettings &settings, int inputFeatures, int outputFeatures,
+                          const QString &baseDir = QString());
+    /// The same, with the sizes of the project's root model (one input and one
+    /// output with known features). Throws DataError.
+    static Dataset forProject(const ProjectData &project, const TrainingSettings &settings,
+                              const QString &baseDir = QString());
+
+    /// The article's data: randn inputs, randint 0/1 float targets (random class
+    /// indices below outputFeatures for class targets).
+    static Dataset randomBinary(int64_t samples, int inputFeatures, int outputFeatures, bool classTargets,
+                                uint64_t seed);
+    /// randn inputs and randn targets (random class indices for class targets).
+    static Dataset randomNormal(int64_t samples, int inputFeatures, int outputFeatures, bool classTargets,
+                                uint64_t seed);
+    /// Gaussian blobs around random centres, one per class: outputFeatures
+    /// classes (two when there is one output). Targets are class indices for
+    /// class targets, 0/1 for one output, one-hot rows otherwise.
+    static Dataset blobs(int64_t samples, int inputFeatures, int outputFeatures, bool classTargets, uint64_t seed);
+    /// Targets from a fixed random teacher network (inputs -> 32 tanh units ->
+    /// outputs): its outputs for regression losses, 0/1 by their sign for the
+    /// BCE losses, their argmax for class targets.
+    static Dataset teacher(int64_t samples, int inputFeatures, int outputFeatures, TrainingSettings::Loss loss,
+                           uint64_t seed);
+    /// Columns of a CSV file chosen by name; empty `inputs` means the first
+    /// inputFeatures columns that are not targets, empty `targets` the last
+    /// columns (outputFeatures of them, or one for class targets) that are not
+    /// inputs. Throws DataError.
+    static Dataset csv(const QString &path, const QStringList &inputs, const QStringList &targets,
+                       int inputFeatures, int outputFeatures, bool classTargets);
+
+    /// A seed for one stream of random numbers derived from the run's seed
+    /// (splitmix64), so that data, splits and epoch orders are independent of
+    /// each other and of the weight initialisation.
+    static uint64_t streamSeed(uint64_t seed, uint64_t stream);
+
+    /// The rows that rank `rank` of `worldSize` takes from an epoch's `order`
+    /// (int64 row indices: a seeded permutation, or 0..n-1 without shuffling),
+    /// by the rule of PyTorch's DistributedSampler: with `pad`, the order is
+    /// padded to a multiple of worldSize by repeating it from the start, so
+    /// that every rank gets the same number of rows; then the rank takes every
+    /// worldSize-th index from position `rank` (rank, rank + W, rank + 2W, ...).
+    /// Without `pad` (validation) each row goes to exactly one rank.
+    static torch::Tensor shardIndices(const torch::Tensor &order, int rank, int worldSize, bool pad = true);
+
+    const torch::Tensor &inputs() const { return m_inputs; }
+    const torch::Tensor &targets() const { return m_targets; }
+    int64_t size() const { return m_inputs.defined() ? m_inputs.size(0) : 0; }
+    bool isEmpty() const { return size() == 0; }
+    /// One line for people: `32 random_binary samples`, `data.csv: 150 rows, inputs a, b; targets c`.
+    const QString &description() const { return m_description; }
+    /// Column names of a CSV data set (empty for generated ones).
+    const QStringList &inputNames() const { return m_inputNames; }
+    const QStringList &targetNames() const { return m_targetNames; }
+
+private:
+    torch::Tensor m_inputs;
+    torch::Tensor m_targets;
+    QString m_description;
+    QStringList m_inputNames;
+    QStringList m_targetNames;
+};

@@ -1,0 +1,590 @@
+#include "export/TorchScriptExporter.h"
+
+#include "analysis/Analysis.h"
+#include "layers/LayerCatalog.h"
+#include "build/ModelBuilder.h"
+#include "document/Project.h"
+#include "document/ProjectFile.h"
+#include "document/ZipDirectory.h"
+
+#include <QFile>
+#include <QFileInfo>
+#include <QHash>
+#include <QRegularExpression>
+#include <QSaveFile>
+#include <QSet>
+
+#include <cmath>
+#include <map>
+#include <ostream>
+#include <streambuf>
+
+namespace {
+
+using JitModule = torch::jit::Module;
+
+std::string str(const QString &s)
+{
+    return s.toStdString();
+}
+
+/// Words a generated local variable must not take: Python keywords and the
+/// names TorchScript source resolves globally.
+const QSet<QString> &reservedWords()
+{
+    static const QSet<QString> words = [] {
+        QSet<QString> w = Project::pythonKeywords();
+        for (const char *name : {"self", "torch", "math", "Tensor", "Tuple", "List", "Dict", "Optional",
+                                 "getattr", "hasattr", "isinstance", "int", "float", "bool", "str", "len",
+                                 "range", "print", "annotate", "super", "forward", "training"})
+            w.insert(QString::fromLatin1(name));
+        return w;
+    }();
+    return words;
+}
+
+bool isIdentifier(const QString &s)
+{
+    static const QRegularExpression re(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]*$"));
+    return re.match(s).hasMatch();
+}
+
+/// `self.fc`, or `getattr(self, "0")` for a name that source cannot spell
+/// after a dot (the blocks of a stack).
+QString member(const QString &name)
+{
+    if (isIdentifier(name) && !reservedWords().contains(name))
+        return QStringLiteral("self.") + name;
+    return QStringLiteral("getattr(self, \"%1\")").arg(name);
+}
+
+/// A Python float literal that reads back as exactly `v`.
+QString pyFloat(double v)
+{
+    if (!std::isfinite(v))
+        throw ExportError("An option of the model is not a finite number.");
+    QString s;
+    for (int precision = 1; precision <= 17; ++precision) {
+        s = QString::number(v, 'g', precision);
+        if (s.toDouble() == v)
+            break;
+    }
+    if (!s.contains(QLatin1Char('.')) && !s.contains(QLatin1Char('e')))
+        s += QStringLiteral(".0");
+    return s;
+}
+
+QString pyInt(double v)
+{
+    return QString::number(qint64(v));
+}
+
+QString shapeText(const std::vector<int64_t> &shape)
+{
+    QStringList parts;
+    for (int64_t d : shape)
+        parts.append(QString::number(d));
+    return QLatin1Char('[') + parts.join(QStringLiteral(", ")) + QLatin1Char(']');
+}
+
+/// A TorchScript module to create: its class, its attributes in order, its forward.
+struct ModuleSpec
+{
+    /// What an attribute is.
+    enum class Kind {
+        Parameter, ///< A tensor that `parameters()` lists.
+        Buffer,    ///< A tensor that `buffers()` lists.
+        Submodule, ///< A child module.
+    };
+    struct Entry
+    {
+        std::string name;
+        Kind kind = Kind::Parameter;
+        torch::Tensor tensor;
+        JitModule module;
+    };
+    QString className;
+    std::vector<Entry> entries;
+    QString forward; ///< TorchScript source of `forward`.
+};
+
+/// Builds the TorchScript tree of one module tree. Modules whose class, forward
+/// and attributes coincide share one TorchScript class (every `Linear` with a
+/// bias is one `Linear` class), so the code in the archive stays small.
+class ScriptBuilder
+{
+public:
+    explicit ScriptBuilder(const ProjectData &project)
+        : m_project(project), m_unit(std::make_shared<torch::jit::CompilationUnit>())
+    {}
+
+    JitModule composed(const TypeEval &eval, torch::nn::Module &source, const QString &path);
+
+private:
+    JitModule builtin(const InstanceEval &ie, torch::nn::Module &source, const QString &path);
+    JitModule stack(const InstanceEval &ie, torch::nn::Module &source, const QString &path);
+    JitModule create(const ModuleSpec &spec);
+
+    const ProjectData &m_project;
+    std::shared_ptr<torch::jit::CompilationUnit> m_unit;
+    std::map<std::string, c10::ClassTypePtr> m_types;
+};
+
+[[noreturn]] void mismatch(const QString &what)
+{
+    throw ExportError(str(QStringLiteral("The module tree does not match the project: %1. Build it "
+                                         "again from this project and export once more.")
+                              .arg(what)));
+}
+
+QString child(const QString &path, const QString &name)
+{
+    return path.isEmpty() ? name : path + QLatin1Char('.') + name;
+}
+
+QString shown(const QString &path)
+{
+    return path.isEmpty() ? QStringLiteral("the root model") : QStringLiteral("`%1`").arg(path);
+}
+
+JitModule ScriptBuilder::create(const ModuleSpec &spec)
+{
+    std::string key = str(spec.className) + '\n' + str(spec.forward);
+    for (const ModuleSpec::Entry &e : spec.entries) {
+        key += '\n' + e.name + ':' + std::to_string(int(e.kind));
+        if (e.kind == ModuleSpec::Kind::Submodule)
+            key += ':' + e.module.type()->name()->qualifiedName();
+    }
+    const auto known = m_types.find(key);
+    JitModule m = known != m_types.end()
+                      ? JitModule(m_unit, known->second)
+                      : JitModule(c10::QualifiedName("__torch__." + str(spec.className)), m_unit,
+                                  /*shouldMangle=*/true);
+    m.register_attribute("training", c10::BoolType::get(), true);
+    for (const ModuleSpec::Entry &e : spec.entries) {
+        switch (e.kind) {
+        case ModuleSpec::Kind::Parameter:
+            m.register_parameter(e.name, e.tensor, /*is_buffer=*/false);
+            break;
+        case ModuleSpec::Kind::Buffer:
+            m.register_buffer(e.name, e.tensor);
+            break;
+        case ModuleSpec::Kind::Submodule:
+            m.register_module(e.name, e.module);
+            break;
+        }
+    }
+    if (known == m_types.end()) {
+        m.define(str(spec.forward));
+        m_types.emplace(key, m.type());
+    }
+    return m;
+}
+
+JitModule ScriptBuilder::builtin(const InstanceEval &ie, torch::nn::Module &source,
+                                 const QString &path)
+{
+    const ResolvedOptions &o = ie.options;
+    auto opt = [&](const char *name) { return o.value(QLatin1String(name)); };
+    const auto params = source.named_parameters(/*recurse=*/false);
+    const auto buffers = source.named_buffers(/*recurse=*/false);
+    ModuleSpec spec;
+    spec.className = ie.type;
+    size_t expectedParams = 0, expectedBuffers = 0;
+    // Takes a copy of tensor `name` of the source, checking that it is there
+    // with the shape the project gives it.
+    auto take = [&](const char *name, std::vector<int64_t> shape, bool buffer) {
+        const torch::Tensor *t = buffer ? buffers.find(name) : params.find(name);
+        if (!t || !t->defined())
+            mismatch(QStringLiteral("%1 has no %2 `%3`")
+                         .arg(shown(path), buffer ? QStringLiteral("buffer") : QStringLiteral("parameter"),
+                              QLatin1String(name)));
+        if (t->sizes().vec() != shape)
+            mismatch(QStringLiteral("`%1.%2` has the shape %3, the project gives %4")
+                         .arg(path, QLatin1String(name), shapeText(t->sizes().vec()), shapeText(shape)));
+        torch::Tensor copy = t->detach().clone();
+        if (!buffer)
+            copy.set_requires_grad(t->requires_grad());
+        spec.entries.push_back({name, buffer ? ModuleSpec::Kind::Buffer : ModuleSpec::Kind::Parameter,
+                                copy, JitModule()});
+        (buffer ? expectedBuffers : expectedParams) += 1;
+    };
+
+    QString body; // the lines of forward after its signature
+    const QString &t = ie.type;
+    if (t == QLatin1String("Linear")) {
+        const int64_t in = int64_t(opt("in_features")), out = int64_t(opt("out_features"));
+        take("weight", {out, in}, false);
+        const bool bias = opt("bias") != 0;
+        if (bias)
+            take("bias", {out}, false);
+        body = QStringLiteral("    return torch.linear(x, self.weight, %1)\n")
+                   .arg(bias ? QStringLiteral("self.bias") : QStringLiteral("None"));
+    } else if (t == QLatin1String("ReLU")) {
+        body = QStringLiteral("    return torch.relu(x)\n");
+    } else if (t == QLatin1String("LeakyReLU")) {
+        body = QStringLiteral("    return torch.leaky_relu(x, %1)\n").arg(pyFloat(opt("negative_slope")));
+    } else if (t == QLatin1String("GELU")) {
+        body = QStringLiteral("    return torch.gelu(x)\n");
+    } else if (t == QLatin1String("Tanh")) {
+        body = QStringLiteral("    return torch.tanh(x)\n");
+    } else if (t == QLatin1String("Sigmoid")) {
+        body = QStringLiteral("    return torch.sigmoid(x)\n");
+    } else if (t == QLatin1String("Softmax")) {
+        body = QStringLiteral("    return torch.softmax(x, %1)\n").arg(pyInt(opt("dim")));
+    } else if (t == QLatin1String("LogSoftmax")) {
+        body = QStringLiteral("    return torch.log_softmax(x, %1)\n").arg(pyInt(opt("dim")));
+    } else if (t == QLatin1String("Dropout")) {
+        body = QStringLiteral("    return torch.dropout(x, %1, self.training)\n").arg(pyFloat(opt("p")));
+    } else if (t == QLatin1String("LayerNorm")) {
+        const int64_t n = int64_t(opt("normalized_shape"));
+        const bool affine = opt("elementwise_affine") != 0;
+        if (affine) {
+            take("weight", {n}, false);
+            take("bias", {n}, false);
+        }
+        body = QStringLiteral("    return torch.layer_norm(x, [%1], %2, %3, %4)\n")
+                   .arg(QString::number(n),
+                        affine ? QStringLiteral("self.weight") : QStringLiteral("None"),
+                        affine ? QStringLiteral("self.bias") : QStringLiteral("None"), pyFloat(opt("eps")));
+    } else if (t == QLatin1String("BatchNorm1d")) {
+        const int64_t n = int64_t(opt("num_features"));
+        const bool affine = opt("affine") != 0;
+        if (affine) {
+            take("weight", {n}, false);
+            take("bias", {n}, false);
+        }
+        take("running_mean", {n}, true);
+        take("running_var", {n}, true);
+        take("num_batches_tracked", {}, true);
+        // As torch.nn.BatchNorm1d: batch statistics while training (updating the
+        // running ones), running statistics in eval mode.
+        body = QStringLiteral("    if self.training:\n"
+                              "        self.num_batches_tracked.add_(1)\n"
+                              "    return torch.batch_norm(x, %1, %2, self.running_mean, self.running_var, "
+                              "self.training, %3, %4, True)\n")
+                   .arg(affine ? QStringLiteral("self.weight") : QStringLiteral("None"),
+                        affine ? QStringLiteral("self.bias") : QStringLiteral("None"),
+                        pyFloat(opt("momentum")), pyFloat(opt("eps")));
+    } else if (t == QLatin1String("Flatten")) {
+        body = QStringLiteral("    return torch.flatten(x, 1, -1)\n");
+    } else if (t == QLatin1String("Identity")) {
+        body = QStringLiteral("    return x\n");
+    } else {
+        throw ExportError(str(QStringLiteral("%1 is a %2, which the TorchScript export does not know.")
+                                  .arg(shown(path), t)));
+    }
+    size_t sourceParams = 0, sourceBuffers = 0;
+    for (const auto &p : params)
+        sourceParams += p.value().defined() ? 1 : 0;
+    for (const auto &b : buffers)
+        sourceBuffers += b.value().defined() ? 1 : 0;
+    if (sourceParams != expectedParams || sourceBuffers != expectedBuffers || !source.children().empty())
+        mismatch(QStringLiteral("%1 holds other tensors than a %2 of the project").arg(shown(path), t));
+    spec.forward = QStringLiteral("def forward(self, x: Tensor) -> Tensor:\n") + body;
+    return create(spec);
+}
+
+JitModule ScriptBuilder::stack(const InstanceEval &ie, torch::nn::Module &source, const QString &path)
+{
+    auto *blocks = dynamic_cast<BlockStackImpl *>(&source);
+    if (!blocks)
+        mismatch(QStringLiteral("%1 is not a stack").arg(shown(path)));
+    if (blocks->blocks().size() != size_t(ie.blocks.size()))
+        mismatch(QStringLiteral("%1 has %2 blocks, the project gives %3")
+                     .arg(shown(path))
+                     .arg(blocks->blocks().size())
+                     .arg(ie.blocks.size()));
+    ModuleSpec spec;
+    spec.className = kStackType;
+    QString body;
+    for (int b = 0; b < ie.blocks.size(); ++b) {
+        const QString name = QString::number(b);
+        spec.entries.push_back({str(name), ModuleSpec::Kind::Submodule, {},
+                                composed(*ie.blocks.at(b), *blocks->blocks().at(size_t(b)).ptr(), child(path, name))});
+        // `self.0` is not TorchScript: the blocks are reached through getattr.
+        body += QStringLiteral("    x = %1.forward(x)\n").arg(member(name));
+    }
+    spec.forward = QStringLiteral("def forward(self, x: Tensor) -> Tensor:\n") + body +
+                   QStringLiteral("    return x\n");
+    return create(spec);
+}
+
+JitModule ScriptBuilder::composed(const TypeEval &eval, torch::nn::Module &source, const QString &path)
+{
+    const ModuleType *type = m_project.type(eval.type);
+    auto *module = dynamic_cast<ComposedModuleImpl *>(&source);
+    if (!type || !module || module->typeName() != str(eval.type))
+        mismatch(QStringLiteral("%1 is not a %2").arg(shown(path), eval.type));
+    if (!source.named_parameters(false).is_empty() || !source.named_buffers(false).is_empty())
+        mismatch(QStringLiteral("%1 holds tensors of its own").arg(shown(path)));
+
+    ModuleSpec spec;
+    spec.className = type->name;
+    const auto children = source.named_children();
+    size_t submodules = 0;
+    for (const InstanceEval &ie : eval.instances) {
+        const LayerSpec *layer = LayerCatalog::find(ie.type);
+        if (layer && layer->isOperator)
+            continue;
+        const QString childPath = child(path, ie.name);
+        const auto *found = children.find(str(ie.name));
+        if (!found)
+            mismatch(QStringLiteral("%1 is missing").arg(shown(childPath)));
+        torch::nn::Module &c = **found;
+        JitModule j = ie.body ? composed(*ie.body, c, childPath)
+                      : ie.type == kStackType ? stack(ie, c, childPath)
+                                              : builtin(ie, c, childPath);
+        spec.entries.push_back({str(ie.name), ModuleSpec::Kind::Submodule, {}, j});
+        ++submodules;
+    }
+    if (children.size() != submodules)
+        mismatch(QStringLiteral("%1 has %2 children, the project gives %3")
+                     .arg(shown(path))
+                     .arg(children.size())
+                     .arg(submodules));
+
+    // One local variable per output port of a call, named after the instance.
+    QSet<QString> used = reservedWords();
+    auto fresh = [&](QString base) {
+        if (!isIdentifier(base))
+            base = QStringLiteral("v");
+        QString name = base;
+        for (int k = 2; used.contains(name); ++k)
+            name = QStringLiteral("%1_%2").arg(base).arg(k);
+        used.insert(name);
+        return name;
+    };
+    QHash<qint64, QString> value; // (node << 16 | port) -> local variable
+    auto key = [](int node, int port) { return (qint64(node) << 16) | qint64(port); };
+
+    const QList<const Node *> inputs = type->ports(NodeKind::Input);
+    const QList<const Node *> outputs = type->ports(NodeKind::Output);
+    QString signature = QStringLiteral("def forward(self");
+    for (const Node *n : inputs) {
+        const QString name = fresh(n->name);
+        value.insert(key(n->id, 0), name);
+        signature += QStringLiteral(", %1: Tensor").arg(name);
+    }
+    signature += QStringLiteral("):\n");
+
+    QString body;
+    QStringList results(outputs.size());
+    for (int id : eval.order) {
+        const Node *n = type->node(id);
+        if (!n || n->kind == NodeKind::Input)
+            continue;
+        QStringList args;
+        const int inCount = n->kind == NodeKind::Output ? 1 : int(eval.nodes.value(id).in.size());
+        for (int port = 0; port < inCount; ++port) {
+            const std::optional<Wire> w = type->wireInto({id, port});
+            if (!w || !value.contains(key(w->from.node, w->from.port)))
+                mismatch(QStringLiteral("input %1 of node %2 in %3 is not connected").arg(port).arg(id).arg(eval.type));
+            args.append(value.value(key(w->from.node, w->from.port)));
+        }
+        if (n->kind == NodeKind::Output) {
+            results[outputs.indexOf(n)] = args.first();
+            continue;
+        }
+        const InstanceEval *ie = eval.instance(n->name);
+        if (!ie)
+            mismatch(QStringLiteral("`%1` of %2 was not evaluated").arg(n->name, eval.type));
+        QString call;
+        if (ie->type == QLatin1String("Add"))
+            call = QStringLiteral("%1 + %2").arg(args.value(0), args.value(1));
+        else if (ie->type == QLatin1String("Multiply"))
+            call = QStringLiteral("%1 * %2").arg(args.value(0), args.value(1));
+        else if (ie->type == QLatin1String("Concat"))
+            call = QStringLiteral("torch.cat([%1, %2], 1)").arg(args.value(0), args.value(1));
+        else
+            call = QStringLiteral("%1.forward(%2)").arg(member(ie->name), args.join(QStringLiteral(", ")));
+        const ModuleType *inner = ie->body ? m_project.type(ie->body->type) : nullptr;
+        const QList<const Node *> innerOutputs = inner ? inner->ports(NodeKind::Output) : QList<const Node *>();
+        QStringList out;
+        for (int port = 0; port < ie->out.size(); ++port) {
+            const QString name = ie->out.size() == 1 || port >= innerOutputs.size()
+                                     ? fresh(ie->name)
+                                     : fresh(ie->name + QLatin1Char('_') + innerOutputs.at(port)->name);
+            value.insert(key(id, port), name);
+            out.append(name);
+        }
+        body += QStringLiteral("    ") + (out.isEmpty() ? call : out.join(QStringLiteral(", ")) +
+                                                              QStringLiteral(" = ") + call) +
+                QLatin1Char('\n');
+    }
+    if (results.size() == 1)
+        body += QStringLiteral("    return %1\n").arg(results.first());
+    else if (results.isEmpty())
+        body += QStringLiteral("    return None\n");
+    else
+        body += QStringLiteral("    return (%1)\n").arg(results.join(QStringLiteral(", ")));
+    spec.forward = signature + body;
+    return create(spec);
+}
+
+/// Checks that two lists of named tensors have the same names, in order, and shapes.
+template <typename A, typename B>
+void compareTensors(const A &expected, const B &got, const char *what)
+{
+    std::vector<std::pair<std::string, std::vector<int64_t>>> e, g;
+    for (const auto &item : expected)
+        e.emplace_back(item.key(), item.value().sizes().vec());
+    for (const auto &item : got)
+        g.emplace_back(item.name, item.value.sizes().vec());
+    if (e != g)
+        mismatch(QStringLiteral("the export holds %1 %2, the module tree %3")
+                     .arg(g.size())
+                     .arg(QLatin1String(what))
+                     .arg(e.size()));
+}
+
+/// A std::streambuf that writes to a QIODevice, so that torch writes the
+/// archive straight into a QSaveFile.
+class DeviceStreamBuf : public std::streambuf
+{
+public:
+    explicit DeviceStreamBuf(QIODevice *device) : m_device(device) {}
+
+protected:
+    // The device is unbuffered, so a short write (full disk) shows here; the
+    // write after it gives the reason. A failure is remembered, not passed on:
+    // LibTorch's zip writer then throws from its destructor, which ends the
+    // program (tst_saving::checkpointAndExportOnAFullDisk). save() checks failed().
+    std::streamsize xsputn(const char *s, std::streamsize n) override
+    {
+        for (std::streamsize done = 0; !m_failed && done < n;) {
+            const qint64 w = m_device->write(s + done, n - done);
+            if (w <= 0)
+                m_failed = true;
+            else
+                done += w;
+        }
+        return n;
+    }
+    int_type overflow(int_type c) override
+    {
+        if (traits_type::eq_int_type(c, traits_type::eof()))
+            return traits_type::not_eof(c);
+        const char ch = traits_type::to_char_type(c);
+        xsputn(&ch, 1);
+        return c;
+    }
+
+public:
+    bool failed() const { return m_failed; }
+
+private:
+    QIODevice *m_device;
+    bool m_failed = false;
+};
+
+// --- Reading the project entry of the zip archive --------------------------
+// A .pt file is a zip archive; PyTorch stores the extra files uncompressed.
+// Only the zip directory and the one entry are read: no TorchScript code is
+// parsed, compiled or run, and no size the file claims is trusted unchecked.
+
+/// The bytes of the entry `<archive>/extra/<entry>`; throws ZipFailure.
+QByteArray readZipEntry(QIODevice &file, const QString &entry, qint64 maxBytes)
+{
+    const QByteArray suffix = (QStringLiteral("/extra/") + entry).toUtf8();
+    for (const ZipEntry &e : readZipDirectory(file)) {
+        const qsizetype slash = e.name.indexOf('/');
+        if (slash > 0 && e.name.mid(slash) == suffix) {
+            try {
+                return readStoredZipEntry(file, e, maxBytes);
+            } catch (const ZipFailure &f) {
+                throw ZipFailure{f.problem, QStringLiteral("its project entry ") + f.detail};
+            }
+        }
+    }
+    throw ZipFailure{ZipProblem::NoEntry, QString()};
+}
+
+} // namespace
+
+torch::jit::Module TorchScriptExporter::toScript(const ProjectData &project, ComposedModule &module)
+{
+    const Analysis analysis(project);
+    if (analysis.hasErrors())
+        throw BuildError("The model cannot be built:\n" +
+                         str(analysis.errorLines().join(QLatin1Char('\n'))));
+    if (!analysis.root())
+        throw BuildError("The project has no root model.");
+    ScriptBuilder builder(project);
+    JitModule script = builder.composed(*analysis.root(), *module, QString());
+    // The tree was walked by the project; make sure it covered every tensor.
+    compareTensors(module->named_parameters(), script.named_parameters(), "parameters");
+    compareTensors(module->named_buffers(), script.named_buffers(), "buffers");
+    script.eval();
+    return script;
+}
+
+bool TorchScriptExporter::save(const ProjectData &project, ComposedModule &module, const QString &path,
+                               QString *error)
+{
+    auto fail = [&](const QString &reason) {
+        if (error)
+            *error = QStringLiteral("Cannot export %1: %2").arg(path, reason);
+        return false;
+    };
+    JitModule script;
+    try {
+        script = toScript(project, module);
+    } catch (const c10::Error &e) {
+        return fail(QString::fromUtf8(e.what_without_backtrace()));
+    } catch (const std::exception &e) {
+        return fail(QString::fromUtf8(e.what()));
+    }
+    // Unbuffered: Qt 6.4's buffered QSaveFile reports a short write (full
+    // disk) as whole and commits the cut file (tst_saving).
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Unbuffered))
+        return fail(file.errorString());
+    const torch::jit::ExtraFilesMap extra{{kProjectEntry, ProjectFile::toBytes(project).toStdString()}};
+    try {
+        DeviceStreamBuf buffer(&file);
+        std::ostream stream(&buffer);
+        script.save(stream, extra);
+        stream.flush();
+        if (!stream || buffer.failed())
+            return fail(file.errorString());
+    } catch (const c10::Error &e) {
+        // QSaveFile discards the temporary file when it is destroyed uncommitted.
+        return fail(QString::fromUtf8(e.what_without_backtrace()));
+    } catch (const std::exception &e) {
+        return fail(QString::fromUtf8(e.what()));
+    }
+    if (!file.commit())
+        return fail(file.errorString());
+    return true;
+}
+
+ProjectData TorchScriptExporter::readProject(const QString &ptPath)
+{
+    const QString name = QFileInfo(ptPath).fileName();
+    QFile file(ptPath);
+    if (!file.open(QIODevice::ReadOnly))
+        throw ProjectFormatError(QStringLiteral("Cannot open %1: %2").arg(ptPath, file.errorString()));
+    QByteArray bytes;
+    try {
+        bytes = readZipEntry(file, QLatin1String(kProjectEntry), ProjectFile::kMaxBytes);
+    } catch (const ZipFailure &f) {
+        switch (f.problem) {
+        case ZipProblem::NotZip:
+            throw ProjectFormatError(
+                QStringLiteral("%1 is not a TorchScript file exported by Model Composer (%2).").arg(name, f.detail));
+        case ZipProblem::NoEntry:
+            throw ProjectFormatError(
+                QStringLiteral("%1 is a zip archive but not a Model Composer export: it holds no project "
+                               "(extra file %2).")
+                    .arg(name, QLatin1String(kProjectEntry)));
+        case ZipProblem::BadEntry:
+            throw ProjectFormatError(QStringLiteral("%1 is a Model Composer export, but %2.").arg(name, f.detail));
+        }
+    }
+    try {
+        return ProjectFile::fromBytes(bytes);
+    } catch (const ProjectFormatError &e) {
+        throw ProjectFormatError(QStringLiteral("%1 (%2): %3").arg(name, QLatin1String(kProjectEntry), e.message()));
+    }
+}

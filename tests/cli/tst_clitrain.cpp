@@ -1,0 +1,352 @@
+// `modelcomposer-cli train`, run as a user runs it (QProcess).
+
+#include "training/Checkpoint.h"
+#include "data/Dataset.h"
+#include "build/ModelBuilder.h"
+#include "document/ProjectFile.h"
+
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <torch/script.h>
+
+namespace {
+
+struct Run
+{
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+Run cli(const QStringList &args)
+{
+    QProcess p;
+    p.start(QStringLiteral(MC_CLI), QStringList{QStringLiteral("train")} + args);
+    if (!p.waitForFinished(120000))
+        return {};
+    return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+}
+
+QString example(const QString &name)
+{
+    return QStringLiteral(MC_EXAMPLES_DIR "/") + name;
+}
+
+QString describe(const Run &r)
+{
+    return QStringLiteral("exit %1\nstdout:\n%2\nstderr:\n%3").arg(r.exitCode).arg(r.out, r.err);
+}
+
+QStringList readLines(const QString &path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QString::fromUtf8(f.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+}
+
+QStringList epochLines(const QString &out)
+{
+    QStringList lines;
+    for (const QString &line : out.split(QLatin1Char('\n')))
+        if (line.startsWith(QLatin1String("epoch ")))
+            lines.append(line);
+    return lines;
+}
+
+const QString kTenFeatures = QStringLiteral(MC_TESTDATA_DIR "/ten-features.csv");
+const QString kTenInputs = QStringLiteral("x0,x1,x2,x3,x4,x5,x6,x7,x8,x9");
+
+} // namespace
+
+class tst_CliTrain : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void articleRun_data();
+    void articleRun();
+    void metricsFile();
+    void batchesInFileOrderWithNoShuffle();
+    void sameSeedSameMetrics();
+    void resumeContinuesTheRun();
+    void exportWritesTrainedWeights();
+    void failures_data();
+    void failures();
+
+private:
+    QTemporaryDir m_shared; ///< A trained shared-block run: last.ckpt and out.pt.
+    Run m_sharedRun;
+};
+
+void tst_CliTrain::initTestCase()
+{
+    QVERIFY(m_shared.isValid());
+    m_sharedRun = cli({example(QStringLiteral("shared-block.mcproj")), QStringLiteral("--export"),
+                       m_shared.filePath(QStringLiteral("out.pt")), QStringLiteral("--checkpoint-dir"), m_shared.path()});
+    QVERIFY2(m_sharedRun.exitCode == 0, qPrintable(describe(m_sharedRun)));
+}
+
+void tst_CliTrain::articleRun_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("plan");
+    QTest::addRow("encoder_decoder") << "encoder-decoder.mcproj"
+                                     << "training EncoderDecoderLightning (61 parameters, 61 trainable) on 32 "
+                                        "random_binary samples: 32 training and 0 validation rows, 2 batch(es) of 16 "
+                                        "per epoch; bce, adam lr 0.001";
+    QTest::addRow("configurable_blocks") << "configurable-blocks.mcproj"
+                                         << "training ConfigurableLightning (706 parameters, 706 trainable)";
+    QTest::addRow("shared_block") << "shared-block.mcproj"
+                                  << "training ExternalInjection (330 parameters, 330 trainable) on 32 random_normal "
+                                     "samples";
+}
+
+void tst_CliTrain::articleRun()
+{
+    // The article's own run: 32 samples, batches of 16, 2 epochs of 2 batches.
+    QFETCH(QString, file);
+    QFETCH(QString, plan);
+    const Run r = cli({example(file)});
+    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+    QVERIFY(r.err.isEmpty());
+    const QStringList lines = r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 4);
+    QVERIFY2(lines.at(0).startsWith(plan), qPrintable(lines.at(0)));
+    const QRegularExpression epoch(QStringLiteral(R"(^epoch [12]/2  train_loss \d+\.?\d*(e-?\d+)?  samples/s \d+$)"));
+    QVERIFY2(epoch.match(lines.at(1)).hasMatch(), qPrintable(lines.at(1)));
+    QVERIFY2(epoch.match(lines.at(2)).hasMatch(), qPrintable(lines.at(2)));
+    QVERIFY(lines.at(1).startsWith(QLatin1String("epoch 1/2")));
+    QVERIFY(lines.at(2).startsWith(QLatin1String("epoch 2/2")));
+    const QRegularExpression done(QStringLiteral(R"(^done: 2 epoch\(s\), 4 step\(s\); training \d+\.\d{3} s, total time \d+\.\d{3} s$)"));
+    QVERIFY2(done.match(lines.at(3)).hasMatch(), qPrintable(lines.at(3)));
+}
+
+void tst_CliTrain::metricsFile()
+{
+    // 40 samples, a quarter held out: 30 training rows, batches of 16 -> 2 per epoch.
+    QTemporaryDir dir;
+    const QString metrics = dir.filePath(QStringLiteral("m.csv"));
+    const Run r = cli({example(QStringLiteral("shared-block.mcproj")), QStringLiteral("--samples"), QStringLiteral("40"),
+                       QStringLiteral("--val-split"), QStringLiteral("0.25"), QStringLiteral("--epochs"),
+                       QStringLiteral("3"), QStringLiteral("--limit-train-batches"), QStringLiteral("0"),
+                       QStringLiteral("--metrics"), metrics});
+    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+    const QStringList epochs = epochLines(r.out);
+    QCOMPARE(epochs.size(), 3);
+    for (const QString &line : epochs)
+        QVERIFY2(line.contains(QLatin1String("  val_loss ")), qPrintable(line));
+    QVERIFY(r.out.contains(QLatin1String("30 training and 10 validation rows, 2 batch(es) of 16")));
+
+    const QStringList rows = readLines(metrics);
+    QCOMPARE(rows.size(), 1 + 6);
+    QCOMPARE(rows.at(0), QStringLiteral("epoch,step,train_loss,val_loss"));
+    double epochSum = 0;
+    for (int k = 1; k < rows.size(); ++k) {
+        const QStringList cells = rows.at(k).split(QLatin1Char(','));
+        QCOMPARE(cells.size(), 4);
+        QCOMPARE(cells.at(0), QString::number((k - 1) / 2));
+        QCOMPARE(cells.at(1), QString::number(k - 1));
+        bool ok = false;
+        const double loss = cells.at(2).toDouble(&ok);
+        QVERIFY(ok && loss > 0);
+        const bool lastOfEpoch = (k - 1) % 2 == 1;
+        QCOMPARE(cells.at(3).isEmpty(), !lastOfEpoch);
+        epochSum += loss;
+        if (lastOfEpoch) {
+            // The epoch line shows the mean of its rows and the same validation loss.
+            const QString line = epochs.at((k - 1) / 2);
+            const double shownMean = line.section(QStringLiteral("train_loss "), 1).section(QLatin1Char(' '), 0, 0).toDouble();
+            const double shownVal = line.section(QStringLiteral("val_loss "), 1).section(QLatin1Char(' '), 0, 0).toDouble();
+            QVERIFY(std::abs(shownMean - epochSum / 2) < 1e-5 * std::max(1.0, shownMean));
+            QVERIFY(std::abs(shownVal - cells.at(3).toDouble()) < 1e-5 * std::max(1.0, shownVal));
+            epochSum = 0;
+        }
+    }
+}
+
+void tst_CliTrain::batchesInFileOrderWithNoShuffle()
+{
+    // With --no-shuffle and no validation split, batch k is rows 4k..4k+3 of the
+    // file. A vanishing learning rate keeps the initial weights, so each
+    // step's loss is the initial model's loss on those rows.
+    QTemporaryDir dir;
+    const QString metrics = dir.filePath(QStringLiteral("m.csv"));
+    const Run r = cli({example(QStringLiteral("encoder-decoder.mcproj")), QStringLiteral("--data"), kTenFeatures,
+                       QStringLiteral("--inputs"), kTenInputs, QStringLiteral("--targets"), QStringLiteral("y"),
+                       QStringLiteral("--no-shuffle"), QStringLiteral("--batch-size"), QStringLiteral("4"),
+                       QStringLiteral("--limit-train-batches"), QStringLiteral("0"), QStringLiteral("--loss"),
+                       QStringLiteral("mse"), QStringLiteral("--optimizer"), QStringLiteral("sgd"),
+                       QStringLiteral("--momentum"), QStringLiteral("0"), QStringLiteral("--lr"),
+                       QStringLiteral("1e-30"), QStringLiteral("--epochs"), QStringLiteral("1"),
+                       QStringLiteral("--seed"), QStringLiteral("3"), QStringLiteral("--metrics"), metrics});
+    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+    const QStringList rows = readLines(metrics);
+    QCOMPARE(rows.size(), 1 + 5);
+
+    const ProjectData project = ProjectFile::load(example(QStringLiteral("encoder-decoder.mcproj")));
+    const Dataset data = Dataset::csv(kTenFeatures, kTenInputs.split(QLatin1Char(',')), {QStringLiteral("y")}, 10, 1,
+                                      false);
+    ComposedModule model = ModelBuilder::build(project, 3);
+    torch::NoGradGuard noGrad;
+    for (int k = 0; k < 5; ++k) {
+        const float expected = torch::mse_loss(model->forward(data.inputs().narrow(0, 4 * k, 4)),
+                                               data.targets().narrow(0, 4 * k, 4))
+                                   .item<float>();
+        QCOMPARE(rows.at(k + 1).section(QLatin1Char(','), 2, 2).toFloat(), expected);
+    }
+}
+
+void tst_CliTrain::sameSeedSameMetrics()
+{
+    QTemporaryDir dir;
+    auto run = [&](const QString &seed, const QString &name) {
+        const QString metrics = dir.filePath(name);
+        const Run r = cli({example(QStringLiteral("configurable-blocks.mcproj")), QStringLiteral("--data-kind"),
+                           QStringLiteral("blobs"), QStringLiteral("--samples"), QStringLiteral("64"),
+                           QStringLiteral("--val-split"), QStringLiteral("0.25"), QStringLiteral("--seed"), seed,
+                           QStringLiteral("--limit-train-batches"), QStringLiteral("0"), QStringLiteral("--metrics"),
+                           metrics});
+        return r.exitCode == 0 ? readLines(metrics) : QStringList();
+    };
+    const QStringList a = run(QStringLiteral("5"), QStringLiteral("a.csv"));
+    const QStringList b = run(QStringLiteral("5"), QStringLiteral("b.csv"));
+    const QStringList c = run(QStringLiteral("6"), QStringLiteral("c.csv"));
+    QCOMPARE(a.size(), 1 + 2 * 3);
+    QCOMPARE(a, b);
+    QVERIFY(a != c);
+}
+
+void tst_CliTrain::resumeContinuesTheRun()
+{
+    // 2 epochs with a checkpoint, then --resume to 4 epochs: the same metrics
+    // as 4 epochs in one go.
+    QTemporaryDir dir;
+    const QStringList common{example(QStringLiteral("shared-block.mcproj")), QStringLiteral("--samples"),
+                             QStringLiteral("48"), QStringLiteral("--limit-train-batches"), QStringLiteral("0"),
+                             QStringLiteral("--schedule"), QStringLiteral("step"), QStringLiteral("--step-size"),
+                             QStringLiteral("1"), QStringLiteral("--gamma"), QStringLiteral("0.5"),
+                             QStringLiteral("--val-split"), QStringLiteral("0.25")};
+    const Run whole = cli(common + QStringList{QStringLiteral("--epochs"), QStringLiteral("4"), QStringLiteral("--metrics"),
+                                               dir.filePath(QStringLiteral("whole.csv"))});
+    QVERIFY2(whole.exitCode == 0, qPrintable(describe(whole)));
+    const Run first = cli(common + QStringList{QStringLiteral("--epochs"), QStringLiteral("2"),
+                                               QStringLiteral("--checkpoint-dir"), dir.filePath(QStringLiteral("ckpt"))});
+    QVERIFY2(first.exitCode == 0, qPrintable(describe(first)));
+    const QString checkpoint = dir.filePath(QStringLiteral("ckpt/last.ckpt"));
+    QVERIFY2(first.out.contains(QStringLiteral("checkpoint ") + checkpoint), qPrintable(first.out));
+    const Run second = cli({example(QStringLiteral("shared-block.mcproj")), QStringLiteral("--resume"), checkpoint,
+                            QStringLiteral("--epochs"), QStringLiteral("4"), QStringLiteral("--metrics"),
+                            dir.filePath(QStringLiteral("resumed.csv"))});
+    QVERIFY2(second.exitCode == 0, qPrintable(describe(second)));
+    QVERIFY(second.out.contains(QLatin1String("resuming at epoch 3, step 6")));
+    // Only the new epochs are printed; the metrics hold the whole history.
+    const QStringList lines = epochLines(second.out);
+    QCOMPARE(lines.size(), 2);
+    QVERIFY(lines.at(0).startsWith(QLatin1String("epoch 3/4")));
+    QCOMPARE(readLines(dir.filePath(QStringLiteral("resumed.csv"))), readLines(dir.filePath(QStringLiteral("whole.csv"))));
+    QCOMPARE(epochLines(whole.out).at(3).section(QLatin1String("  samples/s"), 0, 0),
+             lines.at(1).section(QLatin1String("  samples/s"), 0, 0));
+}
+
+void tst_CliTrain::exportWritesTrainedWeights()
+{
+    const QString pt = m_shared.filePath(QStringLiteral("out.pt"));
+    QVERIFY(m_sharedRun.out.contains(QStringLiteral("exported ") + pt));
+    QVERIFY(m_sharedRun.out.contains(QStringLiteral("checkpoint ") + m_shared.filePath(QStringLiteral("last.ckpt"))));
+    const Checkpoint trained = Checkpoint::load(m_shared.filePath(QStringLiteral("last.ckpt")));
+    QCOMPARE(trained.step, qint64(4));
+    torch::jit::Module m = torch::jit::load(pt.toStdString());
+    std::map<std::string, torch::Tensor> exported;
+    for (const auto &p : m.named_parameters())
+        exported[p.name] = p.value;
+    QCOMPARE(exported.size(), size_t(6));
+    int matched = 0;
+    for (const auto &[name, tensor] : trained.tensors) {
+        QVERIFY2(exported.count(name), name.c_str());
+        QVERIFY(torch::equal(exported.at(name), tensor));
+        ++matched;
+    }
+    QCOMPARE(matched, 6);
+}
+
+void tst_CliTrain::failures_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("err");
+    const QString ed = example(QStringLiteral("encoder-decoder.mcproj"));
+    QTest::addRow("no_project") << QStringList() << 2 << "modelcomposer-cli: train: train takes one PROJECT file";
+    QTest::addRow("unknown_flag") << QStringList{ed, "--bogus"} << 2 << "Unknown option 'bogus'.";
+    QTest::addRow("not_a_number") << QStringList{ed, "--epochs", "two"} << 2
+                                  << "--epochs expects a whole number, not 'two'";
+    QTest::addRow("out_of_range") << QStringList{ed, "--batch-size", "0"} << 2
+                                  << "--batch-size: expected a whole number of at least 1";
+    QTest::addRow("columns_without_data") << QStringList{ed, "--inputs", "a,b"} << 2
+                                          << "--inputs and --targets choose CSV columns; give the file with --data";
+    QTest::addRow("twice") << QStringList{ed, "--epochs", "3", "--epochs", "4"} << 2 << "--epochs is given twice";
+    QTest::addRow("missing_project") << QStringList{"/nonexistent/x.mcproj"} << 1 << "error: ";
+    QTest::addRow("bad_csv_cell") << QStringList{ed, "--data", "BAD_CSV"} << 1
+                                  << "error: bad.csv line 3, column 2 (x1): \"abc\" is not a number.";
+    QTest::addRow("csv_too_narrow") << QStringList{ed, "--data", "NARROW_CSV"} << 1
+                                    << "error: narrow.csv has 3 columns; the model needs 10 input column(s) and 1 "
+                                       "target column(s).";
+    QTest::addRow("missing_checkpoint") << QStringList{ed, "--resume", "/nonexistent/last.ckpt"} << 1
+                                        << "error: The checkpoint /nonexistent/last.ckpt does not exist.";
+    QTest::addRow("foreign_checkpoint") << QStringList{ed, "--resume", "FOREIGN_CKPT"} << 1
+                                        << "The checkpoint was saved from a different model";
+    QTest::addRow("truncated_checkpoint") << QStringList{ed, "--resume", "TRUNCATED_CKPT"} << 1
+                                          << "is not a readable checkpoint: it is truncated";
+    QTest::addRow("nesterov_without_momentum") << QStringList{ed, "--optimizer", "sgd", "--nesterov", "--momentum", "0"}
+                                               << 1 << "error: Nesterov momentum needs a momentum above 0";
+    QTest::addRow("loss_explodes") << QStringList{example(QStringLiteral("shared-block.mcproj")), "--optimizer", "sgd",
+                                                  "--momentum", "0", "--lr", "1000", "--epochs", "50",
+                                                  "--data-kind", "teacher"}
+                                   << 1 << "became";
+}
+
+void tst_CliTrain::failures()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QString, err);
+    QTemporaryDir dir;
+    for (QString &a : args) {
+        if (a == QLatin1String("BAD_CSV")) {
+            a = dir.filePath(QStringLiteral("bad.csv"));
+            QFile f(a);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("x0,x1,x2,x3,x4,x5,x6,x7,x8,x9,y\n"
+                    "1,2,3,4,5,6,7,8,9,10,1\n"
+                    "1,abc,3,4,5,6,7,8,9,10,0\n");
+        } else if (a == QLatin1String("NARROW_CSV")) {
+            a = dir.filePath(QStringLiteral("narrow.csv"));
+            QFile f(a);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("a,b,y\n1,2,3\n");
+        } else if (a == QLatin1String("FOREIGN_CKPT")) {
+            a = m_shared.filePath(QStringLiteral("last.ckpt"));
+        } else if (a == QLatin1String("TRUNCATED_CKPT")) {
+            a = dir.filePath(QStringLiteral("truncated.ckpt"));
+            QVERIFY(QFile::copy(m_shared.filePath(QStringLiteral("last.ckpt")), a));
+            QFile f(a);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            QVERIFY(f.resize(f.size() / 2));
+        }
+    }
+    const Run r = cli(args);
+    QVERIFY2(r.exitCode == exitCode, qPrintable(describe(r)));
+    QVERIFY2(r.err.contains(err), qPrintable(describe(r)));
+    if (exitCode == 1) {
+        // One `error: …` line.
+        const QStringList lines = r.err.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 1);
+        QVERIFY(lines.first().startsWith(QLatin1String("error: ")));
+    }
+}
+
+QTEST_GUILESS_MAIN(tst_CliTrain)
+#include "tst_clitrain.moc"
