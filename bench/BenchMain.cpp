@@ -132,7 +132,7 @@ ProjectData scaleProject(int nodes, bool wide)
     in.id = id++;
     in.kind = NodeKind::Input;
     in.name = QStringLiteral("x");
-    in.features = OptionValue::constant(16);
+    in.shape = {OptionValue::constant(16)};
     t.nodes.append(in);
     auto call = [&](const QString &name, const QString &type, OptionMap options, QPointF pos) {
         Instance i;

@@ -80,6 +80,12 @@ QColor CanvasStyle::category(const QString &category, const QPalette &palette)
     QColor c;
     if (category == QLatin1String("Layers"))
         c = QColor(0x3f, 0x6f, 0xc4);
+    else if (category == QLatin1String("Convolution"))
+        c = QColor(0x2c, 0x5a, 0xa0);
+    else if (category == QLatin1String("Pooling"))
+        c = QColor(0x4a, 0x7f, 0xb5);
+    else if (category == QLatin1String("Shape"))
+        c = QColor(0x6b, 0x76, 0x88);
     else if (category == QLatin1String("Activations"))
         c = QColor(0x2f, 0x8f, 0x62);
     else if (category == QLatin1String("Normalization"))

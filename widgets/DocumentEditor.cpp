@@ -2,7 +2,7 @@
 
 #include "CanvasMetrics.h"
 #include "GraphLayout.h"
-#include "layers/LayerCatalog.h"
+#include "layers/LayerRegistry.h"
 #include "ModuleLibrary.h"
 #include "document/ProjectFile.h"
 #include "SnapshotCommand.h"
@@ -35,6 +35,14 @@ OptionValue translated(const OptionValue &v, const ModuleType &source, const Mod
         return v;
     const Argument *a = source.argument(v.argument);
     return OptionValue::constant(a ? a->defaultValue : 0.0);
+}
+
+ShapeDecl translated(const ShapeDecl &shape, const ModuleType &source, const ModuleType &target)
+{
+    ShapeDecl out;
+    for (const OptionValue &d : shape)
+        out.append(translated(d, source, target));
+    return out;
 }
 
 OptionMap translated(const OptionMap &options, const ModuleType &source, const ModuleType &target)
@@ -170,27 +178,10 @@ std::optional<int> DocumentEditor::performAdd(const QString &text,
 
 QString DocumentEditor::instanceBaseName(const QString &typeName)
 {
-    static const QHash<QString, QString> builtins{
-        {QStringLiteral("Linear"), QStringLiteral("fc1")},
-        {QStringLiteral("ReLU"), QStringLiteral("relu")},
-        {QStringLiteral("LeakyReLU"), QStringLiteral("leaky_relu")},
-        {QStringLiteral("GELU"), QStringLiteral("gelu")},
-        {QStringLiteral("Tanh"), QStringLiteral("tanh")},
-        {QStringLiteral("Sigmoid"), QStringLiteral("sigmoid")},
-        {QStringLiteral("Softmax"), QStringLiteral("softmax")},
-        {QStringLiteral("LogSoftmax"), QStringLiteral("log_softmax")},
-        {QStringLiteral("Dropout"), QStringLiteral("dropout")},
-        {QStringLiteral("LayerNorm"), QStringLiteral("norm")},
-        {QStringLiteral("BatchNorm1d"), QStringLiteral("bn")},
-        {QStringLiteral("Flatten"), QStringLiteral("flatten")},
-        {QStringLiteral("Identity"), QStringLiteral("identity")},
-        {QStringLiteral("Add"), QStringLiteral("add")},
-        {QStringLiteral("Multiply"), QStringLiteral("mul")},
-        {QStringLiteral("Concat"), QStringLiteral("cat")},
-        {kStackType, QStringLiteral("blocks")},
-    };
-    if (builtins.contains(typeName))
-        return builtins.value(typeName);
+    if (const mc::LayerDefinition *layer = mc::LayerRegistry::find(typeName))
+        return layer->instanceName;
+    if (typeName == kStackType)
+        return QStringLiteral("blocks");
     // PascalCase to snake_case, keeping runs of capitals together (MLP → mlp).
     QString out;
     for (int k = 0; k < typeName.size(); ++k) {
@@ -216,7 +207,7 @@ QString DocumentEditor::uniqueTypeName(const QString &base) const
     if (stem.isEmpty())
         stem = QStringLiteral("Module");
     auto taken = [&](const QString &n) {
-        return m_project->type(n) || LayerCatalog::isBuiltin(n) || n == kStackType;
+        return m_project->type(n) || mc::LayerRegistry::isBuiltin(n) || n == kStackType;
     };
     if (!taken(base) && Project::checkIdentifier(base, QString()))
         return base;
@@ -294,7 +285,7 @@ std::optional<int> DocumentEditor::addEntry(const QString &type, const PaletteEn
 std::optional<int> DocumentEditor::addLayer(const QString &type, const QString &layer, QPointF pos, QString *why)
 {
     return performAdd(QStringLiteral("Add %1").arg(layer), [&](QString *reason) -> std::optional<int> {
-        if (!LayerCatalog::isBuiltin(layer)) {
+        if (!mc::LayerRegistry::isBuiltin(layer)) {
             *reason = QStringLiteral("There is no built-in layer `%1`.").arg(layer);
             return std::nullopt;
         }
@@ -479,9 +470,9 @@ EditResult DocumentEditor::renameNode(const QString &type, int node, const QStri
                    [&] { return m_project->renamePort(type, node, name); });
 }
 
-EditResult DocumentEditor::setPortFeatures(const QString &type, int node, const OptionValue &features)
+EditResult DocumentEditor::setPortShape(const QString &type, int node, const ShapeDecl &shape)
 {
-    return perform(QStringLiteral("Set features"), [&] { return m_project->setPortFeatures(type, node, features); });
+    return perform(QStringLiteral("Set shape"), [&] { return m_project->setPortShape(type, node, shape); });
 }
 
 EditResult DocumentEditor::setOption(const QString &type, const QString &instance, const QString &key,
@@ -615,7 +606,8 @@ EditResult DocumentEditor::renameArgument(const QString &type, const QString &fr
                             renameValue(v);
                 }
                 for (Node &n : changed.nodes)
-                    renameValue(n.features);
+                    for (OptionValue &d : n.shape)
+                        renameValue(d);
             }
             for (Instance &i : changed.instances) {
                 if (i.type == type && i.options.contains(from))
@@ -943,8 +935,8 @@ std::optional<QList<int>> DocumentEditor::paste(const QString &type, const QByte
             } else {
                 const QString name = uniquePortName(type, n.kind, n.name);
                 id = m_project->addPort(type, n.kind, name, pos,
-                                        n.kind == NodeKind::Input ? translated(n.features, *source, target)
-                                                                  : OptionValue{},
+                                        n.kind == NodeKind::Input ? translated(n.shape, *source, target)
+                                                                  : ShapeDecl{},
                                         &reason);
             }
             if (!id)

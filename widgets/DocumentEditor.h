@@ -88,7 +88,7 @@ public:
     EditResult moveNodes(const QString &type, const QHash<int, QPointF> &positions);
     /// Renames the instance a call node calls, or an Input/Output node.
     EditResult renameNode(const QString &type, int node, const QString &name);
-    EditResult setPortFeatures(const QString &type, int node, const OptionValue &features);
+    EditResult setPortShape(const QString &type, int node, const ShapeDecl &shape);
     /// Sets an option or argument value; nullopt goes back to the default.
     EditResult setOption(const QString &type, const QString &instance, const QString &key,
                          const std::optional<OptionValue> &value);

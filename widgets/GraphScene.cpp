@@ -3,7 +3,7 @@
 #include "CanvasMetrics.h"
 #include "CanvasStyle.h"
 #include "DocumentEditor.h"
-#include "layers/LayerCatalog.h"
+#include "layers/LayerRegistry.h"
 #include "PortItem.h"
 #include "document/Project.h"
 #include "WireItem.h"
@@ -80,12 +80,14 @@ NodeItem::Look GraphScene::lookFor(const ModuleType &t, const Node &n, int calls
         look.category = QStringLiteral("Port");
         look.outputs = {n.name};
         look.hasParameters = false;
-        if (n.features.isArgument())
-            look.detail = QStringLiteral("Input `%1`: as many features as argument `%2`.").arg(n.name, n.features.argument);
-        else if (n.features.number > 0)
-            look.detail = QStringLiteral("Input `%1`: %2 features.").arg(n.name).arg(n.features.number);
-        else
-            look.detail = QStringLiteral("Input `%1`: its size comes from the caller.").arg(n.name);
+        if (!n.shape.isEmpty()) {
+            QStringList dims;
+            for (const OptionValue &d : n.shape)
+                dims.append(d.toString());
+            look.detail = QStringLiteral("Input `%1`: shape [%2] after the batch.").arg(n.name, dims.join(QStringLiteral(", ")));
+        } else {
+            look.detail = QStringLiteral("Input `%1`: its shape comes from the caller.").arg(n.name);
+        }
         return look;
     }
     if (n.kind == NodeKind::Output) {
@@ -104,11 +106,11 @@ NodeItem::Look GraphScene::lookFor(const ModuleType &t, const Node &n, int calls
         return look;
     }
     look.frozen = inst->frozen;
-    if (const LayerSpec *spec = LayerCatalog::find(inst->type)) {
+    if (const mc::LayerDefinition *spec = mc::LayerRegistry::find(inst->type)) {
         look.subtitle = spec->name;
         look.category = spec->category;
         look.inputs = spec->inputs;
-        look.outputs = {QStringLiteral("y")};
+        look.outputs = spec->outputs;
         look.hasParameters = !spec->isOperator;
         look.detail = QStringLiteral("%1: %2").arg(spec->name, spec->doc);
         return look;

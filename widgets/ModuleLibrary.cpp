@@ -17,7 +17,7 @@ Node input(int id, const QString &name, const OptionValue &features, QPointF pos
     n.id = id;
     n.kind = NodeKind::Input;
     n.name = name;
-    n.features = features;
+    n.shape = {features};
     n.pos = pos;
     return n;
 }

@@ -20,10 +20,10 @@ using namespace CanvasMetrics;
 
 namespace {
 
-QString sizeText(const QList<int> &sizes, int index)
+/// A port's shape as the canvas shows it: `1×28×28`, `32`, `?`.
+QString sizeText(const mc::Shapes &shapes, int index)
 {
-    const int s = sizes.value(index, -1);
-    return s > 0 ? QString::number(s) : QStringLiteral("?");
+    return shapes.value(index).text();
 }
 
 /// The fonts of the canvas and their metrics, made once (again if the

@@ -40,8 +40,8 @@ public:
     /// What the Analysis says about the node.
     struct Status
     {
-        QList<int> in;        ///< Size at each input port (-1: unknown).
-        QList<int> out;       ///< Size at each output port.
+        mc::Shapes in;        ///< Shape at each input port (unknown while it cannot be told).
+        mc::Shapes out;       ///< Shape at each output port.
         qint64 params = -1;   ///< -1: unknown.
         qint64 trainable = -1;
         QStringList errors;   ///< Sentences from the diagnostics.

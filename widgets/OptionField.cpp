@@ -27,6 +27,8 @@ OptionField::OptionField(const Rule &rule, QWidget *parent)
         m_combo->addItem(QStringLiteral("true"));
         m_combo->addItem(QStringLiteral("false"));
     }
+    for (const QString &c : rule.choices)
+        m_combo->addItem(c);
     for (const QString &a : rule.arguments) {
         m_combo->addItem(a);
         m_combo->setItemData(m_combo->count() - 1,
@@ -81,6 +83,40 @@ bool OptionField::parse(const QString &input, const Rule &rule, std::optional<Op
             return true;
         }
     }
+    if (!rule.choices.isEmpty()) {
+        if (rule.choices.contains(text)) {
+            *value = OptionValue::text(text);
+            return true;
+        }
+        *error = tr("`%1` is not one of %2.").arg(text, rule.choices.join(QStringLiteral(", ")));
+        return false;
+    }
+    if ((rule.tupleSize > 0 || rule.list) && (text.contains(QLatin1Char(',')) || text.startsWith(QLatin1Char('[')))) {
+        QString inner = text;
+        if (inner.startsWith(QLatin1Char('[')) && inner.endsWith(QLatin1Char(']')))
+            inner = inner.mid(1, inner.size() - 2);
+        QList<double> numbers;
+        for (const QString &part : inner.split(QLatin1Char(','))) {
+            bool ok = false;
+            const double n = QLocale::c().toDouble(part.trimmed(), &ok);
+            if (!ok || n != std::floor(n) || n < rule.minimum || n > rule.maximum) {
+                *error = rule.maximum >= 1e299 ? tr("Each value must be a whole number of at least %1.").arg(rule.minimum)
+                                               : tr("Each value must be a whole number from %1 to %2.").arg(rule.minimum).arg(rule.maximum);
+                return false;
+            }
+            numbers.append(n);
+        }
+        if (rule.tupleSize > 0 && numbers.size() != rule.tupleSize) {
+            *error = tr("Give %1 numbers, or one for all of them.").arg(rule.tupleSize);
+            return false;
+        }
+        if (numbers.size() > 8) {
+            *error = tr("At most 8 numbers.");
+            return false;
+        }
+        *value = OptionValue::numbers(numbers);
+        return true;
+    }
     bool isNumber = false;
     double d = QLocale::c().toDouble(text, &isNumber);
     if (!isNumber)
@@ -120,6 +156,14 @@ QString OptionField::text(const std::optional<OptionValue> &value, const Rule &r
         return {};
     if (value->isArgument())
         return value->argument;
+    if (value->isWord())
+        return value->word;
+    if (value->isTuple()) {
+        QStringList parts;
+        for (double d : value->tuple)
+            parts.append(QString::number(d, 'g', 12));
+        return parts.join(QStringLiteral(", "));
+    }
     if (rule.boolean && (value->number == 0 || value->number == 1))
         return value->number != 0 ? QStringLiteral("true") : QStringLiteral("false");
     return QString::number(value->number, 'g', 12);

@@ -10,8 +10,9 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 
-/// One option or argument value in the Properties dock: a number, or the name
-/// of an argument of the enclosing module type, or empty for the default. It
+/// One option or argument value in the Properties dock: a number, a tuple
+/// (`3, 3`), a word of a choice, the name of an argument of the enclosing
+/// module type, or empty for the default. It
 /// checks what the user types as they type (a red field and a sentence) and
 /// commits on Enter, on leaving the field, or on choosing an argument.
 class OptionField : public QWidget
@@ -23,6 +24,9 @@ public:
     {
         bool integer = false;
         bool boolean = false;         ///< Accepts true/false, yes/no, on/off, 1/0.
+        int tupleSize = 0;            ///< A tuple of this many whole numbers (`3, 3`), or one for all.
+        bool list = false;            ///< Whole numbers of any count (`16, 7, 7`).
+        QStringList choices;          ///< One of these words (offered in the list).
         double minimum = -1e300;
         double maximum = 1e300;
         QStringList arguments;        ///< Arguments of the enclosing type it may refer to.

@@ -13,7 +13,7 @@ struct PaletteEntry
 {
     /// What the entry adds.
     enum class Kind {
-        Layer,   ///< A built-in layer of LayerCatalog (`name` is the layer).
+        Layer,   ///< A built-in layer of the LayerRegistry (`name` is the layer).
         Input,   ///< An input port of the module type being edited.
         Output,  ///< An output port of the module type being edited.
         Type,    ///< An instance of a module type of the project (`name`).

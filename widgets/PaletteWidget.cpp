@@ -1,7 +1,7 @@
 #include "PaletteWidget.h"
 
 #include "CanvasStyle.h"
-#include "layers/LayerCatalog.h"
+#include "layers/LayerRegistry.h"
 #include "ModuleLibrary.h"
 #include "document/Project.h"
 
@@ -76,7 +76,7 @@ PaletteWidget::PaletteWidget(Project *project, QWidget *parent)
     addEntry(ports, PaletteEntry{PaletteEntry::Kind::Output, QStringLiteral("Output")}, QStringLiteral("Port"),
              tr("An output of the module type: the result it gives back."));
     QHash<QString, QTreeWidgetItem *> groups;
-    for (const LayerSpec &spec : LayerCatalog::all()) {
+    for (const mc::LayerDefinition &spec : mc::LayerRegistry::all()) {
         if (!groups.contains(spec.category))
             groups.insert(spec.category, addGroup(spec.category));
         addEntry(groups.value(spec.category), PaletteEntry{PaletteEntry::Kind::Layer, spec.name}, spec.category,

@@ -76,8 +76,11 @@ void ParameterPlot::refresh()
     const QLocale locale;
     const qint64 total = analysis.totalParams();
     const qint64 trainable = analysis.trainableParams();
+    // A count not known yet says so (never a difference of unknowns).
+    const QString unknown = tr("? (sizes not known yet)");
+    auto count = [&](qint64 n) { return n < 0 ? unknown : locale.toString(n); };
     m_totals->setText(tr("Total: %1\nTrainable: %2\nFrozen: %3")
-                          .arg(locale.toString(total), locale.toString(trainable),
-                               locale.toString(total - trainable)));
+                          .arg(count(total), count(trainable),
+                               total < 0 || trainable < 0 ? unknown : locale.toString(total - trainable)));
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }

@@ -5,7 +5,7 @@
 #include "DisconnectChildren.h"
 #include "DocumentEditor.h"
 #include "GraphScene.h"
-#include "layers/LayerCatalog.h"
+#include "layers/LayerRegistry.h"
 #include "OptionField.h"
 #include "StackTableEditor.h"
 
@@ -23,12 +23,57 @@
 
 namespace {
 
-QString sizesText(const QList<int> &sizes)
+QString sizesText(const mc::Shapes &shapes)
 {
     QStringList parts;
-    for (int s : sizes)
-        parts.append(s > 0 ? QString::number(s) : QStringLiteral("?"));
+    for (const mc::Shape &s : shapes)
+        parts.append(s.listText());
     return parts.isEmpty() ? QStringLiteral("–") : parts.join(QStringLiteral(", "));
+}
+
+/// The option field's text of a default value.
+QString defaultText(const mc::OptionSpec &o)
+{
+    if (o.kind == mc::OptionKind::Choice)
+        return o.defaultChoice;
+    if (o.kind == mc::OptionKind::Boolean)
+        return o.defaultValue.value(0) != 0 ? QStringLiteral("true") : QStringLiteral("false");
+    return mc::LayerDefinition::valueText(mc::ResolvedValue{o.defaultValue, {}});
+}
+
+/// An Input's declared shape as the field holds it: one number or argument,
+/// or a tuple of numbers.
+std::optional<OptionValue> shapeFieldValue(const ShapeDecl &shape)
+{
+    if (shape.isEmpty())
+        return std::nullopt;
+    if (shape.size() == 1)
+        return shape.first();
+    QList<double> dims;
+    for (const OptionValue &d : shape) {
+        if (d.isArgument())
+            return OptionValue::text(QStringLiteral("[%1]").arg([&] {
+                QStringList parts;
+                for (const OptionValue &x : shape)
+                    parts.append(x.toString());
+                return parts.join(QStringLiteral(", "));
+            }()));
+        dims.append(d.number);
+    }
+    return OptionValue::numbers(dims);
+}
+
+ShapeDecl shapeFromField(const std::optional<OptionValue> &v)
+{
+    if (!v)
+        return {};
+    if (v->isTuple()) {
+        ShapeDecl shape;
+        for (double d : v->tuple)
+            shape.append(OptionValue::constant(d));
+        return shape;
+    }
+    return {*v};
 }
 
 QString paramsText(qint64 params, qint64 trainable)
@@ -268,7 +313,7 @@ void PropertiesPanel::buildCallForm(QFormLayout *form)
     connect(m_name, &QLineEdit::textEdited, this, &PropertiesPanel::validateName);
     connect(m_name, &QLineEdit::editingFinished, this, &PropertiesPanel::commitName);
 
-    const LayerSpec *spec = LayerCatalog::find(inst->type);
+    const mc::LayerDefinition *spec = mc::LayerRegistry::find(inst->type);
     const QString innerName = inst->isStack() ? inst->blockType : inst->type;
     const ModuleType *inner = spec ? nullptr : p->type(innerName);
     auto *typeRow = new QWidget(m_content);
@@ -315,15 +360,21 @@ void PropertiesPanel::buildCallForm(QFormLayout *form)
     if (spec) {
         if (!spec->options.isEmpty())
             form->addRow(heading(tr("Options"), m_content));
-        for (const OptionSpec &o : spec->options) {
+        // Each option edited through its schema: its kind, range and default.
+        for (const mc::OptionSpec &o : spec->options) {
             OptionField::Rule rule;
-            rule.integer = o.integer;
-            rule.boolean = o.boolean;
+            rule.integer = o.kind != mc::OptionKind::Real;
+            rule.boolean = o.kind == mc::OptionKind::Boolean;
+            rule.tupleSize = o.kind == mc::OptionKind::Tuple ? o.tupleSize : 0;
+            rule.list = o.kind == mc::OptionKind::Dims;
+            if (o.kind == mc::OptionKind::Choice)
+                rule.choices = o.choices;
             rule.minimum = o.minimum;
             rule.maximum = o.maximum;
             rule.placeholder = o.inferable ? tr("from the wire")
                                : o.required ? tr("required")
-                               : tr("default: %1").arg(OptionField::text(OptionValue::constant(o.defaultValue), rule));
+                               : o.noneByDefault() ? tr("default: None")
+                               : tr("default: %1").arg(defaultText(o));
             addField(o.name, rule, o.doc);
         }
     } else if (inner && !inst->isStack()) {
@@ -395,6 +446,7 @@ void PropertiesPanel::buildPortForm(QFormLayout *form)
     if (n->kind == NodeKind::Input) {
         OptionField::Rule rule;
         rule.integer = true;
+        rule.list = true;
         rule.minimum = 1;
         rule.maximum = 1e8;
         for (const Argument &a : t->arguments)
@@ -402,18 +454,18 @@ void PropertiesPanel::buildPortForm(QFormLayout *form)
         rule.enclosingType = m_type;
         rule.placeholder = tr("from the caller");
         auto *field = new OptionField(rule, m_content);
-        field->setToolTip(tr("How many features come in. Empty: whatever the caller gives (the root model needs a "
-                             "number)."));
-        m_fields.insert(QStringLiteral("features"), field);
-        form->addRow(tr("Features"), field);
+        field->setToolTip(tr("The shape of one sample after the batch: `10` for 10 features, `1, 28, 28` for a grey "
+                             "image, or an argument. Empty: whatever the caller gives (the root model needs one)."));
+        m_fields.insert(QStringLiteral("shape"), field);
+        form->addRow(tr("Shape"), field);
         const int node = m_node;
         connect(field, &OptionField::committed, this, [this, field, node](const std::optional<OptionValue> &v) {
-            const EditResult r = m_editor->setPortFeatures(m_type, node, v.value_or(OptionValue::constant(0)));
+            const EditResult r = m_editor->setPortShape(m_type, node, shapeFromField(v));
             if (!r)
                 field->showError(r.reason);
         });
     }
-    m_sizes = addInfo(form, tr("Size"));
+    m_sizes = addInfo(form, tr("Shape"));
 }
 
 void PropertiesPanel::refreshValues()
@@ -439,10 +491,10 @@ void PropertiesPanel::refreshValues()
             const QList<const Node *> outputs = t->ports(NodeKind::Output);
             for (int k = 0; k < inputs.size(); ++k)
                 ins.append(QStringLiteral("%1 %2").arg(inputs.at(k)->name,
-                                                       view ? sizesText({view->inputs.value(k, -1)}) : QStringLiteral("?")));
+                                                       view ? view->inputs.value(k).listText() : QStringLiteral("?")));
             for (int k = 0; k < outputs.size(); ++k)
                 outs.append(QStringLiteral("%1 %2").arg(outputs.at(k)->name,
-                                                        view ? sizesText({view->outputs.value(k, -1)}) : QStringLiteral("?")));
+                                                        view ? view->outputs.value(k).listText() : QStringLiteral("?")));
             m_sizes->setText(tr("in: %1 → out: %2").arg(ins.isEmpty() ? tr("none") : ins.join(QStringLiteral(", ")),
                                                         outs.isEmpty() ? tr("none") : outs.join(QStringLiteral(", "))));
         }
@@ -459,11 +511,10 @@ void PropertiesPanel::refreshValues()
     if (view)
         ne = view->nodes.value(m_node);
     if (n->kind != NodeKind::Call) {
-        if (OptionField *f = m_fields.value(QStringLiteral("features")))
-            f->setValue(n->features.isArgument() || n->features.number > 0 ? std::optional<OptionValue>(n->features)
-                                                                            : std::nullopt);
+        if (OptionField *f = m_fields.value(QStringLiteral("shape")))
+            f->setValue(shapeFieldValue(n->shape));
         if (m_sizes)
-            m_sizes->setText(tr("%1 features").arg(sizesText(n->kind == NodeKind::Input ? ne.out : ne.in)));
+            m_sizes->setText(sizesText(n->kind == NodeKind::Input ? ne.out : ne.in));
         return;
     }
     const Instance *inst = t->instance(n->name);
@@ -476,10 +527,10 @@ void PropertiesPanel::refreshValues()
         it.value()->setValue(inst->options.contains(it.key()) ? std::optional<OptionValue>(inst->options.value(it.key()))
                                                               : std::nullopt);
         // An inferred size shows in the placeholder: "from the wire: 10".
-        const LayerSpec *spec = LayerCatalog::find(inst->type);
-        const OptionSpec *o = spec ? spec->option(it.key()) : nullptr;
+        const mc::LayerDefinition *spec = mc::LayerRegistry::find(inst->type);
+        const mc::OptionSpec *o = spec ? spec->option(it.key()) : nullptr;
         if (o && o->inferable) {
-            const double inferred = ie ? ie->options.value(it.key(), 0) : 0;
+            const double inferred = ie ? ie->options.number(it.key()) : 0;
             it.value()->lineEdit()->setPlaceholderText(inferred > 0 ? tr("from the wire: %1").arg(inferred)
                                                                     : tr("from the wire"));
         }
@@ -499,7 +550,7 @@ void PropertiesPanel::refreshValues()
         m_blockType->setCurrentText(inst->blockType);
     if (m_sizes) {
         QString text = tr("in %1 → out %2").arg(sizesText(ne.in), sizesText(ne.out));
-        if (ie && !(LayerCatalog::find(inst->type) && LayerCatalog::find(inst->type)->isOperator))
+        if (ie && !(ie->layer && ie->layer->isOperator))
             text += tr("\nparameters: %1").arg(paramsText(ie->params, ie->trainable));
         m_sizes->setText(text);
     }
@@ -533,7 +584,7 @@ void PropertiesPanel::validateName()
         if (text != m_type) {
             if (EditResult r = Project::checkIdentifier(text, QStringLiteral("module type")); !r)
                 problem = r.reason;
-            else if (LayerCatalog::isBuiltin(text) || text == kStackType)
+            else if (mc::LayerRegistry::isBuiltin(text) || text == kStackType)
                 problem = tr("`%1` is a built-in layer.").arg(text);
             else if (p->type(text))
                 problem = tr("A module type `%1` already exists.").arg(text);

@@ -22,7 +22,7 @@ bool onlyMoved(const ModuleType &a, const ModuleType &b)
     for (qsizetype k = 0; k < a.nodes.size(); ++k) {
         const Node &x = a.nodes.at(k);
         const Node &y = b.nodes.at(k);
-        if (x.id != y.id || x.kind != y.kind || x.name != y.name || x.features != y.features)
+        if (x.id != y.id || x.kind != y.kind || x.name != y.name || x.shape != y.shape)
             return false;
     }
     return true;

@@ -10,12 +10,12 @@
 
 namespace {
 
-QString sizes(const QList<int> &list)
+QString sizes(const mc::Shapes &list)
 {
     QStringList parts;
-    for (int s : list)
-        parts.append(s > 0 ? QString::number(s) : QStringLiteral("?"));
-    return parts.size() == 1 ? parts.first() : QLatin1Char('[') + parts.join(QStringLiteral(", ")) + QLatin1Char(']');
+    for (const mc::Shape &s : list)
+        parts.append(s.text());
+    return parts.join(QStringLiteral(", "));
 }
 
 } // namespace
@@ -95,9 +95,6 @@ void SummaryPanel::refresh()
     }
     m_tree->expandAll();
     m_tree->setUpdatesEnabled(true);
-    const qint64 all = analysis.totalParams();
-    const qint64 trainable = analysis.trainableParams();
-    m_totals->setText(tr("Trainable params: %1   Non-trainable: %2   Total: %3   Estimated size: %4 MB")
-                          .arg(locale.toString(trainable), locale.toString(all - trainable), locale.toString(all),
-                               QString::number(double(all) * 4.0 / 1e6, 'f', 3)));
+    // The analysis's own totals lines (an unknown count says so), on one line.
+    m_totals->setText(analysis.totalsText().trimmed().replace(QLatin1Char('\n'), QStringLiteral("   ")));
 }

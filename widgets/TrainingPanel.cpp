@@ -345,9 +345,10 @@ CsvImportDialog *TrainingPanel::importCsv()
         const Analysis analysis(m_project->data());
         const auto root = analysis.root();
         if (root && root->inputs.size() == 1 && root->outputs.size() == 1) {
-            const int outputs = root->outputs.first();
-            dialog->setModelShape(root->inputs.first(), s.classTargets() ? 1 : outputs,
-                                  s.classTargets() ? outputs : 0);
+            // Columns fill the input's shape in row-major order ([1, 28, 28]: 784 columns).
+            const int inputs = int(root->inputs.first().elements().value_or(-1));
+            const int outputs = int(root->outputs.first().elements().value_or(-1));
+            dialog->setModelShape(inputs, s.classTargets() ? 1 : outputs, s.classTargets() ? outputs : 0);
         }
     }
     if (!m_extra.data.path.isEmpty())

@@ -11,7 +11,7 @@ namespace {
 constexpr int kMaxDepth = 64;
 constexpr qint64 kMaxParams = qint64(1) << 34; // 17 G parameters: far past any desktop model.
 
-QString memoKey(const QString &type, const QMap<QString, double> &args, const QList<int> &inputs,
+QString memoKey(const QString &type, const QMap<QString, double> &args, const mc::Shapes &inputs,
                 bool frozen)
 {
     QString key = type;
@@ -19,8 +19,8 @@ QString memoKey(const QString &type, const QMap<QString, double> &args, const QL
     for (auto it = args.begin(); it != args.end(); ++it)
         key += it.key() + QLatin1Char('=') + QString::number(it.value(), 'g', 17) + QLatin1Char(',');
     key += QLatin1Char('|');
-    for (int i : inputs)
-        key += QString::number(i) + QLatin1Char(',');
+    for (const mc::Shape &i : inputs)
+        key += i.listText() + QLatin1Char(',');
     return key;
 }
 
@@ -36,17 +36,61 @@ struct TypeLookups
     QSet<int> feeding;                      // nodes some wire starts from
 };
 
-QString sizeText(int n)
-{
-    return n > 0 ? QString::number(n) : QStringLiteral("?");
-}
-
-QString sizesText(const QList<int> &sizes)
+/// Shapes for the summary table: `[1, 28, 28]`, several as `[3], [5]`.
+QString shapesText(const mc::Shapes &shapes)
 {
     QStringList parts;
-    for (int s : sizes)
-        parts.append(sizeText(s));
-    return parts.size() == 1 ? parts.first() : QLatin1Char('[') + parts.join(QStringLiteral(", ")) + QLatin1Char(']');
+    for (const mc::Shape &s : shapes)
+        parts.append(s.listText());
+    return parts.isEmpty() ? QStringLiteral("-") : parts.join(QStringLiteral(", "));
+}
+
+/// How a sentence names a shape the caller gives or a type declares: `5
+/// features` for a vector (the words of version 1), else the shape.
+QString shapeWords(const mc::Shape &s)
+{
+    if (s.isKnown() && s.rank() == 1)
+        return QStringLiteral("%1 features").arg(s.dim(0));
+    return s.listText();
+}
+
+/// A declared shape with its arguments resolved; nullopt when an argument is
+/// missing, unknown when a dimension is not positive (an argument left at 0).
+std::optional<mc::Shape> declaredShape(const ShapeDecl &decl, const QMap<QString, double> &args)
+{
+    if (decl.isEmpty())
+        return mc::Shape(); // not declared: the caller's shape
+    QList<qint64> dims;
+    bool known = true;
+    for (const OptionValue &d : decl) {
+        const std::optional<mc::ResolvedValue> v = d.resolved(args);
+        if (!v)
+            return std::nullopt;
+        const double x = v->numbers.value(0);
+        if (!(x >= 1) || x != std::floor(x) || x > 1e8)
+            known = false;
+        dims.append(qint64(x));
+    }
+    return known ? mc::Shape(dims) : mc::Shape();
+}
+
+/// Whether two shapes can be told apart: both known, and a known dimension differs.
+bool conflict(const mc::Shape &a, const mc::Shape &b)
+{
+    if (!a.isKnown() || !b.isKnown())
+        return false;
+    if (a.rank() != b.rank())
+        return true;
+    for (int k = 0; k < a.rank(); ++k)
+        if (a.dim(k) >= 0 && b.dim(k) >= 0 && a.dim(k) != b.dim(k))
+            return true;
+    return false;
+}
+
+/// `5` for a shape [5] (the words of version 1), else `[3, 4]`.
+QString givenText(const mc::Shape &s)
+{
+    return s.isKnown() && s.rank() == 1 ? QString::number(s.dim(0)) : s.listText();
 }
 
 } // namespace
@@ -192,7 +236,7 @@ void Analysis::findReusableTypes(const Analysis &previous)
         state.insert(name, State::Visiting);
         bool ok = true;
         for (const Instance &i : now->instances) {
-            if (LayerCatalog::find(i.type))
+            if (mc::LayerRegistry::find(i.type))
                 continue;
             const QString used = i.isStack() ? i.blockType : i.type;
             if (!type(used) && !previous.type(used))
@@ -259,6 +303,12 @@ QMap<QString, double> Analysis::resolveArguments(const ModuleType &inner, const 
                        .arg(who, it.key(), inner.name));
             continue;
         }
+        if (it.value().isTuple() || it.value().isWord()) {
+            report(Diagnostic::Severity::Error, outer.name, node,
+                   QStringLiteral("`%1` gives argument `%2` the value %3; an argument takes a number.")
+                       .arg(who, it.key(), it.value().toString()));
+            continue;
+        }
         const std::optional<double> v = resolve(it.value(), args);
         if (!v) {
             report(Diagnostic::Severity::Error, outer.name, node,
@@ -273,7 +323,7 @@ QMap<QString, double> Analysis::resolveArguments(const ModuleType &inner, const 
 
 std::shared_ptr<const TypeEval> Analysis::evaluate(const QString &typeName,
                                                    const QMap<QString, double> &args,
-                                                   const QList<int> &inputs, bool frozen, int depth)
+                                                   const mc::Shapes &inputs, bool frozen, int depth)
 {
     const QString key = memoKey(typeName, args, inputs, frozen);
     Record *parent = m_stack.empty() ? nullptr : m_stack.back();
@@ -318,7 +368,7 @@ void Analysis::replay(const QString &key, const Record &previous)
 
 std::shared_ptr<const TypeEval> Analysis::evaluateFresh(const QString &key, const QString &typeName,
                                                         const QMap<QString, double> &args,
-                                                        const QList<int> &inputs, bool frozen,
+                                                        const mc::Shapes &inputs, bool frozen,
                                                         int depth)
 {
     Record *parent = m_stack.empty() ? nullptr : m_stack.back();
@@ -401,37 +451,37 @@ std::shared_ptr<const TypeEval> Analysis::evaluateFresh(const QString &key, cons
         portIndex.insert(inputPorts.at(k)->id, k);
     for (int k = 0; k < outputPorts.size(); ++k)
         portIndex.insert(outputPorts.at(k)->id, k);
-    eval->inputs = QList<int>(inputPorts.size(), -1);
-    eval->outputs = QList<int>(outputPorts.size(), -1);
+    eval->inputs = mc::Shapes(inputPorts.size());
+    eval->outputs = mc::Shapes(outputPorts.size());
     for (int id : std::as_const(eval->order)) {
         const Node &n = *index.node(id);
         NodeEval &ne = eval->nodes[id];
         if (n.kind == NodeKind::Input) {
-            int size = inputs.value(portIndex.value(id), -1);
-            if (size <= 0) {
-                const std::optional<double> declared = resolve(n.features, args);
+            mc::Shape shape = inputs.value(portIndex.value(id));
+            if (!shape.isKnown() && !n.shape.isEmpty()) {
+                const std::optional<mc::Shape> declared = declaredShape(n.shape, args);
                 if (!declared)
                     report(Diagnostic::Severity::Error, typeName, id,
-                           QStringLiteral("Input `%1` uses argument `%2`, which `%3` does not have.")
-                               .arg(n.name, n.features.argument, typeName));
-                else if (*declared > 0)
-                    size = int(*declared);
+                           QStringLiteral("Input `%1` uses an argument that `%2` does not have.").arg(n.name, typeName));
+                else
+                    shape = *declared;
             }
-            ne.out = {size};
-            eval->inputs[portIndex.value(id)] = size;
-            if (size <= 0 && depth == 0 && typeName == m_project.root)
+            ne.out = {shape};
+            eval->inputs[portIndex.value(id)] = shape;
+            if (!shape.isComplete() && depth == 0 && typeName == m_project.root)
                 report(Diagnostic::Severity::Error, typeName, id,
-                       QStringLiteral("Input `%1` of the root model needs a number of features.").arg(n.name));
+                       QStringLiteral("Input `%1` of the root model needs a shape (for example [10] for 10 features, [1, 28, 28] for a grey image).")
+                           .arg(n.name));
         } else if (n.kind == NodeKind::Output) {
             const std::optional<Wire> w = index.wireInto({id, 0});
-            int size = -1;
+            mc::Shape shape;
             if (!w)
                 report(Diagnostic::Severity::Error, typeName, id,
                        QStringLiteral("Output `%1` of `%2` is not connected.").arg(n.name, typeName));
             else
-                size = eval->nodes.value(w->from.node).out.value(w->from.port, -1);
-            ne.in = {size};
-            eval->outputs[portIndex.value(id)] = size;
+                shape = eval->nodes.value(w->from.node).out.value(w->from.port);
+            ne.in = {shape};
+            eval->outputs[portIndex.value(id)] = shape;
         } else {
             evaluateCall(index, n, *eval, instanceIndex, frozen, depth);
         }
@@ -442,10 +492,18 @@ std::shared_ptr<const TypeEval> Analysis::evaluateFresh(const QString &key, cons
             eval->nodes.insert(n.id, NodeEval{});
 
     // Call nodes whose output feeds nothing are most likely an unfinished edit.
+    // A shared instance's calls are told apart by their place among its calls.
     for (const Node &n : t->nodes) {
         if (n.kind != NodeKind::Call && n.kind != NodeKind::Input)
             continue;
-        if (!index.lookups.feeding.contains(n.id))
+        if (index.lookups.feeding.contains(n.id))
+            continue;
+        const QList<int> calls = n.kind == NodeKind::Call ? t->callsOf(n.name) : QList<int>();
+        if (calls.size() > 1)
+            report(Diagnostic::Severity::Warning, typeName, n.id,
+                   QStringLiteral("The output of `%1` at its call %2 of %3 (node %4) is not used.")
+                       .arg(n.name).arg(calls.indexOf(n.id) + 1).arg(calls.size()).arg(n.id));
+        else
             report(Diagnostic::Severity::Warning, typeName, n.id,
                    QStringLiteral("The output of `%1` is not used.").arg(n.name));
     }
@@ -475,13 +533,11 @@ std::shared_ptr<const TypeEval> Analysis::evaluateFresh(const QString &key, cons
             eval->instances = std::move(inOrder);
         }
     }
+    // A count that is not known yet makes the total unknown (-1), never a wrong number.
     for (const InstanceEval &ie : std::as_const(eval->instances)) {
-        if (ie.params < 0 || eval->params < 0)
-            eval->params = -1;
-        else
-            eval->params += ie.params;
-        if (ie.trainable >= 0 && eval->trainable >= 0)
-            eval->trainable += ie.trainable;
+        eval->params = ie.params < 0 || eval->params < 0 ? -1 : eval->params + ie.params;
+        eval->trainable = ie.trainable < 0 || eval->trainable < 0 ? -1 : eval->trainable + ie.trainable;
+        eval->buffers = ie.buffers < 0 || eval->buffers < 0 ? -1 : eval->buffers + ie.buffers;
     }
     if (eval->params > kMaxParams)
         report(Diagnostic::Severity::Error, typeName, 0,
@@ -509,34 +565,33 @@ void Analysis::evaluateCall(const TypeIndex &index, const Node &node, TypeEval &
     }
     const bool isFrozen = frozen || inst->frozen;
 
-    // The sizes arriving at each input port, and who sends them.
-    const LayerSpec *spec = LayerCatalog::find(inst->type);
-    const ModuleType *inner = spec ? nullptr : type(inst->isStack() ? inst->blockType : inst->type);
-    int inputCount = 0;
+    // The shapes arriving at each input port, and who sends them.
+    const mc::LayerDefinition *layer = mc::LayerRegistry::find(inst->type);
+    const ModuleType *inner = layer ? nullptr : type(inst->isStack() ? inst->blockType : inst->type);
     QStringList inputNames;
-    if (spec) {
-        inputNames = spec->inputs;
+    if (layer) {
+        inputNames = layer->inputs;
     } else if (inner) {
         for (const Node *p : inner->ports(NodeKind::Input))
             inputNames.append(p->name);
         if (inst->isStack())
             inputNames = inputNames.mid(0, 1);
     }
-    inputCount = int(inputNames.size());
-    QList<int> sizes;
+    const int inputCount = int(inputNames.size());
+    mc::Shapes shapes;
     QStringList sources;
     for (int port = 0; port < inputCount; ++port) {
         const std::optional<Wire> w = index.wireInto({node.id, port});
         if (!w) {
             report(Diagnostic::Severity::Error, typeName, node.id,
                    QStringLiteral("Input `%1` of `%2` is not connected.").arg(inputNames.at(port), node.name));
-            sizes.append(-1);
+            shapes.append(mc::Shape());
             sources.append(QString());
             continue;
         }
         const Node *src = index.node(w->from.node);
-        sizes.append(eval.nodes.value(w->from.node).out.value(w->from.port, -1));
-        sources.append(src ? src->name : QString());
+        shapes.append(eval.nodes.value(w->from.node).out.value(w->from.port));
+        sources.append(src ? portSource(index, *src, w->from.port) : QString());
     }
     if (index.lookups.highestPortInto.value(node.id, -1) >= inputCount) {
         for (const Wire &w : t.wires)
@@ -545,17 +600,17 @@ void Analysis::evaluateCall(const TypeIndex &index, const Node &node, TypeEval &
                    QStringLiteral("A wire goes into input %1 of `%2`, which has only %3.")
                        .arg(w.to.port).arg(node.name).arg(inputCount), w);
     }
-    ne.in = sizes;
+    ne.in = shapes;
 
     // A shared instance is evaluated at its first call; later calls must match it.
     if (instanceIndex.contains(inst->name)) {
         InstanceEval &first = eval.instances[instanceIndex.value(inst->name)];
         first.calls.append(node.id);
-        for (int k = 0; k < sizes.size(); ++k)
-            if (sizes.at(k) > 0 && first.in.value(k) > 0 && sizes.at(k) != first.in.value(k))
+        for (int k = 0; k < shapes.size(); ++k)
+            if (conflict(shapes.at(k), first.in.value(k)))
                 report(Diagnostic::Severity::Error, typeName, node.id,
-                       QStringLiteral("Shared `%1` takes %2 features where it is first called, `%3` gives %4 here.")
-                           .arg(inst->name).arg(first.in.value(k)).arg(sources.at(k)).arg(sizes.at(k)));
+                       QStringLiteral("Shared `%1` takes %2 where it is first called, `%3` gives %4 here.")
+                           .arg(inst->name, shapeWords(first.in.value(k)), sources.at(k), givenText(shapes.at(k))));
         ne.out = first.out;
         return;
     }
@@ -564,85 +619,39 @@ void Analysis::evaluateCall(const TypeIndex &index, const Node &node, TypeEval &
     ie.name = inst->name;
     ie.type = inst->type;
     ie.blockType = inst->blockType;
-    ie.in = sizes;
+    ie.layer = layer;
+    ie.in = shapes;
     ie.frozen = isFrozen;
     ie.calls = {node.id};
 
-    if (spec) {
-        for (const OptionSpec &o : spec->options)
-            ie.options.insert(o.name, o.defaultValue);
-        for (auto it = inst->options.begin(); it != inst->options.end(); ++it) {
-            const OptionSpec *o = spec->option(it.key());
-            if (!o) {
-                report(Diagnostic::Severity::Error, typeName, node.id,
-                       QStringLiteral("%1 has no option `%2` (on `%3`).").arg(spec->name, it.key(), inst->name));
-                continue;
-            }
-            const std::optional<double> v = resolve(it.value(), eval.arguments);
-            if (!v) {
-                report(Diagnostic::Severity::Error, typeName, node.id,
-                       QStringLiteral("`%1` uses argument `%2`, which `%3` does not have.")
-                           .arg(inst->name, it.value().argument, typeName));
-                continue;
-            }
-            const bool wholeOk = !o->integer || *v == std::floor(*v);
-            const bool zeroMeansInfer = o->inferable && *v == 0;
-            if ((*v < o->minimum || *v > o->maximum || !wholeOk) && !zeroMeansInfer) {
-                report(Diagnostic::Severity::Error, typeName, node.id,
-                       QStringLiteral("`%1` of `%2` is %3%4; it must be %5from %6 to %7.")
-                           .arg(it.key(), inst->name, QString::number(*v),
-                                it.value().isArgument() ? QStringLiteral(" (argument `%1`)").arg(it.value().argument)
-                                                        : QString(),
-                                o->integer ? QStringLiteral("a whole number ") : QString())
-                           .arg(o->minimum).arg(o->maximum));
-                continue;
-            }
-            ie.options.insert(it.key(), *v);
-        }
-        for (const OptionSpec &o : spec->options)
-            if (o.required && !inst->options.contains(o.name))
-                report(Diagnostic::Severity::Error, typeName, node.id,
-                       QStringLiteral("`%1` needs a value for `%2`.").arg(inst->name, o.name));
-        QString problem;
-        const int out = LayerCatalog::outputFeatures(*spec, ie.options, sizes, inst->name, sources, &problem);
-        if (!problem.isEmpty()) {
-            report(Diagnostic::Severity::Error, typeName, node.id, problem + QLatin1Char('.'),
-                   index.wireInto({node.id, 0}));
-        }
-        // Fill an omitted inferable size (Linear.in_features) from the wire.
-        for (const OptionSpec &o : spec->options)
-            if (o.inferable && ie.options.value(o.name) <= 0) {
-                const int inferred = LayerCatalog::inferredInput(*spec, ie.options, sizes);
-                if (inferred > 0)
-                    ie.options.insert(o.name, inferred);
-            }
-        ie.out = {out};
-        ie.params = LayerCatalog::parameterCount(*spec, ie.options, sizes);
-        ie.trainable = isFrozen ? 0 : ie.params;
+    if (layer) {
+        evaluateLayer(index, node, *inst, eval.arguments, sources, ie);
+        ie.trainable = isFrozen || ie.params < 0 ? (ie.params < 0 ? -1 : 0) : ie.params;
     } else if (!inner) {
         report(Diagnostic::Severity::Error, typeName, node.id,
                QStringLiteral("`%1` is of type `%2`, which is neither a built-in layer nor a module type of the project.")
                    .arg(inst->name, inst->isStack() ? inst->blockType : inst->type));
-        ie.out = {-1};
+        ie.out = {mc::Shape()};
         ie.params = -1;
+        ie.trainable = -1;
     } else if (!inst->isStack()) {
         const QMap<QString, double> args =
             resolveArguments(*inner, t, inst->options, eval.arguments, node.id, inst->name);
-        // Compare the sizes the caller gives with the sizes the inside declares.
-        QList<int> given = sizes;
+        // Compare the shapes the caller gives with the shapes the inside declares.
         const QList<const Node *> innerInputs = inner->ports(NodeKind::Input);
-        for (int k = 0; k < innerInputs.size() && k < sizes.size(); ++k) {
-            const std::optional<double> declared = resolve(innerInputs.at(k)->features, args);
-            if (declared && *declared > 0 && sizes.at(k) > 0 && int(*declared) != sizes.at(k))
+        for (int k = 0; k < innerInputs.size() && k < shapes.size(); ++k) {
+            const std::optional<mc::Shape> declared = declaredShape(innerInputs.at(k)->shape, args);
+            if (declared && conflict(*declared, shapes.at(k)))
                 report(Diagnostic::Severity::Error, typeName, node.id,
-                       QStringLiteral("`%1` expects %2 features at `%3`, `%4` gives %5.")
-                           .arg(inst->name).arg(int(*declared)).arg(innerInputs.at(k)->name, sources.at(k))
-                           .arg(sizes.at(k)));
+                       QStringLiteral("`%1` expects %2 at `%3`, `%4` gives %5.")
+                           .arg(inst->name, shapeWords(*declared), innerInputs.at(k)->name, sources.at(k),
+                                givenText(shapes.at(k))));
         }
-        ie.body = evaluate(inner->name, args, given, isFrozen, depth + 1);
+        ie.body = evaluate(inner->name, args, shapes, isFrozen, depth + 1);
         ie.out = ie.body->outputs;
         ie.params = ie.body->params;
         ie.trainable = ie.body->trainable;
+        ie.buffers = ie.body->buffers;
     } else {
         const QList<const Node *> ins = inner->ports(NodeKind::Input);
         const QList<const Node *> outs = inner->ports(NodeKind::Output);
@@ -653,34 +662,131 @@ void Analysis::evaluateCall(const TypeIndex &index, const Node &node, TypeEval &
         if (inst->rows.isEmpty())
             report(Diagnostic::Severity::Warning, typeName, node.id,
                    QStringLiteral("Stack `%1` has no blocks: it passes its input through.").arg(inst->name));
-        int size = sizes.value(0, -1);
+        mc::Shape shape = shapes.value(0);
         QString from = sources.value(0);
         for (int r = 0; r < inst->rows.size(); ++r) {
             const QString who = QStringLiteral("%1.%2").arg(inst->name).arg(r);
             const QMap<QString, double> args =
                 resolveArguments(*inner, t, inst->rows.at(r), eval.arguments, node.id, who);
             if (!ins.isEmpty()) {
-                const std::optional<double> declared = resolve(ins.first()->features, args);
-                if (declared && *declared > 0 && size > 0 && int(*declared) != size)
+                const std::optional<mc::Shape> declared = declaredShape(ins.first()->shape, args);
+                if (declared && conflict(*declared, shape))
                     report(Diagnostic::Severity::Error, typeName, node.id,
-                           QStringLiteral("`%1` expects %2 features, `%3` gives %4.")
-                               .arg(who).arg(int(*declared)).arg(from).arg(size));
+                           QStringLiteral("`%1` expects %2, `%3` gives %4.")
+                               .arg(who, shapeWords(*declared), from, givenText(shape)));
             }
-            auto block = evaluate(inner->name, args, {size}, isFrozen, depth + 1);
+            auto block = evaluate(inner->name, args, {shape}, isFrozen, depth + 1);
             ie.blocks.append(block);
-            size = block->outputs.value(0, -1);
+            shape = block->outputs.value(0);
             from = who;
-            if (block->params < 0 || ie.params < 0)
-                ie.params = -1;
-            else
-                ie.params += block->params;
-            ie.trainable += std::max<qint64>(0, block->trainable);
+            ie.params = block->params < 0 || ie.params < 0 ? -1 : ie.params + block->params;
+            ie.trainable = block->trainable < 0 || ie.trainable < 0 ? -1 : ie.trainable + block->trainable;
+            ie.buffers = block->buffers < 0 || ie.buffers < 0 ? -1 : ie.buffers + block->buffers;
         }
-        ie.out = {size};
+        ie.out = {shape};
     }
     ne.out = ie.out;
     instanceIndex.insert(ie.name, int(eval.instances.size()));
     eval.instances.append(ie);
+}
+
+QString Analysis::portSource(const TypeIndex &index, const Node &node, int port) const
+{
+    // A node with several outputs names the port: `lstm.h_n`.
+    if (node.kind != NodeKind::Call)
+        return node.name;
+    const Instance *inst = index.instance(node.name);
+    if (!inst)
+        return node.name;
+    QStringList outputs;
+    if (const mc::LayerDefinition *layer = mc::LayerRegistry::find(inst->type)) {
+        outputs = layer->outputs;
+    } else if (const ModuleType *inner = type(inst->isStack() ? inst->blockType : inst->type)) {
+        if (!inst->isStack())
+            for (const Node *p : inner->ports(NodeKind::Output))
+                outputs.append(p->name);
+    }
+    if (outputs.size() <= 1)
+        return node.name;
+    return node.name + QLatin1Char('.') + outputs.value(port, QString::number(port));
+}
+
+void Analysis::evaluateLayer(const TypeIndex &index, const Node &node, const Instance &inst,
+                             const QMap<QString, double> &args, const QStringList &sources, InstanceEval &ie)
+{
+    const mc::LayerDefinition &layer = *ie.layer;
+    const QString &typeName = index.type.name;
+    // Defaults first, then the instance's own values, each checked.
+    for (const mc::OptionSpec &o : layer.options) {
+        if (o.kind == mc::OptionKind::Choice)
+            ie.options.set(o.name, mc::ResolvedValue{{}, o.defaultChoice});
+        else if (!o.defaultValue.isEmpty())
+            ie.options.set(o.name, mc::ResolvedValue{o.defaultValue, {}});
+    }
+    for (auto it = inst.options.begin(); it != inst.options.end(); ++it) {
+        const mc::OptionSpec *o = layer.option(it.key());
+        if (!o) {
+            report(Diagnostic::Severity::Error, typeName, node.id,
+                   QStringLiteral("%1 has no option `%2` (on `%3`).").arg(layer.name, it.key(), inst.name));
+            continue;
+        }
+        const std::optional<mc::ResolvedValue> v = it.value().resolved(args);
+        if (!v) {
+            report(Diagnostic::Severity::Error, typeName, node.id,
+                   QStringLiteral("`%1` uses argument `%2`, which `%3` does not have.")
+                       .arg(inst.name, it.value().argument, typeName));
+            continue;
+        }
+        if (o->inferable && v->numbers == QList<double>{0})
+            continue; // 0: take it from the wire
+        if (const std::optional<QString> problem = mc::LayerDefinition::checkValue(*o, *v)) {
+            report(Diagnostic::Severity::Error, typeName, node.id,
+                   QStringLiteral("`%1` of `%2` is %3%4; it must be %5.")
+                       .arg(it.key(), inst.name, mc::LayerDefinition::valueText(*v),
+                            it.value().isArgument() ? QStringLiteral(" (argument `%1`)").arg(it.value().argument)
+                                                    : QString(),
+                            *problem));
+            continue;
+        }
+        ie.options.set(it.key(), *v);
+    }
+    for (const mc::OptionSpec &o : layer.options)
+        if (o.required && !inst.options.contains(o.name))
+            report(Diagnostic::Severity::Error, typeName, node.id,
+                   QStringLiteral("`%1` needs a value for `%2`.").arg(inst.name, o.name));
+
+    mc::LayerShapes rule{ie.options, ie.in, inst.name, sources, {}, {}};
+    layer.shapes(rule);
+    if (!rule.problem.isEmpty())
+        report(Diagnostic::Severity::Error, typeName, node.id, rule.problem + QLatin1Char('.'),
+               index.wireInto({node.id, 0}));
+    ie.out = rule.outputs;
+    while (ie.out.size() < layer.outputs.size())
+        ie.out.append(mc::Shape());
+    if (rule.problem.isEmpty())
+        checkShapes(typeName, node.id, inst.name, ie.out);
+    ie.params = layer.parameterCount(ie.options);
+    ie.buffers = layer.bufferCount(ie.options);
+    if (ie.params > mc::Shape::kMaxElements || ie.buffers > mc::Shape::kMaxElements) {
+        report(Diagnostic::Severity::Error, typeName, node.id,
+               QStringLiteral("`%1` would hold more than %2 parameters, more than this machine can train.")
+                   .arg(inst.name).arg(mc::Shape::kMaxElements));
+        ie.params = -1;
+        ie.buffers = -1;
+    }
+}
+
+void Analysis::checkShapes(const QString &typeName, int node, const QString &who, const mc::Shapes &shapes)
+{
+    for (const mc::Shape &s : shapes) {
+        if (!s.elements())
+            report(Diagnostic::Severity::Error, typeName, node,
+                   QStringLiteral("`%1` would make tensors of shape %2 per sample: more than %3 elements.")
+                       .arg(who, s.listText()).arg(mc::Shape::kMaxElements));
+        else if (s.isComplete() && *s.elements() == 0)
+            report(Diagnostic::Severity::Error, typeName, node,
+                   QStringLiteral("`%1` makes an empty tensor (shape %2).").arg(who, s.listText()));
+    }
 }
 
 QList<SummaryRow> Analysis::summary() const
@@ -689,8 +795,7 @@ QList<SummaryRow> Analysis::summary() const
     std::function<void(const TypeEval &, const QString &, int)> walk =
         [&](const TypeEval &e, const QString &prefix, int depth) {
             for (const InstanceEval &ie : e.instances) {
-                const LayerSpec *spec = LayerCatalog::find(ie.type);
-                if (spec && spec->isOperator)
+                if (ie.layer && ie.layer->isOperator)
                     continue;
                 SummaryRow row;
                 row.name = prefix + ie.name;
@@ -729,7 +834,7 @@ QString Analysis::summaryTable() const
     const QList<SummaryRow> rows = summary();
     QStringList header{QStringLiteral(""), QStringLiteral("Name"), QStringLiteral("Type"),
                        QStringLiteral("Params"), QStringLiteral("Trainable"),
-                       QStringLiteral("In sizes"), QStringLiteral("Out sizes")};
+                       QStringLiteral("In shape"), QStringLiteral("Out shape")};
     QList<QStringList> cells;
     for (int k = 0; k < rows.size(); ++k) {
         const SummaryRow &r = rows.at(k);
@@ -747,7 +852,7 @@ QString Analysis::summaryTable() const
             type += QStringLiteral(" (shared, %1 calls)").arg(r.calls);
         cells.append({QString::number(k), r.name, type,
                       r.params < 0 ? QStringLiteral("?") : QString::number(r.params), trainable,
-                      sizesText(r.in), sizesText(r.out)});
+                      shapesText(r.in), shapesText(r.out)});
     }
     QList<int> widths;
     for (int c = 0; c < header.size(); ++c) {
@@ -775,11 +880,24 @@ QString Analysis::summaryTable() const
     for (const QStringList &row : cells)
         line(row);
     s << QString(total - 3, QLatin1Char('-')) << '\n';
+    s << totalsText();
+    return out;
+}
+
+QString Analysis::totalsText() const
+{
+    // An unknown count says so: a difference of unknowns is no number.
     const qint64 all = totalParams();
     const qint64 trainable = trainableParams();
-    s << "Trainable params: " << trainable << '\n';
-    s << "Non-trainable params: " << (all - trainable) << '\n';
-    s << "Total params: " << all << '\n';
-    s << "Estimated size (MB): " << QString::number(double(all) * 4.0 / 1e6, 'f', 3) << '\n';
+    const QString unknown = QStringLiteral("? (sizes not known yet)");
+    auto count = [&](qint64 n) { return n < 0 ? unknown : QString::number(n); };
+    QString out;
+    QTextStream s(&out);
+    s << "Trainable params: " << count(trainable) << '\n';
+    s << "Non-trainable params: " << (all < 0 || trainable < 0 ? unknown : QString::number(all - trainable)) << '\n';
+    s << "Total params: " << count(all) << '\n';
+    s << "Estimated size (MB): "
+      << (all < 0 ? unknown : QString::number(double(all) * 4.0 / 1e6, 'f', 3))
+      << '\n';
     return out;
 }

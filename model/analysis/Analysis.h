@@ -1,7 +1,8 @@
 #pragma once
 
 #include "document/GraphTypes.h"
-#include "layers/LayerCatalog.h"
+#include "layers/LayerRegistry.h"
+#include "layers/Shape.h"
 
 #include <QHash>
 #include <QSet>
@@ -35,25 +36,27 @@ size_t qHash(const Diagnostic &d, size_t seed = 0);
 
 struct TypeEval;
 
-/// Sizes of one node's ports as evaluated (-1: unknown).
+/// Shapes of one node's ports as evaluated (unknown where they cannot be told yet).
 struct NodeEval
 {
-    QList<int> in;
-    QList<int> out;
+    mc::Shapes in;
+    mc::Shapes out;
 };
 
 /// One instance of a module type evaluated in a context: resolved options,
-/// sizes of its first call, parameter counts, and its body for a module type.
+/// shapes of its first call, parameter counts, and its body for a module type.
 struct InstanceEval
 {
     QString name;
     QString type;            ///< As in Instance::type.
     QString blockType;       ///< For a stack.
-    ResolvedOptions options; ///< Built-in: every option, defaults and inferred sizes filled in.
-    QList<int> in;
-    QList<int> out;
+    const mc::LayerDefinition *layer = nullptr; ///< A built-in layer's definition.
+    mc::ResolvedOptions options; ///< Built-in: every option, defaults and inferred sizes filled in.
+    mc::Shapes in;
+    mc::Shapes out;
     qint64 params = 0;       ///< -1 when a size is unknown.
     qint64 trainable = 0;
+    qint64 buffers = 0;      ///< Buffer elements (running statistics); -1 when unknown.
     bool frozen = false;     ///< Frozen here or by an enclosing instance.
     QList<int> calls;        ///< Node ids that call it; more than one when shared.
     std::shared_ptr<const TypeEval> body;          ///< A module type instance.
@@ -65,13 +68,14 @@ struct TypeEval
 {
     QString type;
     QMap<QString, double> arguments;
-    QList<int> inputs;  ///< One size per Input node, in port order.
-    QList<int> outputs; ///< One size per Output node, in port order.
+    mc::Shapes inputs;  ///< One shape per Input node, in port order.
+    mc::Shapes outputs; ///< One shape per Output node, in port order.
     QHash<int, NodeEval> nodes;
     QList<int> order;   ///< Node ids in an order that respects every wire.
     QList<InstanceEval> instances;
-    qint64 params = 0;
-    qint64 trainable = 0;
+    qint64 params = 0;    ///< -1 when a size is unknown.
+    qint64 trainable = 0; ///< -1 when a size is unknown.
+    qint64 buffers = 0;   ///< -1 when a size is unknown.
 
     const InstanceEval *instance(const QString &name) const;
 };
@@ -83,8 +87,8 @@ struct SummaryRow
     QString type;  ///< `Linear`, `Encoder`, `Stack[Block]`.
     qint64 params = 0;
     qint64 trainable = 0;
-    QList<int> in;
-    QList<int> out;
+    mc::Shapes in;
+    mc::Shapes out;
     int depth = 0;
     int calls = 1; ///< Call sites of a shared instance.
 };
@@ -120,6 +124,9 @@ public:
     QList<SummaryRow> summary() const;
     /// The summary as a text table ending in the four totals lines.
     QString summaryTable() const;
+    /// The four totals lines (trainable, non-trainable, total, size in MB); a
+    /// count not known yet reads "? (sizes not known yet)".
+    QString totalsText() const;
 
     /// How many evaluations of a module type this analysis computed, and how
     /// many it took over from the previous analysis.
@@ -148,10 +155,14 @@ private:
     struct TypeIndex;
 
     std::shared_ptr<const TypeEval> evaluate(const QString &type, const QMap<QString, double> &args,
-                                             const QList<int> &inputs, bool frozen, int depth);
+                                             const mc::Shapes &inputs, bool frozen, int depth);
     std::shared_ptr<const TypeEval> evaluateFresh(const QString &key, const QString &type,
                                                   const QMap<QString, double> &args,
-                                                  const QList<int> &inputs, bool frozen, int depth);
+                                                  const mc::Shapes &inputs, bool frozen, int depth);
+    void evaluateLayer(const TypeIndex &index, const Node &node, const Instance &inst,
+                       const QMap<QString, double> &args, const QStringList &sources, InstanceEval &ie);
+    void checkShapes(const QString &typeName, int node, const QString &who, const mc::Shapes &shapes);
+    QString portSource(const TypeIndex &index, const Node &node, int port) const;
     void replay(const QString &key, const Record &previous);
     void evaluateCall(const TypeIndex &index, const Node &node, TypeEval &eval,
                       QHash<QString, int> &instanceIndex, bool frozen, int depth);

@@ -1,76 +1,16 @@
 #include "build/ModelBuilder.h"
 
+#include "layers/LayerBuild.h"
+
 #include <QHash>
 
 namespace {
 
-using Slots = std::vector<torch::Tensor>;
+using mc::Slots;
 
 std::string str(const QString &s)
 {
     return s.toStdString();
-}
-
-/// Runs one call of a built-in layer: reads slots a (and b), writes slot out.
-using Caller = std::function<void(Slots &, int a, int b, int out)>;
-
-template <typename M>
-Caller unary(M module)
-{
-    return [module](Slots &s, int a, int, int out) mutable { s[size_t(out)] = module->forward(s[size_t(a)]); };
-}
-
-/// Creates and registers the torch module for a built-in layer (none for an
-/// operator) and returns how to call it; every call site reuses it.
-Caller builtinCaller(ComposedModuleImpl &parent, const InstanceEval &ie)
-{
-    const ResolvedOptions &o = ie.options;
-    const std::string name = str(ie.name);
-    const QString &t = ie.type;
-    auto opt = [&](const char *key) { return o.value(QLatin1String(key)); };
-    auto reg = [&](auto module) { return parent.register_module(name, module); };
-    namespace nn = torch::nn;
-    if (t == QLatin1String("Linear"))
-        return unary(reg(nn::Linear(nn::LinearOptions(int64_t(opt("in_features")), int64_t(opt("out_features")))
-                                        .bias(opt("bias") != 0))));
-    if (t == QLatin1String("ReLU"))
-        return unary(reg(nn::ReLU()));
-    if (t == QLatin1String("LeakyReLU"))
-        return unary(reg(nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(opt("negative_slope")))));
-    if (t == QLatin1String("GELU"))
-        return unary(reg(nn::GELU()));
-    if (t == QLatin1String("Tanh"))
-        return unary(reg(nn::Tanh()));
-    if (t == QLatin1String("Sigmoid"))
-        return unary(reg(nn::Sigmoid()));
-    if (t == QLatin1String("Softmax"))
-        return unary(reg(nn::Softmax(nn::SoftmaxOptions(int64_t(opt("dim"))))));
-    if (t == QLatin1String("LogSoftmax"))
-        return unary(reg(nn::LogSoftmax(nn::LogSoftmaxOptions(int64_t(opt("dim"))))));
-    if (t == QLatin1String("Dropout"))
-        return unary(reg(nn::Dropout(nn::DropoutOptions(opt("p")))));
-    if (t == QLatin1String("LayerNorm"))
-        return unary(reg(nn::LayerNorm(nn::LayerNormOptions({int64_t(opt("normalized_shape"))})
-                                           .eps(opt("eps"))
-                                           .elementwise_affine(opt("elementwise_affine") != 0))));
-    if (t == QLatin1String("BatchNorm1d"))
-        return unary(reg(nn::BatchNorm1d(nn::BatchNorm1dOptions(int64_t(opt("num_features")))
-                                             .eps(opt("eps"))
-                                             .momentum(opt("momentum"))
-                                             .affine(opt("affine") != 0))));
-    if (t == QLatin1String("Flatten"))
-        return unary(reg(nn::Flatten()));
-    if (t == QLatin1String("Identity"))
-        return unary(reg(nn::Identity()));
-    if (t == QLatin1String("Add"))
-        return [](Slots &s, int a, int b, int out) { s[size_t(out)] = s[size_t(a)] + s[size_t(b)]; };
-    if (t == QLatin1String("Multiply"))
-        return [](Slots &s, int a, int b, int out) { s[size_t(out)] = s[size_t(a)] * s[size_t(b)]; };
-    if (t == QLatin1String("Concat"))
-        return [](Slots &s, int a, int b, int out) {
-            s[size_t(out)] = torch::cat({s[size_t(a)], s[size_t(b)]}, 1);
-        };
-    throw BuildError("no LibTorch module for layer " + str(t));
 }
 
 void freeze(torch::nn::Module &m)
@@ -99,7 +39,7 @@ ComposedModule buildType(const ProjectData &project, const TypeEval &eval)
     for (const InstanceEval &ie : eval.instances)
         instances.insert(ie.name, &ie);
     QHash<QString, std::shared_ptr<torch::nn::Module>> registered;
-    QHash<QString, Caller> callers; // built-in instance -> its call, shared by its call sites
+    QHash<QString, mc::LayerCall> callers; // built-in instance -> its call, shared by its call sites
     for (const Instance &inst : t.instances) {
         const InstanceEval *ie = instances.value(inst.name);
         if (!ie)
@@ -119,7 +59,7 @@ ComposedModule buildType(const ProjectData &project, const TypeEval &eval)
             module->register_module(str(ie->name), stack);
             registered.insert(ie->name, stack.ptr());
         } else {
-            callers.insert(ie->name, builtinCaller(*module, *ie));
+            callers.insert(ie->name, ie->layer->build(mc::LayerBuild{*module, str(ie->name), ie->options}));
             if (ie->frozen) {
                 // named_children() returns a copy: keep it alive while its item is used
                 // (find() into the temporary read freed memory; ThreadSanitizer saw it).
@@ -180,10 +120,14 @@ ComposedModule buildType(const ProjectData &project, const TypeEval &eval)
             const int a = in[0], o = out[0];
             steps.push_back({[stack, a, o](Slots &s) { s[size_t(o)] = stack->forward(s[size_t(a)]); },
                              str(ie.name)});
+        } else if (in.size() == 1 && out.size() == 1) {
+            // The usual call, with its slots as plain numbers.
+            const auto run = callers.value(ie.name).run;
+            const std::vector<int> a{in[0]}, o{out[0]};
+            steps.push_back({[run, a, o](Slots &s) { run(s, a, o); }, str(ie.name)});
         } else {
-            Caller caller = callers.value(ie.name);
-            const int a = in[0], b = in.size() > 1 ? in[1] : -1, o = out[0];
-            steps.push_back({[caller, a, b, o](Slots &s) { caller(s, a, b, o); }, str(ie.name)});
+            const auto run = callers.value(ie.name).run;
+            steps.push_back({[run, in, out](Slots &s) { run(s, in, out); }, str(ie.name)});
         }
     }
     module->setSchedule(std::move(steps), slotCount, std::move(inputSlots), std::move(outputSlots));

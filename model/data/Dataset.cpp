@@ -1,5 +1,7 @@
 #include "data/Dataset.h"
 
+#include <limits>
+
 #include "analysis/Analysis.h"
 
 #include <QDir>
@@ -252,5 +254,10 @@ Dataset Dataset::forProject(const ProjectData &project, const TrainingSettings &
         throw DataError(QStringLiteral("The root model `%1` has %2 input(s) and %3 output(s); training needs "
                                        "exactly one of each.")
                             .arg(root->type).arg(root->inputs.size()).arg(root->outputs.size()));
-    return create(settings, root->inputs.first(), root->outputs.first(), baseDir);
+    // A sample is a row of values: an input of shape [1, 28, 28] takes 784.
+    auto values = [](const mc::Shape &shape) {
+        const qint64 n = shape.elements().value_or(-1);
+        return n > std::numeric_limits<int>::max() ? -1 : int(n);
+    };
+    return create(settings, values(root->inputs.first()), values(root->outputs.first()), baseDir);
 }

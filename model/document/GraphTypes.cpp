@@ -1,8 +1,34 @@
 #include "document/GraphTypes.h"
 
+#include <QStringList>
+
 QString OptionValue::toString() const
 {
-    return isArgument() ? argument : QString::number(number);
+    if (isArgument())
+        return argument;
+    if (isWord())
+        return word;
+    if (isTuple()) {
+        QStringList parts;
+        for (double d : tuple)
+            parts.append(QString::number(d));
+        return QLatin1Char('[') + parts.join(QStringLiteral(", ")) + QLatin1Char(']');
+    }
+    return QString::number(number);
+}
+
+std::optional<mc::ResolvedValue> OptionValue::resolved(const QMap<QString, double> &args) const
+{
+    if (isWord())
+        return mc::ResolvedValue{{}, word};
+    if (isTuple())
+        return mc::ResolvedValue{tuple, {}};
+    if (!isArgument())
+        return mc::ResolvedValue{{number}, {}};
+    const auto it = args.find(argument);
+    if (it == args.end())
+        return std::nullopt;
+    return mc::ResolvedValue{{it.value()}, {}};
 }
 
 const Node *ModuleType::node(int id) const

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "layers/LayerDefinition.h"
+
 #include <QJsonObject>
 #include <QJsonValue>
 #include <QList>
@@ -9,23 +11,40 @@
 
 #include <optional>
 
-/// A value of an option or argument: a constant number, or a reference to an
-/// argument of the enclosing module type (written `{"arg": "input_dim"}` in JSON).
+/// A value of an option or argument: a constant number, a tuple of whole
+/// numbers (`[3, 3]`), a word (`"bilinear"`), or a reference to an argument of
+/// the enclosing module type (written `{"arg": "input_dim"}` in JSON).
 struct OptionValue
 {
     double number = 0.0;
-    QString argument; ///< Non-empty when the value refers to an argument.
+    QString argument;     ///< Non-empty when the value refers to an argument.
+    QList<double> tuple;  ///< Non-empty when the value is a tuple.
+    QString word;         ///< Non-empty when the value is a word (a choice).
 
-    static OptionValue constant(double v) { return OptionValue{v, {}}; }
-    static OptionValue ref(const QString &arg) { return OptionValue{0.0, arg}; }
+    static OptionValue constant(double v) { return OptionValue{v, {}, {}, {}}; }
+    static OptionValue ref(const QString &arg) { return OptionValue{0.0, arg, {}, {}}; }
+    static OptionValue numbers(const QList<double> &t) { return OptionValue{0.0, {}, t, {}}; }
+    static OptionValue text(const QString &w) { return OptionValue{0.0, {}, {}, w}; }
     bool isArgument() const { return !argument.isEmpty(); }
+    bool isTuple() const { return !tuple.isEmpty(); }
+    bool isWord() const { return !word.isEmpty(); }
     bool operator==(const OptionValue &o) const
     {
-        return argument == o.argument && (isArgument() || number == o.number);
+        return argument == o.argument && tuple == o.tuple && word == o.word &&
+               (isArgument() || isTuple() || isWord() || number == o.number);
     }
     bool operator!=(const OptionValue &o) const { return !(*this == o); }
+    /// `3`, `[3, 3]`, `bilinear` or the argument's name.
     QString toString() const;
+    /// The value with an argument replaced by its value in `args`; nullopt
+    /// when it names an argument that `args` does not hold.
+    std::optional<mc::ResolvedValue> resolved(const QMap<QString, double> &args) const;
 };
+
+/// The declared shape of an Input node: one value per dimension after the
+/// batch, each a number or an argument of the type (`[{"arg": "channels"}, 28, 28]`);
+/// empty when not declared (inside a module type the caller's shape is taken).
+using ShapeDecl = QList<OptionValue>;
 
 /// Options of a layer, or argument values of a module type instance.
 using OptionMap = QMap<QString, OptionValue>;
@@ -78,13 +97,12 @@ struct Node
     int id = 0;
     NodeKind kind = NodeKind::Call;
     QString name;         ///< Instance name for a Call, port name for Input and Output.
-    OptionValue features; ///< Input only: declared feature count (0 when not declared).
+    ShapeDecl shape;      ///< Input only: the declared shape (empty when not declared).
     QPointF pos;          ///< Position on the canvas.
 
     bool operator==(const Node &o) const
     {
-        return id == o.id && kind == o.kind && name == o.name && features == o.features &&
-               pos == o.pos;
+        return id == o.id && kind == o.kind && name == o.name && shape == o.shape && pos == o.pos;
     }
 };
 

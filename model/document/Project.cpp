@@ -1,6 +1,6 @@
 #include "document/Project.h"
 
-#include "layers/LayerCatalog.h"
+#include "layers/LayerRegistry.h"
 
 #include <QRegularExpression>
 #include <QSet>
@@ -130,7 +130,7 @@ EditResult Project::addType(const ModuleType &type)
 {
     if (EditResult r = checkIdentifier(type.name, QStringLiteral("module type")); !r)
         return r;
-    if (LayerCatalog::isBuiltin(type.name) || type.name == kStackType)
+    if (mc::LayerRegistry::isBuiltin(type.name) || type.name == kStackType)
         return EditResult::failure(
             QStringLiteral("`%1` is a built-in layer; choose another name for the module type.")
                 .arg(type.name));
@@ -176,7 +176,7 @@ EditResult Project::renameType(const QString &fromArg, const QString &toArg)
         return EditResult::success();
     if (EditResult r = checkIdentifier(to, QStringLiteral("module type")); !r)
         return r;
-    if (LayerCatalog::isBuiltin(to) || to == kStackType)
+    if (mc::LayerRegistry::isBuiltin(to) || to == kStackType)
         return EditResult::failure(QStringLiteral("`%1` is a built-in layer.").arg(to));
     if (m_data.type(to))
         return EditResult::failure(QStringLiteral("A module type `%1` already exists.").arg(to));
@@ -251,7 +251,7 @@ EditResult Project::checkNewInstance(const ModuleType &parent, const Instance &i
         return EditResult::failure(
             QStringLiteral("`%1` already has an instance called `%2`.").arg(parent.name, instance.name));
     const QString used = instance.isStack() ? instance.blockType : instance.type;
-    if (!LayerCatalog::isBuiltin(used)) {
+    if (!mc::LayerRegistry::isBuiltin(used)) {
         if (!m_data.type(used))
             return EditResult::failure(QStringLiteral("There is no layer or module type `%1`.").arg(used));
         if (used == parent.name || typeUses(used, parent.name))
@@ -315,7 +315,7 @@ std::optional<int> Project::addSharedCall(const QString &typeName, const QString
 }
 
 std::optional<int> Project::addPort(const QString &typeName, NodeKind kind, const QString &name,
-                                    QPointF pos, OptionValue features, QString *why)
+                                    QPointF pos, ShapeDecl shape, QString *why)
 {
     EditResult r;
     ModuleType *t = mutableType(typeName, &r);
@@ -329,6 +329,8 @@ std::optional<int> Project::addPort(const QString &typeName, NodeKind kind, cons
             if (p->name == name)
                 r = EditResult::failure(QStringLiteral("`%1` already has a port called `%2`.")
                                             .arg(typeName, name));
+    if (r && kind == NodeKind::Input)
+        r = checkShape(*t, shape);
     if (!r) {
         if (why)
             *why = r.reason;
@@ -340,7 +342,7 @@ std::optional<int> Project::addPort(const QString &typeName, NodeKind kind, cons
     n.name = name;
     n.pos = pos;
     if (kind == NodeKind::Input)
-        n.features = features;
+        n.shape = shape;
     t->nodes.append(n);
     Q_EMIT nodeAdded(typeName, n.id);
     Q_EMIT changed();
@@ -413,7 +415,22 @@ EditResult Project::renamePort(const QString &typeName, int nodeId, const QStrin
     return r;
 }
 
-EditResult Project::setPortFeatures(const QString &typeName, int nodeId, const OptionValue &features)
+EditResult Project::checkShape(const ModuleType &type, const ShapeDecl &shape)
+{
+    if (shape.size() > 8)
+        return EditResult::failure(QStringLiteral("A shape has at most 8 dimensions after the batch."));
+    for (const OptionValue &d : shape) {
+        if (d.isArgument()) {
+            if (!type.argument(d.argument))
+                return EditResult::failure(QStringLiteral("`%1` has no argument `%2`.").arg(type.name, d.argument));
+        } else if (d.isTuple() || d.isWord() || d.number < 1 || d.number > 1e8 || d.number != std::floor(d.number)) {
+            return EditResult::failure(QStringLiteral("Each dimension of a shape is a whole number from 1 to 100000000."));
+        }
+    }
+    return EditResult::success();
+}
+
+EditResult Project::setPortShape(const QString &typeName, int nodeId, const ShapeDecl &shape)
 {
     EditResult r;
     ModuleType *t = mutableType(typeName, &r);
@@ -422,12 +439,12 @@ EditResult Project::setPortFeatures(const QString &typeName, int nodeId, const O
     Node *n = t->node(nodeId);
     if (!n || n->kind != NodeKind::Input)
         return EditResult::failure(QStringLiteral("Node %1 of `%2` is not an input.").arg(nodeId).arg(typeName));
-    if (!features.isArgument() && (features.number < 0 || features.number > 1e8 ||
-                                   features.number != std::floor(features.number)))
-        return EditResult::failure(QStringLiteral("Features must be a whole number from 0 to 100000000."));
-    if (n->features == features)
+    r = checkShape(*t, shape);
+    if (!r)
         return r;
-    n->features = features;
+    if (n->shape == shape)
+        return r;
+    n->shape = shape;
     Q_EMIT nodeChanged(typeName, nodeId);
     Q_EMIT changed();
     return r;
@@ -459,8 +476,8 @@ QStringList Project::portNames(const QString &typeName, int nodeId, bool inputs)
     const Instance *i = t->instance(n->name);
     if (!i)
         return {};
-    if (const LayerSpec *spec = LayerCatalog::find(i->type))
-        return inputs ? spec->inputs : QStringList{QStringLiteral("y")};
+    if (const mc::LayerDefinition *layer = mc::LayerRegistry::find(i->type))
+        return inputs ? layer->inputs : layer->outputs;
     const ModuleType *inner = m_data.type(i->isStack() ? i->blockType : i->type);
     if (!inner)
         return {};
@@ -580,17 +597,15 @@ EditResult Project::setOption(const QString &typeName, const QString &instanceNa
         return EditResult::failure(QStringLiteral("`%1` has no instance called `%2`.").arg(typeName, instanceName));
     if (value.isArgument() && !t->argument(value.argument))
         return EditResult::failure(QStringLiteral("`%1` has no argument `%2`.").arg(typeName, value.argument));
-    if (const LayerSpec *spec = LayerCatalog::find(i->type)) {
-        const OptionSpec *o = spec->option(key);
+    if (const mc::LayerDefinition *layer = mc::LayerRegistry::find(i->type)) {
+        const mc::OptionSpec *o = layer->option(key);
         if (!o)
-            return EditResult::failure(QStringLiteral("%1 has no option `%2`.").arg(spec->name, key));
-        if (!value.isArgument()) {
-            if (value.number < o->minimum || value.number > o->maximum)
-                return EditResult::failure(QStringLiteral("`%1` of `%2` must be from %3 to %4.")
-                                               .arg(key, instanceName).arg(o->minimum).arg(o->maximum));
-            if (o->integer && value.number != std::floor(value.number))
-                return EditResult::failure(QStringLiteral("`%1` of `%2` must be a whole number.").arg(key, instanceName));
-        }
+            return EditResult::failure(QStringLiteral("%1 has no option `%2`.").arg(layer->name, key));
+        const std::optional<mc::ResolvedValue> v = value.resolved({});
+        const bool infer = o->inferable && v && v->numbers == QList<double>{0};
+        if (v && !infer)
+            if (const std::optional<QString> problem = mc::LayerDefinition::checkValue(*o, *v))
+                return EditResult::failure(QStringLiteral("`%1` of `%2` must be %3.").arg(key, instanceName, *problem));
     } else if (!i->isStack()) {
         const ModuleType *inner = m_data.type(i->type);
         if (inner && !inner->argument(key))

@@ -63,12 +63,13 @@ public:
                                      QString *why = nullptr);
     /// Adds an Input or Output node, i.e. a port of the module type.
     std::optional<int> addPort(const QString &type, NodeKind kind, const QString &name, QPointF pos,
-                               OptionValue features = {}, QString *why = nullptr);
+                               ShapeDecl shape = {}, QString *why = nullptr);
     /// Removes a node and its wires; the instance goes with its last call.
     EditResult removeNode(const QString &type, int node);
     EditResult moveNode(const QString &type, int node, QPointF pos);
     EditResult renamePort(const QString &type, int node, const QString &name);
-    EditResult setPortFeatures(const QString &type, int node, const OptionValue &features);
+    /// Declares the shape of an Input node (empty: not declared).
+    EditResult setPortShape(const QString &type, int node, const ShapeDecl &shape);
 
     // --- wires ----------------------------------------------------------------
     /// Whether a wire could be added, without adding it (editors ask while dragging).
@@ -95,6 +96,8 @@ public:
     /// Whether `name` may name an instance, port or argument (a Python identifier,
     /// not a keyword, not a reserved attribute); otherwise the reason.
     static EditResult checkIdentifier(const QString &name, const QString &what);
+    /// Whether `shape` may be declared on an Input of `type`.
+    static EditResult checkShape(const ModuleType &type, const ShapeDecl &shape);
     /// Python's keywords: no name the export writes may be one of them.
     static const QSet<QString> &pythonKeywords();
     /// Whether module type `outer` uses `inner`, directly or deeper.
@@ -112,7 +115,7 @@ Q_SIGNALS:
     void nodeAdded(const QString &type, int node);
     void nodeRemoved(const QString &type, int node);
     void nodeMoved(const QString &type, int node, QPointF pos);
-    /// A port node's name or features changed.
+    /// A port node's name or shape changed.
     void nodeChanged(const QString &type, int node);
     void wireAdded(const QString &type, const Wire &wire);
     void wireRemoved(const QString &type, const Wire &wire);

@@ -1,6 +1,6 @@
 #include "document/ProjectFile.h"
 
-#include "layers/LayerCatalog.h"
+#include "layers/LayerRegistry.h"
 #include "document/Project.h"
 #include "document/SaveFile.h"
 #include "training/TrainingSettings.h"
@@ -20,6 +20,7 @@ constexpr int kMaxTypes = 10000;
 constexpr int kMaxNodes = 100000;
 constexpr int kMaxArguments = 256;
 constexpr double kMaxNumber = 1e8;
+constexpr int kMaxRank = 8;
 
 const QString kFormat = QStringLiteral("modelcomposer-project");
 
@@ -102,7 +103,8 @@ int integer(const QJsonValue &v, const QString &path, int min, int max)
     return int(d);
 }
 
-OptionValue optionValue(const QJsonValue &v, const QString &path)
+/// A number or an argument reference (`{"arg": "k"}`).
+OptionValue scalarValue(const QJsonValue &v, const QString &path)
 {
     if (v.isObject()) {
         const QJsonObject o = v.toObject();
@@ -113,11 +115,56 @@ OptionValue optionValue(const QJsonValue &v, const QString &path)
     return OptionValue::constant(number(v, path, -kMaxNumber, kMaxNumber));
 }
 
+/// An option's value: a number, an argument, a tuple `[3, 3]` or a word `"bilinear"`.
+OptionValue optionValue(const QJsonValue &v, const QString &path)
+{
+    if (v.isArray()) {
+        const QJsonArray a = array(v, path, 8);
+        if (a.isEmpty())
+            fail(path, QStringLiteral("expected a list of one to eight numbers"));
+        QList<double> numbers;
+        for (int k = 0; k < a.size(); ++k)
+            numbers.append(number(a.at(k), pathAt(path, k), -kMaxNumber, kMaxNumber));
+        return OptionValue::numbers(numbers);
+    }
+    if (v.isString()) {
+        const QString w = v.toString();
+        if (w.isEmpty() || w.size() > 64)
+            fail(path, QStringLiteral("expected a word of 1 to 64 characters"));
+        return OptionValue::text(w);
+    }
+    return scalarValue(v, path);
+}
+
 QJsonValue optionJson(const OptionValue &v)
 {
     if (v.isArgument())
         return QJsonObject{{QStringLiteral("arg"), v.argument}};
+    if (v.isWord())
+        return v.word;
+    if (v.isTuple()) {
+        QJsonArray a;
+        for (double d : v.tuple)
+            a.append(d);
+        return a;
+    }
     return v.number;
+}
+
+/// An Input node's shape: `[1, 28, 28]`, each dimension a whole number of at
+/// least 1 or an argument.
+ShapeDecl shapeValue(const QJsonValue &v, const QString &path)
+{
+    const QJsonArray a = array(v, path, kMaxRank);
+    ShapeDecl shape;
+    for (int k = 0; k < a.size(); ++k) {
+        const QString p = pathAt(path, k);
+        OptionValue d = scalarValue(a.at(k), p);
+        if (!d.isArgument() && (d.number < 1 || d.number != std::floor(d.number)))
+            fail(p, QStringLiteral("expected a whole number from 1 to %1").arg(kMaxNumber));
+        shape.append(d);
+    }
+    return shape;
 }
 
 OptionMap optionMap(const QJsonValue &v, const QString &path)
@@ -139,20 +186,19 @@ QJsonObject optionMapJson(const OptionMap &m)
     return o;
 }
 
-void checkLayerOptions(const LayerSpec &spec, const OptionMap &options, const QString &path)
+void checkLayerOptions(const mc::LayerDefinition &layer, const OptionMap &options, const QString &path)
 {
     for (auto it = options.begin(); it != options.end(); ++it) {
-        const OptionSpec *o = spec.option(it.key());
+        const mc::OptionSpec *o = layer.option(it.key());
         if (!o)
-            fail(field(path, it.key()), QStringLiteral("%1 has no such option").arg(spec.name));
-        const OptionValue &v = it.value();
-        if (v.isArgument())
-            continue;
-        if (v.number < o->minimum || v.number > o->maximum)
-            fail(field(path, it.key()), QStringLiteral("%1 is outside %2 to %3")
-                                            .arg(v.number).arg(o->minimum).arg(o->maximum));
-        if (o->integer && v.number != std::floor(v.number))
-            fail(field(path, it.key()), QStringLiteral("expected a whole number"));
+            fail(field(path, it.key()), QStringLiteral("%1 has no such option").arg(layer.name));
+        const std::optional<mc::ResolvedValue> v = it.value().resolved({});
+        if (!v)
+            continue; // an argument: checked where its value is known
+        if (o->inferable && v->numbers == QList<double>{0})
+            continue; // 0: take it from the wire (version 1 files write it so)
+        if (const std::optional<QString> problem = mc::LayerDefinition::checkValue(*o, *v))
+            fail(field(path, it.key()), QStringLiteral("%1 is not %2").arg(it.value().toString(), *problem));
     }
 }
 
@@ -178,8 +224,8 @@ Instance readInstance(const QJsonObject &o, const QString &path)
     } else if (o.contains(QStringLiteral("block")) || o.contains(QStringLiteral("rows"))) {
         fail(field(path, QStringLiteral("block")), QStringLiteral("only a Stack has blocks"));
     }
-    if (const LayerSpec *spec = LayerCatalog::find(i.type))
-        checkLayerOptions(*spec, i.options, field(path, QStringLiteral("options")));
+    if (const mc::LayerDefinition *layer = mc::LayerRegistry::find(i.type))
+        checkLayerOptions(*layer, i.options, field(path, QStringLiteral("options")));
     return i;
 }
 
@@ -210,7 +256,7 @@ QPointF readPos(const QJsonValue &v, const QString &path)
 
 Node readNode(const QJsonObject &o, const QString &path)
 {
-    onlyKnownFields(o, path, {"id", "call", "input", "output", "features", "pos"});
+    onlyKnownFields(o, path, {"id", "call", "input", "output", "shape", "features", "pos"});
     Node n;
     n.id = integer(o.value(QStringLiteral("id")), field(path, QStringLiteral("id")), 1, 1000000000);
     const int kinds = int(o.contains(QStringLiteral("call"))) + int(o.contains(QStringLiteral("input"))) +
@@ -230,13 +276,23 @@ Node readNode(const QJsonObject &o, const QString &path)
         n.name = identifier(o.value(QStringLiteral("output")), field(path, QStringLiteral("output")),
                             QStringLiteral("output"));
     }
-    if (o.contains(QStringLiteral("features"))) {
+    if (o.contains(QStringLiteral("shape"))) {
         if (n.kind != NodeKind::Input)
-            fail(field(path, QStringLiteral("features")), QStringLiteral("only an input declares features"));
-        n.features = optionValue(o.value(QStringLiteral("features")), field(path, QStringLiteral("features")));
-        if (!n.features.isArgument() &&
-            (n.features.number < 0 || n.features.number != std::floor(n.features.number)))
-            fail(field(path, QStringLiteral("features")), QStringLiteral("expected a whole number of at least 0"));
+            fail(field(path, QStringLiteral("shape")), QStringLiteral("only an input declares a shape"));
+        n.shape = shapeValue(o.value(QStringLiteral("shape")), field(path, QStringLiteral("shape")));
+    }
+    // Version 1: `features: N` (or an argument) is the shape [N]; 0 declares nothing.
+    if (o.contains(QStringLiteral("features"))) {
+        const QString p = field(path, QStringLiteral("features"));
+        if (n.kind != NodeKind::Input)
+            fail(p, QStringLiteral("only an input declares features"));
+        if (o.contains(QStringLiteral("shape")))
+            fail(p, QStringLiteral("an input declares either `shape` or `features`, not both"));
+        const OptionValue f = scalarValue(o.value(QStringLiteral("features")), p);
+        if (!f.isArgument() && (f.number < 0 || f.number != std::floor(f.number)))
+            fail(p, QStringLiteral("expected a whole number of at least 0"));
+        if (f.isArgument() || f.number > 0)
+            n.shape = {f};
     }
     if (o.contains(QStringLiteral("pos")))
         n.pos = readPos(o.value(QStringLiteral("pos")), field(path, QStringLiteral("pos")));
@@ -251,8 +307,12 @@ QJsonObject nodeJson(const Node &n)
     case NodeKind::Input: o.insert(QStringLiteral("input"), n.name); break;
     case NodeKind::Output: o.insert(QStringLiteral("output"), n.name); break;
     }
-    if (n.kind == NodeKind::Input && (n.features.isArgument() || n.features.number > 0))
-        o.insert(QStringLiteral("features"), optionJson(n.features));
+    if (n.kind == NodeKind::Input && !n.shape.isEmpty()) {
+        QJsonArray shape;
+        for (const OptionValue &d : n.shape)
+            shape.append(optionJson(d));
+        o.insert(QStringLiteral("shape"), shape);
+    }
     o.insert(QStringLiteral("pos"), QJsonArray{n.pos.x(), n.pos.y()});
     return o;
 }
@@ -297,7 +357,7 @@ ModuleType readType(const QJsonObject &o, const QString &path)
     ModuleType t;
     t.name = identifier(o.value(QStringLiteral("name")), field(path, QStringLiteral("name")),
                         QStringLiteral("module type"));
-    if (LayerCatalog::isBuiltin(t.name) || t.name == kStackType)
+    if (mc::LayerRegistry::isBuiltin(t.name) || t.name == kStackType)
         fail(field(path, QStringLiteral("name")), QStringLiteral("`%1` is a built-in layer").arg(t.name));
     if (o.contains(QStringLiteral("description")))
         t.description = string(o.value(QStringLiteral("description")), field(path, QStringLiteral("description")));
@@ -359,9 +419,10 @@ ModuleType readType(const QJsonObject &o, const QString &path)
                 if (other.kind == n.kind && other.name == n.name)
                     fail(p, QStringLiteral("a second port called `%1`").arg(n.name));
         }
-        if (n.features.isArgument() && !t.argument(n.features.argument))
-            fail(field(p, QStringLiteral("features")),
-                 QStringLiteral("`%1` has no argument `%2`").arg(t.name, n.features.argument));
+        for (const OptionValue &d : n.shape)
+            if (d.isArgument() && !t.argument(d.argument))
+                fail(field(p, QStringLiteral("shape")),
+                     QStringLiteral("`%1` has no argument `%2`").arg(t.name, d.argument));
         t.nodes.append(n);
     }
     for (int k = 0; k < t.instances.size(); ++k)
@@ -426,9 +487,9 @@ void checkTypeReferences(const ProjectData &p)
             const QString used = i.isStack() ? i.blockType : i.type;
             const QString path = field(pathAt(field(pathAt(QStringLiteral("types"), k), QStringLiteral("instances")), j),
                                        i.isStack() ? QStringLiteral("block") : QStringLiteral("type"));
-            if (i.isStack() && LayerCatalog::isBuiltin(used))
+            if (i.isStack() && mc::LayerRegistry::isBuiltin(used))
                 fail(path, QStringLiteral("a stack holds blocks of a module type, not of the built-in `%1`").arg(used));
-            if (!LayerCatalog::isBuiltin(used) && !p.type(used))
+            if (!mc::LayerRegistry::isBuiltin(used) && !p.type(used))
                 fail(path, QStringLiteral("there is no layer or module type `%1`").arg(used));
         }
     }
@@ -440,7 +501,7 @@ void checkTypeReferences(const ProjectData &p)
         for (int j = 0; j < t.instances.size(); ++j) {
             const Instance &i = t.instances.at(j);
             const QString used = i.isStack() ? i.blockType : i.type;
-            if (LayerCatalog::isBuiltin(used))
+            if (mc::LayerRegistry::isBuiltin(used))
                 continue;
             if (state.value(used) == 1)
                 fail(field(pathAt(field(pathAt(QStringLiteral("types"), k), QStringLiteral("instances")), j),

@@ -24,7 +24,7 @@ class ProjectFile
 {
 public:
     /// The format version this build writes and the newest it reads.
-    static constexpr int kVersion = 1;
+    static constexpr int kVersion = 2;
     /// Files larger than this are refused before parsing.
     static constexpr qint64 kMaxBytes = 32 * 1024 * 1024;
 

@@ -1,7 +1,8 @@
 #include "export/TorchScriptExporter.h"
 
 #include "analysis/Analysis.h"
-#include "layers/LayerCatalog.h"
+#include "layers/LayerRegistry.h"
+#include "layers/PythonText.h"
 #include "build/ModelBuilder.h"
 #include "document/Project.h"
 #include "document/ProjectFile.h"
@@ -56,27 +57,6 @@ QString member(const QString &name)
     if (isIdentifier(name) && !reservedWords().contains(name))
         return QStringLiteral("self.") + name;
     return QStringLiteral("getattr(self, \"%1\")").arg(name);
-}
-
-/// A Python float literal that reads back as exactly `v`.
-QString pyFloat(double v)
-{
-    if (!std::isfinite(v))
-        throw ExportError("An option of the model is not a finite number.");
-    QString s;
-    for (int precision = 1; precision <= 17; ++precision) {
-        s = QString::number(v, 'g', precision);
-        if (s.toDouble() == v)
-            break;
-    }
-    if (!s.contains(QLatin1Char('.')) && !s.contains(QLatin1Char('e')))
-        s += QStringLiteral(".0");
-    return s;
-}
-
-QString pyInt(double v)
-{
-    return QString::number(qint64(v));
 }
 
 QString shapeText(const std::vector<int64_t> &shape)
@@ -184,95 +164,29 @@ JitModule ScriptBuilder::create(const ModuleSpec &spec)
 JitModule ScriptBuilder::builtin(const InstanceEval &ie, torch::nn::Module &source,
                                  const QString &path)
 {
-    const ResolvedOptions &o = ie.options;
-    auto opt = [&](const char *name) { return o.value(QLatin1String(name)); };
+    const mc::LayerDefinition &layer = *ie.layer;
     const auto params = source.named_parameters(/*recurse=*/false);
     const auto buffers = source.named_buffers(/*recurse=*/false);
     ModuleSpec spec;
-    spec.className = ie.type;
+    spec.className = layer.name;
     size_t expectedParams = 0, expectedBuffers = 0;
-    // Takes a copy of tensor `name` of the source, checking that it is there
-    // with the shape the project gives it.
-    auto take = [&](const char *name, std::vector<int64_t> shape, bool buffer) {
-        const torch::Tensor *t = buffer ? buffers.find(name) : params.find(name);
+    // A copy of each tensor the layer holds, checked to be there with the
+    // shape the project gives it.
+    const QList<mc::TensorSpec> tensors = layer.tensors ? layer.tensors(ie.options) : QList<mc::TensorSpec>();
+    for (const mc::TensorSpec &ts : tensors) {
+        const std::string name = str(ts.name);
+        const torch::Tensor *t = ts.buffer ? buffers.find(name) : params.find(name);
         if (!t || !t->defined())
             mismatch(QStringLiteral("%1 has no %2 `%3`")
-                         .arg(shown(path), buffer ? QStringLiteral("buffer") : QStringLiteral("parameter"),
-                              QLatin1String(name)));
-        if (t->sizes().vec() != shape)
+                         .arg(shown(path), ts.buffer ? QStringLiteral("buffer") : QStringLiteral("parameter"), ts.name));
+        if (t->sizes().vec() != ts.shape)
             mismatch(QStringLiteral("`%1.%2` has the shape %3, the project gives %4")
-                         .arg(path, QLatin1String(name), shapeText(t->sizes().vec()), shapeText(shape)));
+                         .arg(path, ts.name, shapeText(t->sizes().vec()), shapeText(ts.shape)));
         torch::Tensor copy = t->detach().clone();
-        if (!buffer)
+        if (!ts.buffer)
             copy.set_requires_grad(t->requires_grad());
-        spec.entries.push_back({name, buffer ? ModuleSpec::Kind::Buffer : ModuleSpec::Kind::Parameter,
-                                copy, JitModule()});
-        (buffer ? expectedBuffers : expectedParams) += 1;
-    };
-
-    QString body; // the lines of forward after its signature
-    const QString &t = ie.type;
-    if (t == QLatin1String("Linear")) {
-        const int64_t in = int64_t(opt("in_features")), out = int64_t(opt("out_features"));
-        take("weight", {out, in}, false);
-        const bool bias = opt("bias") != 0;
-        if (bias)
-            take("bias", {out}, false);
-        body = QStringLiteral("    return torch.linear(x, self.weight, %1)\n")
-                   .arg(bias ? QStringLiteral("self.bias") : QStringLiteral("None"));
-    } else if (t == QLatin1String("ReLU")) {
-        body = QStringLiteral("    return torch.relu(x)\n");
-    } else if (t == QLatin1String("LeakyReLU")) {
-        body = QStringLiteral("    return torch.leaky_relu(x, %1)\n").arg(pyFloat(opt("negative_slope")));
-    } else if (t == QLatin1String("GELU")) {
-        body = QStringLiteral("    return torch.gelu(x)\n");
-    } else if (t == QLatin1String("Tanh")) {
-        body = QStringLiteral("    return torch.tanh(x)\n");
-    } else if (t == QLatin1String("Sigmoid")) {
-        body = QStringLiteral("    return torch.sigmoid(x)\n");
-    } else if (t == QLatin1String("Softmax")) {
-        body = QStringLiteral("    return torch.softmax(x, %1)\n").arg(pyInt(opt("dim")));
-    } else if (t == QLatin1String("LogSoftmax")) {
-        body = QStringLiteral("    return torch.log_softmax(x, %1)\n").arg(pyInt(opt("dim")));
-    } else if (t == QLatin1String("Dropout")) {
-        body = QStringLiteral("    return torch.dropout(x, %1, self.training)\n").arg(pyFloat(opt("p")));
-    } else if (t == QLatin1String("LayerNorm")) {
-        const int64_t n = int64_t(opt("normalized_shape"));
-        const bool affine = opt("elementwise_affine") != 0;
-        if (affine) {
-            take("weight", {n}, false);
-            take("bias", {n}, false);
-        }
-        body = QStringLiteral("    return torch.layer_norm(x, [%1], %2, %3, %4)\n")
-                   .arg(QString::number(n),
-                        affine ? QStringLiteral("self.weight") : QStringLiteral("None"),
-                        affine ? QStringLiteral("self.bias") : QStringLiteral("None"), pyFloat(opt("eps")));
-    } else if (t == QLatin1String("BatchNorm1d")) {
-        const int64_t n = int64_t(opt("num_features"));
-        const bool affine = opt("affine") != 0;
-        if (affine) {
-            take("weight", {n}, false);
-            take("bias", {n}, false);
-        }
-        take("running_mean", {n}, true);
-        take("running_var", {n}, true);
-        take("num_batches_tracked", {}, true);
-        // As torch.nn.BatchNorm1d: batch statistics while training (updating the
-        // running ones), running statistics in eval mode.
-        body = QStringLiteral("    if self.training:\n"
-                              "        self.num_batches_tracked.add_(1)\n"
-                              "    return torch.batch_norm(x, %1, %2, self.running_mean, self.running_var, "
-                              "self.training, %3, %4, True)\n")
-                   .arg(affine ? QStringLiteral("self.weight") : QStringLiteral("None"),
-                        affine ? QStringLiteral("self.bias") : QStringLiteral("None"),
-                        pyFloat(opt("momentum")), pyFloat(opt("eps")));
-    } else if (t == QLatin1String("Flatten")) {
-        body = QStringLiteral("    return torch.flatten(x, 1, -1)\n");
-    } else if (t == QLatin1String("Identity")) {
-        body = QStringLiteral("    return x\n");
-    } else {
-        throw ExportError(str(QStringLiteral("%1 is a %2, which the TorchScript export does not know.")
-                                  .arg(shown(path), t)));
+        spec.entries.push_back({name, ts.buffer ? ModuleSpec::Kind::Buffer : ModuleSpec::Kind::Parameter, copy, JitModule()});
+        (ts.buffer ? expectedBuffers : expectedParams) += 1;
     }
     size_t sourceParams = 0, sourceBuffers = 0;
     for (const auto &p : params)
@@ -280,8 +194,18 @@ JitModule ScriptBuilder::builtin(const InstanceEval &ie, torch::nn::Module &sour
     for (const auto &b : buffers)
         sourceBuffers += b.value().defined() ? 1 : 0;
     if (sourceParams != expectedParams || sourceBuffers != expectedBuffers || !source.children().empty())
-        mismatch(QStringLiteral("%1 holds other tensors than a %2 of the project").arg(shown(path), t));
-    spec.forward = QStringLiteral("def forward(self, x: Tensor) -> Tensor:\n") + body;
+        mismatch(QStringLiteral("%1 holds other tensors than a %2 of the project").arg(shown(path), layer.name));
+
+    QString signature = QStringLiteral("def forward(self");
+    for (const QString &input : layer.inputs)
+        signature += QStringLiteral(", %1: Tensor").arg(input);
+    // Several outputs are returned as a tuple, whose type TorchScript infers.
+    signature += layer.outputs.size() == 1 ? QStringLiteral(") -> Tensor:\n") : QStringLiteral("):\n");
+    try {
+        spec.forward = signature + layer.scriptCode(ie.options, layer.inputs);
+    } catch (const std::invalid_argument &e) {
+        throw ExportError(e.what());
+    }
     return create(spec);
 }
 
@@ -324,8 +248,7 @@ JitModule ScriptBuilder::composed(const TypeEval &eval, torch::nn::Module &sourc
     const auto children = source.named_children();
     size_t submodules = 0;
     for (const InstanceEval &ie : eval.instances) {
-        const LayerSpec *layer = LayerCatalog::find(ie.type);
-        if (layer && layer->isOperator)
+        if (ie.layer && ie.layer->isOperator)
             continue;
         const QString childPath = child(path, ie.name);
         const auto *found = children.find(str(ie.name));
@@ -390,21 +313,22 @@ JitModule ScriptBuilder::composed(const TypeEval &eval, torch::nn::Module &sourc
         if (!ie)
             mismatch(QStringLiteral("`%1` of %2 was not evaluated").arg(n->name, eval.type));
         QString call;
-        if (ie->type == QLatin1String("Add"))
-            call = QStringLiteral("%1 + %2").arg(args.value(0), args.value(1));
-        else if (ie->type == QLatin1String("Multiply"))
-            call = QStringLiteral("%1 * %2").arg(args.value(0), args.value(1));
-        else if (ie->type == QLatin1String("Concat"))
-            call = QStringLiteral("torch.cat([%1, %2], 1)").arg(args.value(0), args.value(1));
+        if (ie->layer && ie->layer->isOperator)
+            call = ie->layer->scriptCode(ie->options, args);
         else
             call = QStringLiteral("%1.forward(%2)").arg(member(ie->name), args.join(QStringLiteral(", ")));
-        const ModuleType *inner = ie->body ? m_project.type(ie->body->type) : nullptr;
-        const QList<const Node *> innerOutputs = inner ? inner->ports(NodeKind::Output) : QList<const Node *>();
+        QStringList outputNames;
+        if (ie->layer) {
+            outputNames = ie->layer->outputs;
+        } else if (const ModuleType *inner = ie->body ? m_project.type(ie->body->type) : nullptr) {
+            for (const Node *p : inner->ports(NodeKind::Output))
+                outputNames.append(p->name);
+        }
         QStringList out;
         for (int port = 0; port < ie->out.size(); ++port) {
-            const QString name = ie->out.size() == 1 || port >= innerOutputs.size()
+            const QString name = ie->out.size() == 1 || port >= outputNames.size()
                                      ? fresh(ie->name)
-                                     : fresh(ie->name + QLatin1Char('_') + innerOutputs.at(port)->name);
+                                     : fresh(ie->name + QLatin1Char('_') + outputNames.at(port));
             value.insert(key(id, port), name);
             out.append(name);
         }

@@ -360,11 +360,11 @@ QString dims(const torch::Tensor &t)
     return parts.isEmpty() ? QStringLiteral("scalar") : parts.join(QChar(0x00d7));
 }
 
-QString sizes(const QList<int> &list)
+QString sizes(const mc::Shapes &list)
 {
     QStringList parts;
-    for (int v : list)
-        parts.append(v < 0 ? QStringLiteral("?") : QString::number(v));
+    for (const mc::Shape &v : list)
+        parts.append(v.text());
     return parts.join(QStringLiteral(", "));
 }
 

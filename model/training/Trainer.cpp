@@ -110,13 +110,24 @@ bool Trainer::setup(const ProjectData &project, const TrainingSettings &settings
     if (root->inputs.size() != 1 || root->outputs.size() != 1)
         return refuse(QStringLiteral("The root model `%1` has %2 input(s) and %3 output(s); training needs exactly "
                                      "one of each.").arg(root->type).arg(root->inputs.size()).arg(root->outputs.size()));
-    const int inFeatures = root->inputs.first();
-    const int outFeatures = root->outputs.first();
+    // The data holds each sample's values in a row; a batch is viewed as the
+    // input's shape ([B, 1, 28, 28] from rows of 784) and the output is
+    // compared with the targets flattened the same way.
+    const mc::Shape inShape = root->inputs.first();
+    const mc::Shape outShape = root->outputs.first();
+    const qint64 inFeatures = inShape.elements().value_or(-1);
+    const qint64 outFeatures = outShape.elements().value_or(-1);
     if (data.isEmpty())
         return refuse(QStringLiteral("The data set is empty."));
     if (data.inputs().size(1) != inFeatures)
-        return refuse(QStringLiteral("The data has %1 input feature(s) per row; the model takes %2.")
-                          .arg(data.inputs().size(1)).arg(inFeatures));
+        return refuse(inShape.rank() == 1
+                          ? QStringLiteral("The data has %1 input feature(s) per row; the model takes %2.")
+                                .arg(data.inputs().size(1)).arg(inFeatures)
+                          : QStringLiteral("The data has %1 input value(s) per row; the model's input takes %2 (shape %3).")
+                                .arg(data.inputs().size(1)).arg(inFeatures).arg(inShape.listText()));
+    m_inputView = {-1};
+    for (qint64 d : inShape.dims())
+        m_inputView.push_back(d);
     if (settings.classTargets()) {
         if (data.targets().dim() != 1 || data.targets().scalar_type() != torch::kInt64)
             return refuse(QStringLiteral("%1 needs one class index per row as the target.")
@@ -223,7 +234,7 @@ bool Trainer::setup(const ProjectData &project, const TrainingSettings &settings
     for (qint64 b = 0; b < m_batchesPerEpoch; ++b) {
         const qint64 start = b * batch;
         const qint64 length = std::min(batch, usedRows - start);
-        m_batchX.push_back(m_epochX.narrow(0, start, length));
+        m_batchX.push_back(m_epochX.narrow(0, start, length).view(m_inputView));
         m_batchY.push_back(m_epochY.narrow(0, start, length));
         m_batchRows.push_back(length * world); // samples of the step over all ranks
     }
@@ -540,7 +551,7 @@ void Trainer::train(TrainingResult &result)
             const torch::Tensor &x = m_batchX[b];
             const torch::Tensor &y = m_batchY[b];
             clearGradients();
-            const torch::Tensor output = m_module->forward(x);
+            const torch::Tensor output = comparable(m_module->forward(x));
             if (!m_shapesChecked)
                 checkShapes(output, y);
             const torch::Tensor loss = lossOf(output, y);
@@ -644,6 +655,12 @@ void Trainer::prepareEpoch(qint32 epoch)
     torch::index_select_out(m_epochY, m_trainY, 0, perm);
 }
 
+torch::Tensor Trainer::comparable(const torch::Tensor &output) const
+{
+    // An image or a sequence out is compared value by value with its row of targets.
+    return output.dim() > 2 && !m_settings.classTargets() ? output.flatten(1) : output;
+}
+
 torch::Tensor Trainer::lossOf(const torch::Tensor &output, const torch::Tensor &target) const
 {
     switch (m_settings.loss) {
@@ -704,7 +721,7 @@ double Trainer::validate()
     const qint64 rows = m_valX.size(0); // this rank's share in a data-parallel run
     for (qint64 start = 0; start < rows; start += kValidationChunk) {
         const qint64 length = std::min(kValidationChunk, rows - start);
-        const torch::Tensor output = m_module->forward(m_valX.narrow(0, start, length));
+        const torch::Tensor output = comparable(m_module->forward(m_valX.narrow(0, start, length).view(m_inputView)));
         sum += lossOf(output, m_valY.narrow(0, start, length)).item<double>() * double(length);
     }
     m_module->train();

@@ -166,6 +166,8 @@ private:
     void train(TrainingResult &result);
     void clearGradients();
     void prepareEpoch(qint32 epoch);
+    /// The output as the loss compares it with the targets (flattened after the batch).
+    torch::Tensor comparable(const torch::Tensor &output) const;
     torch::Tensor lossOf(const torch::Tensor &output, const torch::Tensor &target) const;
     void checkShapes(const torch::Tensor &output, const torch::Tensor &target);
     /// Data parallel: averages the gradients and `loss` over the ranks; false
@@ -196,6 +198,7 @@ private:
 
     torch::Tensor m_trainX, m_trainY, m_valX, m_valY;
     torch::Tensor m_epochX, m_epochY; ///< The epoch's rows in shuffled order.
+    std::vector<int64_t> m_inputView{-1}; ///< A batch of rows viewed as the input's shape: {-1, 1, 28, 28}.
     std::vector<torch::Tensor> m_batchX, m_batchY; ///< Views, one per batch.
     std::vector<qint64> m_batchRows;
     qint64 m_trainRows = 0;

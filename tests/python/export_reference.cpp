@@ -66,7 +66,7 @@ int main(int argc, char **argv)
             }
             torch::NoGradGuard noGrad;
             torch::manual_seed(1234);
-            const torch::Tensor x = torch::randn({8, analysis.root()->inputs.value(0)});
+            const torch::Tensor x = torch::randn(analysis.root()->inputs.value(0).batched(8));
             const torch::Tensor y = module->forward(x);
             QJsonObject json{{QStringLiteral("project"), name},
                              {QStringLiteral("seed"), 0},

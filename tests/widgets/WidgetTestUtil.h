@@ -99,7 +99,8 @@ inline QStringList canonicalType(const ModuleType &t)
     for (const Node &n : t.nodes) {
         QString k = keyOf(n.id);
         if (n.kind == NodeKind::Input)
-            k += QStringLiteral(" features=") + n.features.toString();
+            for (const OptionValue &d : n.shape)
+                k += QStringLiteral(" shape=") + d.toString();
         nodes.append(k);
     }
     nodes.sort();

@@ -25,7 +25,7 @@ ProjectData bigGraph(int chains, int length)
     x.id = id++;
     x.kind = NodeKind::Input;
     x.name = QStringLiteral("x");
-    x.features = OptionValue::constant(16);
+    x.shape = {OptionValue::constant(16)};
     x.pos = QPointF(0, chains * 60);
     t.nodes.append(x);
     QList<int> tails;

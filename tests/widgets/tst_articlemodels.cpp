@@ -278,7 +278,7 @@ void tst_ArticleModels::encoderDecoder()
     addArgument(QStringLiteral("input_dim"), 10);
     addArgument(QStringLiteral("hidden_dim"), 5);
     addArgument(QStringLiteral("output_dim"), 1);
-    setOption(node(QStringLiteral("x")), QStringLiteral("features"), QStringLiteral("input_dim"));
+    setOption(node(QStringLiteral("x")), QStringLiteral("shape"), QStringLiteral("input_dim"));
     const int fc1 = drop(PaletteEntry::Kind::Layer, QStringLiteral("Linear"), {300, 0});
     const int relu = drop(PaletteEntry::Kind::Layer, QStringLiteral("ReLU"), {560, 0});
     const int fc2 = drop(PaletteEntry::Kind::Layer, QStringLiteral("Linear"), {820, 0});
@@ -308,12 +308,12 @@ void tst_ArticleModels::encoderDecoder()
     open(encoder);
     QCOMPARE(current(), QStringLiteral("Encoder"));
     renameNode(node(QStringLiteral("fc1")), QStringLiteral("fc"));
-    setOption(node(QStringLiteral("x")), QStringLiteral("features"), QStringLiteral("input_dim"));
+    setOption(node(QStringLiteral("x")), QStringLiteral("shape"), QStringLiteral("input_dim"));
     back();
     open(decoder);
     QCOMPARE(current(), QStringLiteral("Decoder"));
     renameNode(node(QStringLiteral("fc2")), QStringLiteral("fc"));
-    setOption(node(QStringLiteral("x")), QStringLiteral("features"), QStringLiteral("hidden_dim"));
+    setOption(node(QStringLiteral("x")), QStringLiteral("shape"), QStringLiteral("hidden_dim"));
     back();
     QCOMPARE(current(), QStringLiteral("EncoderDecoderLightning"));
     compareWith(QStringLiteral("encoder-decoder.mcproj"));
@@ -328,7 +328,7 @@ void tst_ArticleModels::configurableBlocks()
     // x -> blocks (a stack of Block, from the palette) -> y, grouped into
     // NestedModel; then final_fc and sigmoid go between it and y.
     renameType(QStringLiteral("ConfigurableLightning"));
-    setOption(node(QStringLiteral("x")), QStringLiteral("features"), QStringLiteral("10"));
+    setOption(node(QStringLiteral("x")), QStringLiteral("shape"), QStringLiteral("10"));
     const int stack = drop(PaletteEntry::Kind::Stack, QString(), {300, 0});
     QVERIFY(stack);
     QCOMPARE(m_project->type(current())->node(stack)->name, QStringLiteral("blocks"));
@@ -395,7 +395,7 @@ void tst_ArticleModels::sharedBlock()
     // x -> fc1 -> shared_module -> add <- shared_module <- fc2 <- x
     renameType(QStringLiteral("ExternalInjection"));
     addArgument(QStringLiteral("dim"), 10);
-    setOption(node(QStringLiteral("x")), QStringLiteral("features"), QStringLiteral("dim"));
+    setOption(node(QStringLiteral("x")), QStringLiteral("shape"), QStringLiteral("dim"));
     const int lin = drop(PaletteEntry::Kind::Layer, QStringLiteral("Linear"), {300, 0});
     const int relu = drop(PaletteEntry::Kind::Layer, QStringLiteral("ReLU"), {560, 0});
     QVERIFY(lin && relu);
@@ -412,7 +412,7 @@ void tst_ArticleModels::sharedBlock()
     renameNode(shared, QStringLiteral("shared_module"));
     open(shared);
     renameNode(node(QStringLiteral("fc1")), QStringLiteral("fc"));
-    setOption(node(QStringLiteral("x")), QStringLiteral("features"), QStringLiteral("dim"));
+    setOption(node(QStringLiteral("x")), QStringLiteral("shape"), QStringLiteral("dim"));
     back();
 
     const int twin = callAgain(shared, {600, 400});

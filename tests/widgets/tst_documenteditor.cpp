@@ -1,6 +1,6 @@
 #include "DocumentEditor.h"
 #include "GraphScene.h"
-#include "layers/LayerCatalog.h"
+#include "layers/LayerRegistry.h"
 #include "ModuleLibrary.h"
 #include "NodeItem.h"
 #include "WidgetTestUtil.h"
@@ -98,7 +98,7 @@ bool apply(const QString &edit, DocumentEditor &e)
     if (edit == QLatin1String("rename_port"))
         return bool(e.renameNode(kRoot, y, QStringLiteral("out")));
     if (edit == QLatin1String("set_features"))
-        return bool(e.setPortFeatures(kRoot, x, OptionValue::constant(12)));
+        return bool(e.setPortShape(kRoot, x, {OptionValue::constant(12)}));
     if (edit == QLatin1String("set_option"))
         return bool(e.setOption(kRoot, QStringLiteral("fc1"), QStringLiteral("bias"), OptionValue::constant(0)));
     if (edit == QLatin1String("remove_option"))
@@ -342,7 +342,7 @@ void tst_DocumentEditor::groupingWiresCrossBothWays()
     t.name = QStringLiteral("Net");
     QVERIFY(p.addType(t));
     const QString net = t.name;
-    auto inX = p.addPort(net, NodeKind::Input, QStringLiteral("x"), {0, 0}, OptionValue::constant(4));
+    auto inX = p.addPort(net, NodeKind::Input, QStringLiteral("x"), {0, 0}, {OptionValue::constant(4)});
     auto fc1 = p.addCall(net, layer(QStringLiteral("fc1"), QStringLiteral("Linear"),
                                     {{QStringLiteral("out_features"), OptionValue::constant(8)}}), {200, 0});
     auto relu = p.addCall(net, layer(QStringLiteral("relu"), QStringLiteral("ReLU")), {400, 0});
@@ -496,7 +496,7 @@ void tst_DocumentEditor::instanceNames()
     empty.name = QStringLiteral("Empty");
     QVERIFY(m_project->addType(empty));
     auto add = [&] {
-        return LayerCatalog::isBuiltin(type) ? m_editor->addLayer(QStringLiteral("Empty"), type, {})
+        return mc::LayerRegistry::isBuiltin(type) ? m_editor->addLayer(QStringLiteral("Empty"), type, {})
                                              : m_editor->addModule(QStringLiteral("Empty"), type, {});
     };
     const auto a = add();

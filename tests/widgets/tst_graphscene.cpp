@@ -360,8 +360,8 @@ void tst_GraphScene::problemsMarkNodesAndWires()
     QVERIFY(item->status().errors.isEmpty());
     QVERIFY(wire->problem().isEmpty());
     // Sizes and counts on the node.
-    QCOMPARE(item->status().in, QList<int>{10});
-    QCOMPARE(item->status().out, QList<int>{10});
+    QCOMPARE(item->status().in, mc::Shapes{mc::Shape({10})});
+    QCOMPARE(item->status().out, mc::Shapes{mc::Shape({10})});
     QCOMPARE(item->status().params, 110);
 }
 

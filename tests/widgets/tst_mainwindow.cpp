@@ -289,13 +289,13 @@ void tst_MainWindow::summaryFollowsTheDocument()
     QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/encoder-decoder.mcproj")));
     QVERIFY(m_window->raiseDock(QStringLiteral("summary")));
     QCoreApplication::processEvents();
-    QTRY_VERIFY2(m_window->summary()->totalsText().contains(QStringLiteral("Total: 61")), qPrintable(m_window->summary()->totalsText()));
+    QTRY_VERIFY2(m_window->summary()->totalsText().contains(QStringLiteral("Total params: 61")), qPrintable(m_window->summary()->totalsText()));
     QCOMPARE(m_window->summary()->tree()->topLevelItemCount(), 2); // encoder, decoder
     // Kept current: an edit changes the totals.
     QVERIFY(m_window->editor()->setFrozen(QStringLiteral("EncoderDecoderLightning"), QStringLiteral("encoder"), true));
     QTRY_VERIFY2(m_window->summary()->totalsText().contains(QStringLiteral("Trainable params: 6 ")),
                  qPrintable(m_window->summary()->totalsText()));
-    QVERIFY(m_window->summary()->totalsText().contains(QStringLiteral("Non-trainable: 55")));
+    QVERIFY(m_window->summary()->totalsText().contains(QStringLiteral("Non-trainable params: 55")));
 }
 
 void tst_MainWindow::problemsCountedInTheDockTitle()

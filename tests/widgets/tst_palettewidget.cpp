@@ -1,4 +1,4 @@
-#include "layers/LayerCatalog.h"
+#include "layers/LayerRegistry.h"
 #include "ModuleLibrary.h"
 #include "PaletteWidget.h"
 #include "document/Project.h"
@@ -33,7 +33,7 @@ void tst_PaletteWidget::offersEverything()
     Project project;
     project.setData(example(QStringLiteral("shared-block.mcproj")));
     PaletteWidget palette(&project);
-    for (const LayerSpec &spec : LayerCatalog::all())
+    for (const mc::LayerDefinition &spec : mc::LayerRegistry::all())
         QVERIFY2(palette.itemFor(PaletteEntry{PaletteEntry::Kind::Layer, spec.name}), qPrintable(spec.name));
     for (const ModuleType &t : ModuleLibrary::types())
         QVERIFY(palette.itemFor(PaletteEntry{PaletteEntry::Kind::Library, t.name}));
@@ -52,7 +52,7 @@ void tst_PaletteWidget::searchFilters_data()
     QTest::addColumn<QStringList>("hidden");
     QTest::addRow("by_name") << "relu" << QStringList{"ReLU", "LeakyReLU", "Encoder"} << QStringList{"Linear", "Add"};
     QTest::addRow("case") << "LINEAR" << QStringList{"Linear"} << QStringList{"ReLU"};
-    QTest::addRow("by_description") << "features" << QStringList{"Concat"} << QStringList{"Add"};
+    QTest::addRow("by_description") << "joined along" << QStringList{"Concat"} << QStringList{"Add"};
     QTest::addRow("empty_shows_all") << "" << QStringList{"Linear", "ReLU", "Encoder"} << QStringList{};
 }
 

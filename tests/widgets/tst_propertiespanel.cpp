@@ -249,7 +249,7 @@ void tst_PropertiesPanel::typeFormRenamesArgumentsEverywhere()
     QVERIFY(t->argument(QStringLiteral("width")));
     QCOMPARE(t->instance(QStringLiteral("fc1"))->options.value(QStringLiteral("in_features")),
              OptionValue::ref(QStringLiteral("width")));
-    QCOMPARE(t->node(nodeId(*m_project, kRoot, QStringLiteral("x")))->features, OptionValue::ref(QStringLiteral("width")));
+    QCOMPARE(t->node(nodeId(*m_project, kRoot, QStringLiteral("x")))->shape, ShapeDecl{OptionValue::ref(QStringLiteral("width"))});
     // shared_module gives SharedBlock's `dim`: a key that did not change.
     QCOMPARE(t->instance(QStringLiteral("shared_module"))->options.value(QStringLiteral("dim")),
              OptionValue::ref(QStringLiteral("width")));
@@ -278,12 +278,17 @@ void tst_PropertiesPanel::typingIsNotOverwritten()
 void tst_PropertiesPanel::portFeatures()
 {
     select(QStringLiteral("x"));
-    OptionField *features = m_panel->optionField(QStringLiteral("features"));
+    OptionField *features = m_panel->optionField(QStringLiteral("shape"));
     QVERIFY(features);
     QCOMPARE(features->lineEdit()->text(), QStringLiteral("dim"));
     typeInto(features->lineEdit(), QStringLiteral("12"));
-    QCOMPARE(m_project->type(kRoot)->node(nodeId(*m_project, kRoot, QStringLiteral("x")))->features,
-             OptionValue::constant(12));
+    QCOMPARE(m_project->type(kRoot)->node(nodeId(*m_project, kRoot, QStringLiteral("x")))->shape,
+             ShapeDecl{OptionValue::constant(12)});
+    // A shape of several dimensions is typed as a list.
+    typeInto(features->lineEdit(), QStringLiteral("1, 28, 28"));
+    QCOMPARE(m_project->type(kRoot)->node(nodeId(*m_project, kRoot, QStringLiteral("x")))->shape,
+             (ShapeDecl{OptionValue::constant(1), OptionValue::constant(28), OptionValue::constant(28)}));
+    typeInto(features->lineEdit(), QStringLiteral("12"));
     typeInto(m_panel->nameField(), QStringLiteral("inputs"));
     QCOMPARE(m_project->type(kRoot)->ports(NodeKind::Input).first()->name, QStringLiteral("inputs"));
 }

@@ -28,7 +28,8 @@ Node node(int id, NodeKind kind, const QString &name, double features = 0)
     n.id = id;
     n.kind = kind;
     n.name = name;
-    n.features = OptionValue::constant(features);
+    if (features > 0)
+        n.shape = {OptionValue::constant(features)};
     return n;
 }
 
@@ -61,6 +62,13 @@ public:
     }
 
 private:
+    static QString ints(const mc::Shapes &v)
+    {
+        QStringList parts;
+        for (const mc::Shape &s : v)
+            parts.append(s.listText());
+        return QLatin1Char('[') + parts.join(QLatin1Char(',')) + QLatin1Char(']');
+    }
     static QString ints(const QList<int> &v)
     {
         QStringList parts;
@@ -92,8 +100,8 @@ private:
         out += QStringLiteral(") instances(");
         for (const InstanceEval &i : e.instances) {
             out += QStringLiteral("%1:%2[%3] ").arg(i.name, i.type, i.blockType);
-            for (auto it = i.options.begin(); it != i.options.end(); ++it)
-                out += QStringLiteral("%1=%2,").arg(it.key()).arg(it.value(), 0, 'g', 17);
+            for (auto it = i.options.values().begin(); it != i.options.values().end(); ++it)
+                out += QStringLiteral("%1=%2,").arg(it.key(), mc::LayerDefinition::valueText(it.value()));
             out += QStringLiteral(" %1>%2 p%3/%4 f%5 calls%6 body %7 blocks(")
                        .arg(ints(i.in), ints(i.out)).arg(i.params).arg(i.trainable).arg(i.frozen)
                        .arg(ints(i.calls), ref(i.body));
@@ -231,7 +239,7 @@ QString randomEdit(ProjectData &p, QRandomGenerator &rng)
     case 10: // an input's declared size
         for (Node &n : t.nodes)
             if (n.kind == NodeKind::Input) {
-                n.features = OptionValue::constant(sizes.at(pick(sizes.size())));
+                n.shape = {OptionValue::constant(sizes.at(pick(sizes.size())))};
                 return QStringLiteral("input size");
             }
         return QStringLiteral("none");
@@ -309,18 +317,18 @@ void tst_Analysis::sizesFlow()
 {
     const Analysis a(example(QStringLiteral("configurable-blocks.mcproj")));
     const auto root = a.root();
-    QCOMPARE(root->inputs, QList<int>{10});
-    QCOMPARE(root->outputs, QList<int>{1});
+    QCOMPARE(root->inputs, mc::Shapes{mc::Shape({10})});
+    QCOMPARE(root->outputs, mc::Shapes{mc::Shape({1})});
     const InstanceEval *nested = root->instance(QStringLiteral("nested_model"));
     QVERIFY(nested && nested->body);
     const InstanceEval *blocks = nested->body->instance(QStringLiteral("blocks"));
     QCOMPARE(blocks->blocks.size(), 3);
-    QCOMPARE(blocks->blocks.at(1)->inputs, QList<int>{20});
-    QCOMPARE(blocks->blocks.at(1)->outputs, QList<int>{15});
-    QCOMPARE(blocks->out, QList<int>{10});
+    QCOMPARE(blocks->blocks.at(1)->inputs, mc::Shapes{mc::Shape({20})});
+    QCOMPARE(blocks->blocks.at(1)->outputs, mc::Shapes{mc::Shape({15})});
+    QCOMPARE(blocks->out, mc::Shapes{mc::Shape({10})});
     // The node that calls final_fc sees 10 in and 1 out.
-    QCOMPARE(root->nodes.value(3).in, QList<int>{10});
-    QCOMPARE(root->nodes.value(3).out, QList<int>{1});
+    QCOMPARE(root->nodes.value(3).in, mc::Shapes{mc::Shape({10})});
+    QCOMPARE(root->nodes.value(3).out, mc::Shapes{mc::Shape({1})});
 }
 
 void tst_Analysis::linearInfersInFeatures()
@@ -328,7 +336,7 @@ void tst_Analysis::linearInfersInFeatures()
     // final_fc has no in_features: it takes 10 from nested_model's output.
     const Analysis a(example(QStringLiteral("configurable-blocks.mcproj")));
     const InstanceEval *fc = a.root()->instance(QStringLiteral("final_fc"));
-    QCOMPARE(fc->options.value(QStringLiteral("in_features")), 10.0);
+    QCOMPARE(fc->options.number(QStringLiteral("in_features")), 10.0);
     QCOMPARE(fc->params, qint64(11));
 }
 
@@ -401,13 +409,13 @@ void tst_Analysis::diagnostics_data()
         ModuleType *t = p.type(QStringLiteral("ExternalInjection"));
         t->instance(QStringLiteral("fc2"))->options.insert(QStringLiteral("out_features"), OptionValue::constant(6));
         // shared_module's inside takes its size from the wire now
-        p.type(QStringLiteral("SharedBlock"))->nodes[0].features = OptionValue::constant(0);
+        p.type(QStringLiteral("SharedBlock"))->nodes[0].shape = {};
         p.type(QStringLiteral("SharedBlock"))->instance(QStringLiteral("fc"))->options.remove(QStringLiteral("in_features"));
     }) << "ExternalInjection" << 5 << "Shared `shared_module` takes 10 features where it is first called, `fc2` gives 6 here.";
 
     QTest::addRow("root_input_size") << "encoder-decoder.mcproj" << Edit([](ProjectData &p) {
-        p.type(p.root)->nodes[0].features = OptionValue::constant(0);
-    }) << "EncoderDecoderLightning" << 1 << "Input `x` of the root model needs a number of features.";
+        p.type(p.root)->nodes[0].shape = {};
+    }) << "EncoderDecoderLightning" << 1 << "Input `x` of the root model needs a shape (for example [10] for 10 features, [1, 28, 28] for a grey image).";
 
     QTest::addRow("stack_needs_one_port") << "configurable-blocks.mcproj" << Edit([](ProjectData &p) {
         ModuleType *b = p.type(QStringLiteral("Block"));
@@ -487,7 +495,7 @@ void tst_Analysis::viewOfUnusedType()
     const Analysis a(p);
     // Not used by the root, so shown with its default arguments: 10 -> 5.
     QVERIFY(a.view(QStringLiteral("Spare")));
-    QCOMPARE(a.view(QStringLiteral("Spare"))->outputs, QList<int>{5});
+    QCOMPARE(a.view(QStringLiteral("Spare"))->outputs, mc::Shapes{mc::Shape({5})});
     QCOMPARE(a.view(QStringLiteral("Spare"))->params, qint64(55));
     QCOMPARE(a.totalParams(), qint64(61));
 }
@@ -588,7 +596,7 @@ void tst_Analysis::unchangedTypesAreReused()
     QVERIFY(second.view(QStringLiteral("Block")) == first.view(QStringLiteral("Block")));
     QVERIFY(second.view(QStringLiteral("NestedModel")) == first.view(QStringLiteral("NestedModel")));
     QVERIFY(second.root() != first.root());
-    QCOMPARE(second.root()->outputs, QList<int>{2});
+    QCOMPARE(second.root()->outputs, mc::Shapes{mc::Shape({2})});
 
     // An edit in Block: it and every type that uses it are evaluated again.
     p.type(QStringLiteral("Block"))->instances[1].frozen = true;

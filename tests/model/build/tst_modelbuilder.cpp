@@ -125,7 +125,7 @@ void tst_ModelBuilder::nestingThreeLevelsDeep()
         ModuleType t;
         t.name = name;
         t.instances = {inst};
-        t.nodes = {Node{1, NodeKind::Input, QStringLiteral("x"), OptionValue::constant(4), {}},
+        t.nodes = {Node{1, NodeKind::Input, QStringLiteral("x"), {OptionValue::constant(4)}, {}},
                    Node{2, NodeKind::Call, inst.name, {}, {}},
                    Node{3, NodeKind::Output, QStringLiteral("y"), {}, {}}};
         t.wires = {Wire{{1, 0}, {2, 0}}, Wire{{2, 0}, {3, 0}}};
@@ -188,8 +188,8 @@ void tst_ModelBuilder::multipleInputsAndOutputs()
     t.instances = {Instance{QStringLiteral("fc"), QStringLiteral("Linear"), {{QStringLiteral("out_features"), OptionValue::constant(2)}}, {}, {}, false},
                    Instance{QStringLiteral("cat"), QStringLiteral("Concat"), {}, {}, {}, false},
                    Instance{QStringLiteral("id"), QStringLiteral("Identity"), {}, {}, {}, false}};
-    t.nodes = {Node{1, NodeKind::Input, QStringLiteral("a"), OptionValue::constant(3), {}},
-               Node{2, NodeKind::Input, QStringLiteral("b"), OptionValue::constant(4), {}},
+    t.nodes = {Node{1, NodeKind::Input, QStringLiteral("a"), {OptionValue::constant(3)}, {}},
+               Node{2, NodeKind::Input, QStringLiteral("b"), {OptionValue::constant(4)}, {}},
                Node{3, NodeKind::Call, QStringLiteral("fc"), {}, {}},
                Node{4, NodeKind::Call, QStringLiteral("cat"), {}, {}},
                Node{5, NodeKind::Call, QStringLiteral("id"), {}, {}},
@@ -201,7 +201,7 @@ void tst_ModelBuilder::multipleInputsAndOutputs()
     p.types = {t};
     p.root = t.name;
     const Analysis a(p);
-    QCOMPARE(a.root()->outputs, (QList<int>{6, 4}));
+    QCOMPARE(a.root()->outputs, (mc::Shapes{mc::Shape({6}), mc::Shape({4})}));
     ComposedModule m = ModelBuilder::build(p, 0);
     auto b = torch::randn({5, 4});
     auto out = m->forwardAll({torch::randn({5, 3}), b});

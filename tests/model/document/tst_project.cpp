@@ -68,7 +68,7 @@ void tst_Project::addCallSignalsAndIds()
     makeNet(p);
     QSignalSpy nodeAdded(&p, &Project::nodeAdded);
     QSignalSpy instAdded(&p, &Project::instanceAdded);
-    const auto in = p.addPort(QStringLiteral("Net"), NodeKind::Input, QStringLiteral("x"), {0, 0}, OptionValue::constant(4));
+    const auto in = p.addPort(QStringLiteral("Net"), NodeKind::Input, QStringLiteral("x"), {0, 0}, {OptionValue::constant(4)});
     const auto fc = p.addCall(QStringLiteral("Net"), layer(QStringLiteral("fc1"), QStringLiteral("Linear"),
                                                            {{QStringLiteral("out_features"), OptionValue::constant(3)}}), {100, 0});
     QVERIFY(in && fc);
@@ -119,7 +119,7 @@ void tst_Project::wiresAndCycles()
     Project p;
     makeNet(p);
     const QString net = QStringLiteral("Net");
-    const int x = *p.addPort(net, NodeKind::Input, QStringLiteral("x"), {}, OptionValue::constant(2));
+    const int x = *p.addPort(net, NodeKind::Input, QStringLiteral("x"), {}, {OptionValue::constant(2)});
     const int a = *p.addCall(net, layer(QStringLiteral("a"), QStringLiteral("ReLU")), {});
     const int b = *p.addCall(net, layer(QStringLiteral("b"), QStringLiteral("Add")), {});
     QSignalSpy wireAdded(&p, &Project::wireAdded);
@@ -211,7 +211,7 @@ void tst_Project::setOptionValidates()
     const QString enc = QStringLiteral("Encoder");
     QSignalSpy changed(&p, &Project::instanceChanged);
     EditResult r = p.setOption(enc, QStringLiteral("fc"), QStringLiteral("out_features"), OptionValue::constant(-2));
-    QVERIFY2(!r && r.reason.contains(QStringLiteral("must be from 1")), qPrintable(r.reason));
+    QVERIFY2(!r && r.reason.contains(QStringLiteral("must be a whole number from 1 to 100000000")), qPrintable(r.reason));
     r = p.setOption(enc, QStringLiteral("fc"), QStringLiteral("out_features"), OptionValue::constant(2.5));
     QVERIFY2(!r && r.reason.contains(QStringLiteral("whole number")), qPrintable(r.reason));
     r = p.setOption(enc, QStringLiteral("fc"), QStringLiteral("dropout"), OptionValue::constant(1));

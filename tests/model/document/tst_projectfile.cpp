@@ -57,7 +57,7 @@ void tst_ProjectFile::badFiles_data()
     QTest::addRow("wrong_type_name") << "wrong-type-name" << "types[2].instances[0].name: expected a string";
     QTest::addRow("unknown_field") << "unknown-field" << "types[1].colour: unknown field";
     QTest::addRow("negative_features") << "negative-features" << "types[0].nodes[0].features: expected a whole number of at least 0";
-    QTest::addRow("negative_option") << "negative-option" << "types[0].instances[0].options.out_features: -5 is outside 1 to";
+    QTest::addRow("negative_option") << "negative-option" << "types[0].instances[0].options.out_features: -5 is not a whole number from 1 to 100000000";
     QTest::addRow("absurd_size") << "absurd-size" << "types[0].instances[0].options.out_features: 1e+12 is outside";
     QTest::addRow("cycle") << "cycle" << "types[0].wires: the wires of `Encoder` form a cycle";
     QTest::addRow("type_recursion") << "type-recursion" << "contains itself through";

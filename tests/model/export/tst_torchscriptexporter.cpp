@@ -158,7 +158,7 @@ ProjectData allLayersProject()
         instance(QStringLiteral("sm"), QStringLiteral("Softmax"), {{QStringLiteral("dim"), num(1)}}),
         instance(QStringLiteral("lsm"), QStringLiteral("LogSoftmax"), {{QStringLiteral("dim"), num(-1)}}),
     };
-    t.nodes = {Node{1, NodeKind::Input, QStringLiteral("x"), num(6), {}}};
+    t.nodes = {Node{1, NodeKind::Input, QStringLiteral("x"), {num(6)}, {}}};
     for (int k = 0; k < t.instances.size(); ++k)
         t.nodes.append(call(k + 2, t.instances.at(k).name));
     const int outSm = int(t.nodes.size()) + 1;
@@ -199,8 +199,8 @@ ProjectData multiPortProject()
     pair.instances = {instance(QStringLiteral("fc"), QStringLiteral("Linear"), {{QStringLiteral("out_features"), num(2)}}),
                       instance(QStringLiteral("cat"), QStringLiteral("Concat")),
                       instance(QStringLiteral("id"), QStringLiteral("Identity"))};
-    pair.nodes = {Node{1, NodeKind::Input, QStringLiteral("a"), num(3), {}},
-                  Node{2, NodeKind::Input, QStringLiteral("b"), num(4), {}},
+    pair.nodes = {Node{1, NodeKind::Input, QStringLiteral("a"), {num(3)}, {}},
+                  Node{2, NodeKind::Input, QStringLiteral("b"), {num(4)}, {}},
                   call(3, QStringLiteral("fc")), call(4, QStringLiteral("cat")), call(5, QStringLiteral("id")),
                   Node{6, NodeKind::Output, QStringLiteral("joined"), {}, {}},
                   Node{7, NodeKind::Output, QStringLiteral("same"), {}, {}}};
@@ -214,8 +214,8 @@ ProjectData multiPortProject()
                       instance(QStringLiteral("tanh"), QStringLiteral("Tanh")),
                       instance(QStringLiteral("mul"), QStringLiteral("Multiply")),
                       instance(QStringLiteral("fc"), QStringLiteral("Linear"), {{QStringLiteral("out_features"), num(3)}})};
-    root.nodes = {Node{1, NodeKind::Input, QStringLiteral("x"), num(3), {}},
-                  Node{2, NodeKind::Input, QStringLiteral("y"), num(4), {}},
+    root.nodes = {Node{1, NodeKind::Input, QStringLiteral("x"), {num(3)}, {}},
+                  Node{2, NodeKind::Input, QStringLiteral("y"), {num(4)}, {}},
                   call(3, QStringLiteral("pair")), call(4, QStringLiteral("pair")),
                   call(5, QStringLiteral("tanh")), call(6, QStringLiteral("mul")), call(7, QStringLiteral("fc")),
                   Node{8, NodeKind::Output, QStringLiteral("first"), {}, {}},
@@ -461,7 +461,7 @@ void tst_TorchScriptExporter::batchNormTrainingMode()
     ModuleType t;
     t.name = QStringLiteral("Norm");
     t.instances = {instance(QStringLiteral("bn"), QStringLiteral("BatchNorm1d"), {{QStringLiteral("momentum"), num(0.25)}})};
-    t.nodes = {Node{1, NodeKind::Input, QStringLiteral("x"), num(5), {}}, call(2, QStringLiteral("bn")),
+    t.nodes = {Node{1, NodeKind::Input, QStringLiteral("x"), {num(5)}, {}}, call(2, QStringLiteral("bn")),
                Node{3, NodeKind::Output, QStringLiteral("y"), {}, {}}};
     t.wires = {Wire{{1, 0}, {2, 0}}, Wire{{2, 0}, {3, 0}}};
     ProjectData p;
