@@ -6,6 +6,7 @@
 #include "ExportCommand.h"
 #include "TrainCommand.h"
 #include "document/ProjectFile.h"
+#include "layers/LayerRegistry.h"
 
 #include <QTextStream>
 
@@ -52,6 +53,8 @@ Commands:
       --nproc-per-node N      start N local workers and wait for them
       --world-size N --rank R --master-addr HOST --master-port PORT
       --dist-timeout S (20)   --join-timeout S (300)
+  layers               Print the built-in layers as a Markdown table: ports,
+                       options with their defaults, what each does.
   export PROJECT -o OUT.pt [--checkpoint CHECKPOINT] [--seed N]
                        Write the model as TorchScript (torch.jit.load opens it)
                        with the project inside. The weights are those training
@@ -121,6 +124,13 @@ int runCli(const QStringList &arguments)
     }
     if (command == QLatin1String("summary"))
         return summary(args);
+    if (command == QLatin1String("layers")) {
+        if (!args.isEmpty())
+            return usageError(QStringLiteral("layers takes no arguments"));
+        out() << mc::LayerRegistry::markdownTable();
+        out().flush();
+        return 0;
+    }
     if (command == QLatin1String("train"))
         return TrainCommand::run(args, out(), err());
     if (command == QLatin1String("export"))

@@ -18,6 +18,10 @@ public:
     /// The layer named `name`, or nullptr.
     static const LayerDefinition *find(const QString &name);
     static bool isBuiltin(const QString &name) { return find(name) != nullptr; }
+    /// The layer table of docs/project-format.md, in Markdown: name, group,
+    /// ports, options with their defaults, and the doc line. The docs hold
+    /// this text as it is (tests/docs/check_layer_table.py).
+    static QString markdownTable();
 };
 
 } // namespace mc
