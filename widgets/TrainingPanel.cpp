@@ -77,7 +77,7 @@ TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
                                "several processes cannot pause."));
     m_dataKind = named(new QComboBox, "dataKindCombo");
     for (auto k : {DataSettings::Kind::RandomBinary, DataSettings::Kind::RandomNormal, DataSettings::Kind::Blobs,
-                   DataSettings::Kind::Teacher, DataSettings::Kind::Csv})
+                   DataSettings::Kind::Teacher, DataSettings::Kind::Reconstruction, DataSettings::Kind::Csv})
         m_dataKind->addItem(TrainingSettings::dataKindName(k), int(k));
     m_samples = ispin("samplesSpin", 1, 1 << 26);
     m_importCsv = named(new QPushButton(tr("Import CSV…")), "importCsvButton");

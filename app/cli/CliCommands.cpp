@@ -40,7 +40,7 @@ Commands:
       --optimizer adam|adamw|sgd|rmsprop  --weight-decay X  --momentum X
       --nesterov | --no-nesterov  --clip-norm X  --patience N
       --schedule none|step|cosine  --step-size N  --gamma X
-      --data-kind random_binary|random_normal|blobs|teacher|csv  --samples N
+      --data-kind random_binary|random_normal|blobs|teacher|reconstruction|csv  --samples N
       --data FILE.csv  --inputs A,B,...  --targets A,B,...
     and outputs:
       --metrics FILE.csv      epoch,step,train_loss,val_loss per step

@@ -18,6 +18,7 @@ enum Stream : uint64_t {
     TargetsStream = 2,
     CentresStream = 3,
     TeacherStream = 4,
+    ReconstructionStream = 5,
 };
 
 at::Generator generator(uint64_t seed, uint64_t stream)
@@ -135,6 +136,25 @@ Dataset Dataset::blobs(int64_t samples, int inputFeatures, int outputFeatures, b
     return Dataset(inputs, targets, QStringLiteral("%1 blobs samples in %2 classes").arg(samples).arg(classes));
 }
 
+Dataset Dataset::reconstruction(int64_t samples, int inputFeatures, int outputFeatures, uint64_t seed)
+{
+    checkSizes(samples, inputFeatures, outputFeatures);
+    if (outputFeatures != inputFeatures)
+        throw DataError(QStringLiteral("A reconstruction data set gives the input back as the target, so the model's "
+                                       "output must hold as many values as its input: it takes %1 and gives %2.")
+                            .arg(inputFeatures).arg(outputFeatures));
+    // Each row: a sum of four sines of random frequency and phase along the
+    // row, squashed into 0..1; neighbouring values agree, as pixels do.
+    at::Generator g = generator(seed, ReconstructionStream);
+    constexpr int kWaves = 4;
+    const torch::Tensor position = torch::arange(inputFeatures, torch::kFloat32);
+    const torch::Tensor frequency = torch::rand({samples, kWaves, 1}, g, torch::kFloat32) * 0.3 + 0.02;
+    const torch::Tensor phase = torch::rand({samples, kWaves, 1}, g, torch::kFloat32) * 6.2831853;
+    const torch::Tensor amplitude = torch::randn({samples, kWaves, 1}, g, torch::kFloat32);
+    const torch::Tensor inputs = torch::sigmoid((amplitude * torch::sin(frequency * position + phase)).sum(1)).contiguous();
+    return Dataset(inputs, inputs.clone(), QStringLiteral("%1 reconstruction samples").arg(samples));
+}
+
 Dataset Dataset::teacher(int64_t samples, int inputFeatures, int outputFeatures, TrainingSettings::Loss loss,
                          uint64_t seed)
 {
@@ -235,6 +255,8 @@ Dataset Dataset::create(const TrainingSettings &settings, int inputFeatures, int
         return blobs(d.samples, inputFeatures, outputFeatures, classTargets, settings.seed);
     case DataSettings::Kind::Teacher:
         return teacher(d.samples, inputFeatures, outputFeatures, settings.loss, settings.seed);
+    case DataSettings::Kind::Reconstruction:
+        return reconstruction(d.samples, inputFeatures, outputFeatures, settings.seed);
     case DataSettings::Kind::Csv:
         if (d.path.isEmpty())
             throw DataError(QStringLiteral("A csv data set needs the path of its file."));

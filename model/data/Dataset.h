@@ -50,6 +50,9 @@ public:
     /// BCE losses, their argmax for class targets.
     static Dataset teacher(int64_t samples, int inputFeatures, int outputFeatures, TrainingSettings::Loss loss,
                            uint64_t seed);
+    /// Smooth random signals in 0..1 whose target is the input itself (an
+    /// autoencoder's task); output and input must hold as many values.
+    static Dataset reconstruction(int64_t samples, int inputFeatures, int outputFeatures, uint64_t seed);
     /// Columns of a CSV file chosen by name; empty `inputs` means the first
     /// inputFeatures columns that are not targets, empty `targets` the last
     /// columns (outputFeatures of them, or one for class targets) that are not

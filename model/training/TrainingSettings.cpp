@@ -32,6 +32,7 @@ const NameTable<DataSettings::Kind> kDataKinds = {
     {DataSettings::Kind::RandomNormal, "random_normal"},
     {DataSettings::Kind::Blobs, "blobs"},
     {DataSettings::Kind::Teacher, "teacher"},
+    {DataSettings::Kind::Reconstruction, "reconstruction"},
     {DataSettings::Kind::Csv, "csv"},
 };
 const NameTable<ScheduleSettings::Kind> kSchedules = {

@@ -18,6 +18,7 @@ struct DataSettings
         RandomNormal, ///< `random_normal`: randn inputs and targets (the article's Example 3).
         Blobs,        ///< `blobs`: Gaussian blobs, one per class; class targets.
         Teacher,      ///< `teacher`: targets from a fixed random teacher network.
+        Reconstruction, ///< `reconstruction`: smooth random signals in 0..1; the target is the input (an autoencoder's task).
         Csv,          ///< `csv`: a CSV file with a header row.
     };
 

@@ -47,6 +47,25 @@ EXAMPLES = {
                        "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"],
         "modules": ["shared_module", "shared_module.fc", "shared_module.relu", "fc1", "fc2"],
     },
+
+    "lenet": {
+        "root": "LeNet",
+        "count": 61706,
+        "parameters": ["%s.%s" % (n, p) for n in ("conv1", "conv2", "fc1", "fc2", "fc3") for p in ("weight", "bias")],
+        "modules": ["conv1", "relu1", "pool1", "conv2", "relu2", "pool2", "flatten", "fc1", "relu3", "fc2", "relu4",
+                    "fc3"],
+    },
+    "conv-autoencoder": {
+        "root": "ConvAutoencoder",
+        "count": 1849,
+        "parameters": ["encoder.%s.%s" % (n, p) for n in ("conv1", "bn1", "conv2", "bn2") for p in ("weight", "bias")]
+                      + ["decoder.%s.%s" % (n, p) for n in ("deconv1", "deconv2") for p in ("weight", "bias")],
+        "modules": ["encoder"] + ["encoder." + n for n in ("conv1", "bn1", "relu1", "pool1", "conv2", "bn2", "relu2",
+                                                         "pool2")]
+                   + ["decoder"] + ["decoder." + n for n in ("deconv1", "relu", "deconv2", "sigmoid")],
+        "buffers": ["encoder.%s.%s" % (n, b) for n in ("bn1", "bn2")
+                    for b in ("running_mean", "running_var", "num_batches_tracked")],
+    },
 }
 
 PROJECT_ENTRY = "modelcomposer/project.mcproj"
@@ -61,8 +80,9 @@ def files():
 def reference(name):
     with open(os.path.join(EXPORT_DIR, name + ".json")) as f:
         data = json.load(f)
-    return (torch.tensor(data["input"], dtype=torch.float32),
-            torch.tensor(data["output"], dtype=torch.float32))
+    # Rows of values, viewed as the model's shapes ([8, 1, 28, 28] for an image).
+    return (torch.tensor(data["input"], dtype=torch.float32).reshape(data["input_shape"]),
+            torch.tensor(data["output"], dtype=torch.float32).reshape(data["output_shape"]))
 
 
 class ExportTest(unittest.TestCase):
@@ -77,6 +97,7 @@ class ExportTest(unittest.TestCase):
                 self.assertEqual(sum(p.numel() for p in m.parameters()), expected["count"])
                 self.assertTrue(all(p.requires_grad for p in m.parameters()))
                 self.assertEqual([n for n, _ in m.named_modules() if n], expected["modules"])
+                self.assertEqual([n for n, _ in m.named_buffers()], expected.get("buffers", []))
 
     def test_output_matches_cpp(self):
         for name, path in files():

@@ -1,4 +1,4 @@
-// export_reference EXAMPLES_DIR OUT_DIR: for each of the article's examples,
+// export_reference EXAMPLES_DIR OUT_DIR: for each of the shipped examples,
 // writes OUT_DIR/<name>.pt (TorchScriptExporter, weights from seed 0, as
 // `modelcomposer-cli export --seed 0` writes them) and OUT_DIR/<name>.json with
 // an input batch and the output the module tree computes for it, in eval mode.
@@ -21,9 +21,10 @@
 
 namespace {
 
+/// One row per sample, the sample's values in row-major order.
 QJsonArray rows(const torch::Tensor &t)
 {
-    const torch::Tensor c = t.contiguous().to(torch::kDouble);
+    const torch::Tensor c = t.contiguous().to(torch::kDouble).flatten(1);
     QJsonArray out;
     for (int64_t r = 0; r < c.size(0); ++r) {
         QJsonArray row;
@@ -31,6 +32,14 @@ QJsonArray rows(const torch::Tensor &t)
             row.append(c[r][k].item<double>());
         out.append(row);
     }
+    return out;
+}
+
+QJsonArray shape(const torch::Tensor &t)
+{
+    QJsonArray out;
+    for (int64_t d : t.sizes())
+        out.append(qint64(d));
     return out;
 }
 
@@ -53,7 +62,8 @@ int main(int argc, char **argv)
     }
     torch::set_num_threads(1);
     for (const QString &name : {QStringLiteral("encoder-decoder"), QStringLiteral("configurable-blocks"),
-                                QStringLiteral("shared-block")}) {
+                                QStringLiteral("shared-block"), QStringLiteral("lenet"),
+                                QStringLiteral("conv-autoencoder")}) {
         try {
             const ProjectData project = ProjectFile::load(examples.filePath(name + QStringLiteral(".mcproj")));
             const Analysis analysis(project);
@@ -71,7 +81,9 @@ int main(int argc, char **argv)
             QJsonObject json{{QStringLiteral("project"), name},
                              {QStringLiteral("seed"), 0},
                              {QStringLiteral("input"), rows(x)},
-                             {QStringLiteral("output"), rows(y)}};
+                             {QStringLiteral("input_shape"), shape(x)},
+                             {QStringLiteral("output"), rows(y)},
+                             {QStringLiteral("output_shape"), shape(y)}};
             QFile file(out.filePath(name + QStringLiteral(".json")));
             if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
                 file.write(QJsonDocument(json).toJson()) < 0) {

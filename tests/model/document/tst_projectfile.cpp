@@ -1,5 +1,10 @@
 #include "analysis/Analysis.h"
+#include "build/ModelBuilder.h"
 #include "document/ProjectFile.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -12,6 +17,9 @@ private Q_SLOTS:
     void roundTrip();
     void badFiles_data();
     void badFiles();
+    void versionOneSavesAsVersionTwo_data();
+    void versionOneSavesAsVersionTwo();
+    void shapesRoundTrip();
     void saveIsAtomic();
     void saveFailsWithReason();
     void hugeFileRefusedBeforeParsing();
@@ -90,6 +98,79 @@ void tst_ProjectFile::badFiles()
         QVERIFY2(message.contains(expected), qPrintable(message));
         QVERIFY2(message.startsWith(file + QStringLiteral(".mcproj: ")), qPrintable(message));
         QVERIFY2(!message.contains(QLatin1Char('\n')), qPrintable(message)); // one sentence
+    }
+}
+
+void tst_ProjectFile::versionOneSavesAsVersionTwo_data()
+{
+    QTest::addColumn<QString>("file");
+    // The article's three examples ship as version 1 files.
+    QTest::addRow("encoder_decoder") << "encoder-decoder.mcproj";
+    QTest::addRow("configurable_blocks") << "configurable-blocks.mcproj";
+    QTest::addRow("shared_block") << "shared-block.mcproj";
+}
+
+void tst_ProjectFile::versionOneSavesAsVersionTwo()
+{
+    QFETCH(QString, file);
+    const QString path = QStringLiteral(MC_EXAMPLES_DIR "/") + file;
+    QFile raw(path);
+    QVERIFY(raw.open(QIODevice::ReadOnly));
+    const QJsonObject v1 = QJsonDocument::fromJson(raw.readAll()).object();
+    QCOMPARE(v1.value(QStringLiteral("version")).toInt(), 1);
+
+    const ProjectData before = ProjectFile::load(path);
+    const QByteArray saved = ProjectFile::toBytes(before);
+    const QJsonObject v2 = QJsonDocument::fromJson(saved).object();
+    QCOMPARE(v2.value(QStringLiteral("version")).toInt(), 2);
+    // Version 1's `features` became version 2's `shape`.
+    QVERIFY(!saved.contains("\"features\""));
+    QVERIFY(saved.contains("\"shape\""));
+    const ProjectData after = ProjectFile::fromBytes(saved);
+    QVERIFY(after == before);
+
+    // The same model: names, weights from the same seed, outputs.
+    ComposedModule a = ModelBuilder::build(before, 0);
+    ComposedModule b = ModelBuilder::build(after, 0);
+    const auto pa = a->named_parameters();
+    const auto pb = b->named_parameters();
+    QCOMPARE(pa.size(), pb.size());
+    for (size_t k = 0; k < pa.size(); ++k) {
+        QCOMPARE(pa[k].key(), pb[k].key());
+        QVERIFY(torch::equal(pa[k].value(), pb[k].value()));
+    }
+    a->eval();
+    b->eval();
+    torch::manual_seed(3);
+    const torch::Tensor x = torch::randn(Analysis(after).root()->inputs.value(0).batched(4));
+    QVERIFY(torch::equal(a->forward(x), b->forward(x)));
+}
+
+void tst_ProjectFile::shapesRoundTrip()
+{
+    // Shapes, tuples and words are written as they were read.
+    const ProjectData lenet = ProjectFile::load(QStringLiteral(MC_EXAMPLES_DIR "/lenet.mcproj"));
+    const ModuleType *t = lenet.type(lenet.root);
+    QVERIFY(t);
+    QCOMPARE(t->ports(NodeKind::Input).first()->shape,
+             (ShapeDecl{OptionValue::constant(1), OptionValue::constant(28), OptionValue::constant(28)}));
+    ProjectData edited = lenet;
+    edited.type(edited.root)->instance(QStringLiteral("conv1"))->options.insert(QStringLiteral("kernel_size"),
+                                                                                  OptionValue::numbers({5, 3}));
+    const ProjectData again = ProjectFile::fromBytes(ProjectFile::toBytes(edited));
+    QVERIFY(again == edited);
+    QCOMPARE(again.type(again.root)->instance(QStringLiteral("conv1"))->options.value(QStringLiteral("kernel_size")),
+             OptionValue::numbers({5, 3}));
+    // A bad tuple or word is refused with its path.
+    QByteArray bytes = ProjectFile::toBytes(lenet);
+    bytes.replace("\"kernel_size\": 5", "\"kernel_size\": [5, 5, 5]");
+    try {
+        ProjectFile::fromBytes(bytes);
+        QFAIL("a tuple of three for Conv2d's kernel_size was read");
+    } catch (const ProjectFormatError &e) {
+        QVERIFY2(e.message().contains(QStringLiteral("options.kernel_size: [5, 5, 5] is not a whole number from 1 to "
+                                                     "100000000, or a list of 2 of them")),
+                 qPrintable(e.message()));
     }
 }
 
