@@ -19,7 +19,7 @@ public:
     static constexpr qint64 kUnknown = -1;
     /// The largest dimension and element count a shape may have; past it the
     /// analysis reports the shape instead of building it.
-    static constexpr qint64 kMaxElements = qint64(1) << 40;
+    static constexpr qint64 kMaxElements = qint64(1) << 31;
 
     /// A shape of unknown rank.
     Shape() = default;

@@ -285,6 +285,7 @@ private Q_SLOTS:
     void diagnostics();
     void summaryRows();
     void summaryTableTotals();
+    void unknownCountsAreNeverNegative();
     void frozenCounts();
     void viewOfUnusedType();
     void incrementalMatchesFresh_data();
@@ -390,7 +391,7 @@ void tst_Analysis::diagnostics_data()
 
     QTest::addRow("bad_argument_value") << "encoder-decoder.mcproj" << Edit([](ProjectData &p) {
         p.type(p.root)->arguments[1].defaultValue = -5; // hidden_dim
-    }) << "Encoder" << 2 << "`out_features` of `fc` is -5 (argument `hidden_dim`); it must be a whole number from 1 to 1e+08.";
+    }) << "Encoder" << 2 << "`out_features` of `fc` is -5 (argument `hidden_dim`); it must be a whole number from 1 to 100000000.";
 
     QTest::addRow("missing_argument") << "encoder-decoder.mcproj" << Edit([](ProjectData &p) {
         p.type(QStringLiteral("Encoder"))->instance(QStringLiteral("fc"))->options.insert(
@@ -429,6 +430,39 @@ void tst_Analysis::diagnostics_data()
         t->nodes.append(node(7, NodeKind::Call, QStringLiteral("spare")));
         t->wires.append(Wire{{1, 0}, {7, 0}});
     }) << "Encoder" << 7 << "The output of `spare` is not used.";
+
+    // Shapes: x [1, 28, 28] -> conv1 -> relu1 -> pool1 -> conv2 -> relu2 -> pool2 -> flatten -> fc1 ...
+    QTest::addRow("conv_channels") << "lenet.mcproj" << Edit([](ProjectData &p) {
+        p.type(p.root)->instance(QStringLiteral("conv2"))->options.insert(QStringLiteral("in_channels"),
+                                                                          OptionValue::constant(16));
+    }) << "LeNet" << 5 << "`conv2` expects 16 input channels, `pool1` gives 6 (shape [6, 14, 14]).";
+    QTest::addRow("pool_too_small") << "lenet.mcproj" << Edit([](ProjectData &p) {
+        p.type(p.root)->instance(QStringLiteral("pool2"))->options.insert(QStringLiteral("kernel_size"),
+                                                                          OptionValue::constant(12));
+    }) << "LeNet" << 7 << "`pool2` makes 10×10 into 0×0 with kernel 12: the input is too small.";
+    QTest::addRow("image_into_conv1d") << "lenet.mcproj" << Edit([](ProjectData &p) {
+        p.type(p.root)->instance(QStringLiteral("conv1"))->type = QStringLiteral("Conv1d");
+    }) << "LeNet" << 2 << "`conv1` takes [C, L], `x` gives [1, 28, 28].";
+    QTest::addRow("linear_on_image") << "lenet.mcproj" << Edit([](ProjectData &p) {
+        // fc1 straight on pool2's [16, 5, 5]: Linear acts on the last dimension (5).
+        ModuleType *t = p.type(p.root);
+        for (Wire &w : t->wires)
+            if (w.to.node == 9)
+                w.from = {7, 0};
+        t->instance(QStringLiteral("fc1"))->options.insert(QStringLiteral("in_features"), OptionValue::constant(400));
+    }) << "LeNet" << 9 << "`fc1` expects 400 features, `pool2` gives 5 (shape [16, 5, 5]).";
+    QTest::addRow("huge_shape") << "lenet.mcproj" << Edit([](ProjectData &p) {
+        // 1e8 channels of 28×28: a shape whose element count overflows the limit.
+        p.type(p.root)->instance(QStringLiteral("conv1"))->options.insert(QStringLiteral("out_channels"),
+                                                                          OptionValue::constant(1e8));
+    }) << "LeNet" << 2 << "`conv1` would make tensors of shape [100000000, 28, 28] per sample: more than 2147483648 elements.";
+    QTest::addRow("shared_call_names_the_call") << "shared-block.mcproj" << Edit([](ProjectData &p) {
+        // Both calls of shared_module unused: each line names its call.
+        ModuleType *t = p.type(QStringLiteral("ExternalInjection"));
+        t->wires.removeIf([](const Wire &w) { return w.from.node == 4 || w.from.node == 5; });
+        t->wires.append(Wire{{2, 0}, {6, 0}});
+        t->wires.append(Wire{{3, 0}, {6, 1}});
+    }) << "ExternalInjection" << 5 << "The output of `shared_module` at its call 2 of 2 (node 5) is not used.";
 }
 
 void tst_Analysis::diagnostics()
@@ -463,6 +497,27 @@ void tst_Analysis::summaryRows()
     QCOMPARE(rows.at(0).calls, 2);
     QCOMPARE(rows.at(0).params, qint64(110));
     QCOMPARE(rows.at(1).depth, 1);
+}
+
+void tst_Analysis::unknownCountsAreNeverNegative()
+{
+    // An instance whose size is not known (a Linear fed by nothing) makes the
+    // totals unknown: "?", never a negative difference.
+    ProjectData p = example(QStringLiteral("shared-block.mcproj"));
+    ModuleType *t = p.type(QStringLiteral("ExternalInjection"));
+    t->wires.removeIf([](const Wire &w) { return w.to.node == 3; });
+    t->instance(QStringLiteral("fc2"))->options.remove(QStringLiteral("in_features"));
+    const Analysis a(p);
+    QCOMPARE(a.totalParams(), qint64(-1));
+    const QString totals = a.totalsText();
+    QVERIFY2(!totals.contains(QRegularExpression(QStringLiteral("-\\d"))), qPrintable(totals));
+    QCOMPARE(totals, QStringLiteral("Trainable params: ? (sizes not known yet)\n"
+                                    "Non-trainable params: ? (sizes not known yet)\n"
+                                    "Total params: ? (sizes not known yet)\n"
+                                    "Estimated size (MB): ? (sizes not known yet)\n"));
+    // A known output stays known although the input is wrong (out_features is set).
+    const InstanceEval *fc2 = a.root()->instance(QStringLiteral("fc2"));
+    QCOMPARE(fc2->out, mc::Shapes{mc::Shape({10})});
 }
 
 void tst_Analysis::summaryTableTotals()

@@ -6,6 +6,7 @@
 
 #include <QSignalSpy>
 #include <QThread>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
@@ -96,6 +97,7 @@ class tst_Trainer : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void imagesFromCsvColumns();
     void lossesFall_data();
     void lossesFall();
     void optimizersLearn_data();
@@ -117,6 +119,67 @@ private Q_SLOTS:
     void setupErrors();
     void runWithoutSetup();
 };
+
+void tst_Trainer::imagesFromCsvColumns()
+{
+    // x [1, 3, 4] -> conv (2 channels, kernel 2) -> flatten -> fc -> y [1]:
+    // a CSV's 12 chosen columns fill the input's shape in row-major order.
+    const QByteArray json = R"({"format": "modelcomposer-project", "version": 2, "root": "Tiny", "types": [
+        {"name": "Tiny",
+         "instances": [{"name": "conv", "type": "Conv2d", "options": {"out_channels": 2, "kernel_size": 2}},
+                       {"name": "flatten", "type": "Flatten"},
+                       {"name": "fc", "type": "Linear", "options": {"out_features": 1}}],
+         "nodes": [{"id": 1, "input": "x", "shape": [1, 3, 4]}, {"id": 2, "call": "conv"},
+                   {"id": 3, "call": "flatten"}, {"id": 4, "call": "fc"}, {"id": 5, "output": "y"}],
+         "wires": [{"from": [1, 0], "to": [2, 0]}, {"from": [2, 0], "to": [3, 0]},
+                   {"from": [3, 0], "to": [4, 0]}, {"from": [4, 0], "to": [5, 0]}]}]})";
+    const ProjectData project = ProjectFile::fromBytes(json);
+    QTemporaryDir dir;
+    QFile csv(dir.filePath(QStringLiteral("pixels.csv")));
+    QVERIFY(csv.open(QIODevice::WriteOnly));
+    QStringList header;
+    for (int k = 0; k < 12; ++k)
+        header.append(QStringLiteral("p%1").arg(k));
+    header.append(QStringLiteral("target"));
+    csv.write(header.join(QLatin1Char(',')).toUtf8() + '\n');
+    for (int r = 0; r < 40; ++r) {
+        QStringList row;
+        for (int k = 0; k < 12; ++k)
+            row.append(QString::number((r * 7 + k * 3) % 11 / 10.0));
+        row.append(QString::number(r % 3));
+        csv.write(row.join(QLatin1Char(',')).toUtf8() + '\n');
+    }
+    csv.close();
+    TrainingSettings s;
+    s.loss = TrainingSettings::Loss::Mse;
+    s.epochs = 2;
+    s.batchSize = 8;
+    s.data.kind = DataSettings::Kind::Csv;
+    s.data.path = csv.fileName();
+    const Dataset data = Dataset::forProject(project, s);
+    QCOMPARE(data.inputs().size(1), 12);
+    Trainer trainer;
+    QString error;
+    QVERIFY2(trainer.setup(project, s, data, &error), qPrintable(error));
+    const TrainingResult r = runToEnd(trainer);
+    QVERIFY2(r.ok(), qPrintable(r.message));
+    QCOMPARE(r.steps, qint64(10));
+
+    // Eleven columns do not fill [1, 3, 4]: the reader says so, and so does
+    // the trainer for rows of another source.
+    s.data.inputs = header.mid(0, 11);
+    s.data.targets = {QStringLiteral("target")};
+    try {
+        Dataset::forProject(project, s);
+        QFAIL("eleven columns were taken for an input of twelve values");
+    } catch (const DataError &e) {
+        QCOMPARE(e.message(), QStringLiteral("pixels.csv: 11 input and 1 target column(s) are chosen; the model needs 12 and 1."));
+    }
+    const Dataset eleven(torch::rand({8, 11}), torch::rand({8, 1}));
+    Trainer refused;
+    QVERIFY(!refused.setup(project, s, eleven, &error));
+    QCOMPARE(error, QStringLiteral("The data has 11 input value(s) per row; the model's input takes 12 (shape [1, 3, 4])."));
+}
 
 void tst_Trainer::lossesFall_data()
 {
