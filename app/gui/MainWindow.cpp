@@ -441,10 +441,18 @@ void MainWindow::showStatus(const QString &text)
 
 void MainWindow::newProject()
 {
+    showDocument(DocumentEditor::emptyProject(), QString());
+}
+
+void MainWindow::showDocument(const ProjectData &data, const QString &path, const QString &displayName)
+{
     m_recovered = false;
-    m_editor->resetDocument(DocumentEditor::emptyProject());
+    // The path first: whoever follows the document's reset asks for its file.
+    setFilePath(path, displayName);
+    m_editor->resetDocument(data);
     m_canvas->showRoot();
-    setFilePath(QString());
+    updateTitle();
+    Q_EMIT documentOpened();
 }
 
 bool MainWindow::openFile(const QString &path, QString *error)
@@ -459,11 +467,8 @@ bool MainWindow::openFile(const QString &path, QString *error)
             QMessageBox::critical(this, tr("Cannot Open Project"), e.message());
         return false;
     }
-    m_recovered = false;
-    m_editor->resetDocument(data);
-    m_canvas->showRoot();
     const QString absolute = QFileInfo(path).absoluteFilePath();
-    setFilePath(absolute);
+    showDocument(data, absolute);
     addRecentFile(absolute);
     m_autosave->discard();
     showStatus(tr("Opened %1").arg(QDir::toNativeSeparators(absolute)));
@@ -482,10 +487,21 @@ bool MainWindow::openExample(const QString &fileName, QString *error)
         return false;
     }
     const QString path = QDir(dir).filePath(fileName);
-    if (!openFile(path, error))
+    ProjectData data;
+    try {
+        data = ProjectFile::load(path);
+    } catch (const ProjectFormatError &e) {
+        if (error)
+            *error = e.message();
+        else
+            QMessageBox::critical(this, tr("Cannot Open Project"), e.message());
         return false;
+    }
     // An example opens as an untitled copy: Save asks where to put it.
-    setFilePath(QString(), tr("%1 (example)").arg(QFileInfo(fileName).completeBaseName()));
+    const QString name = tr("%1 (example)").arg(QFileInfo(fileName).completeBaseName());
+    showDocument(data, QString(), name);
+    m_autosave->discard();
+    showStatus(tr("Opened the example %1 as an untitled copy").arg(QFileInfo(fileName).completeBaseName()));
     return true;
 }
 
@@ -565,9 +581,7 @@ bool MainWindow::offerRecovery(const std::function<bool(const QString &, const Q
     if (yes) {
         try {
             const ProjectData data = ProjectFile::load(latest.file);
-            m_editor->resetDocument(data);
-            m_canvas->showRoot();
-            setFilePath(latest.source, latest.source.isEmpty() ? tr("Recovered") : QString());
+            showDocument(data, latest.source, latest.source.isEmpty() ? tr("Recovered") : QString());
             m_recovered = true;
             updateTitle();
             autosaveNow();

@@ -22,6 +22,7 @@ class QMenu;
 class QTimer;
 class QToolBar;
 class SummaryPanel;
+struct ProjectData;
 
 /// The node editor's window: the canvas in the middle, the palette, the
 /// properties, the problems and the summary in docks, the menus, the files
@@ -64,6 +65,10 @@ public:
     bool openFile(const QString &path, QString *error = nullptr);
     /// Opens one of the examples as an untitled copy.
     bool openExample(const QString &fileName, QString *error = nullptr);
+    /// Replaces the document with `data`, read from `path` (empty: untitled,
+    /// then `displayName` names it in the title), with nothing to undo. Every
+    /// way of opening a document ends here, and emits documentOpened() once.
+    void showDocument(const ProjectData &data, const QString &path, const QString &displayName = {});
     /// Saves to `path` atomically; on failure *error (or a message box).
     bool saveFile(const QString &path, QString *error = nullptr);
     /// A new project (no question asked; see maybeDiscard()).
@@ -82,6 +87,12 @@ public:
     /// Where the examples are: next to the installed program, in the build
     /// tree, or in the source tree it was built from. Empty when not found.
     static QString examplesDirectory();
+
+Q_SIGNALS:
+    /// The document was replaced (new, opened, an example, recovered, imported)
+    /// and filePath() already names its file: what belongs to one document
+    /// (its checkpoint, its training state) starts again from that file.
+    void documentOpened();
 
 protected:
     void closeEvent(QCloseEvent *event) override;

@@ -95,7 +95,9 @@ public:
     /// Exports the model (trained weights for the instances that still fit).
     bool exportTorchScript(const QString &path, QString *error = nullptr);
     bool saveCheckpoint(const QString &path, QString *error = nullptr);
-    /// Opens the graph stored in an exported `.pt` as an untitled project.
+    /// Opens the graph stored in an exported `.pt` as an untitled project named
+    /// after the file, with the file's weights as the last run's (Resume
+    /// Training and Export continue from them).
     bool openExported(const QString &path, QString *error = nullptr);
 
     /// Replaces the question asked when the window closes during a run (tests).
@@ -122,6 +124,14 @@ private:
     /// Keeps `checkpoint` as the last run's state (null: none).
     void setLast(std::unique_ptr<Checkpoint> checkpoint);
     void setReadOnly(bool readOnly);
+    /// Whether resuming with `settings` continues the last run as it was
+    /// (same graph, same optimizer) rather than carrying its weights over.
+    bool continuesExactly(const TrainingSettings &settings) const;
+    /// The last run's state to restore into `trainer` (set up for the same graph).
+    Checkpoint resumable(const Trainer &trainer) const;
+    /// The weights stored in the export `path` of `data`, as a checkpoint
+    /// without optimizer state or history. Throws std::exception with a sentence.
+    static std::unique_ptr<Checkpoint> exportedWeights(const ProjectData &data, const QString &path);
     void placeBanner();
     void documentChanged();
     void fail(const QString &message);
@@ -147,6 +157,8 @@ private:
     std::unique_ptr<QTemporaryDir> m_runDir;  ///< Its checkpoint folder.
     QString m_workerProgram;
     QString m_runCheckpoint;                  ///< Rank 0's checkpoint file.
+    QString m_runCheckpointPath;              ///< Where the run's project keeps its checkpoint.
+    QList<ModuleType> m_runTypes;             ///< The module types the run trains.
     QString m_carryNote;                      ///< What a resume after an edit kept and reset.
     QString m_pauseToolTip;
     int m_runEpochs = 0;

@@ -50,41 +50,6 @@ private Q_SLOTS:
 
 private:
 
-    /// The File menu's action whose text (without `&`) is `text`.
-    QAction *fileAction(const QString &text) const
-    {
-        for (QAction *menuAction : m_window->menuBar()->actions()) {
-            if (!menuAction->menu() || menuAction->text().remove(QLatin1Char('&')) != QStringLiteral("File"))
-                continue;
-            for (QAction *a : menuAction->menu()->actions())
-                if (a->text().remove(QLatin1Char('&')) == text)
-                    return a;
-        }
-        return nullptr;
-    }
-    /// Answers the next file dialog (shown modally by an action, so found
-    /// from a timer while the action waits in it): selects `path` and
-    /// accepts, or cancels when `path` is empty. Its title goes to *title.
-    void answerNextFileDialog(const QString &path, QString *title)
-    {
-        auto *poll = new QTimer(this);
-        poll->setInterval(10);
-        connect(poll, &QTimer::timeout, this, [poll, path, title] {
-            auto *dialog = qobject_cast<QFileDialog *>(QApplication::activeModalWidget());
-            if (!dialog || !dialog->isVisible())
-                return;
-            poll->stop();
-            poll->deleteLater();
-            *title = dialog->windowTitle();
-            if (path.isEmpty()) {
-                dialog->reject();
-                return;
-            }
-            dialog->selectFile(path);
-            static_cast<QDialog *>(dialog)->accept(); // QFileDialog::accept (protected there) checks the name
-        });
-        poll->start();
-    }
     /// Trains the short run of the example (2 epochs of 2 batches).
     void trainShortRun()
     {
