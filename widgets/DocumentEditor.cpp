@@ -6,6 +6,7 @@
 #include "ModuleLibrary.h"
 #include "document/ProjectFile.h"
 #include "SnapshotCommand.h"
+#include "training/TrainingSettings.h"
 
 #include <QJsonDocument>
 #include <QSet>
@@ -491,6 +492,29 @@ EditResult DocumentEditor::setOption(const QString &type, const QString &instanc
         return value ? m_project->setOption(type, instance, key, *value)
                      : m_project->removeOption(type, instance, key);
     });
+}
+
+EditResult DocumentEditor::setTraining(const QJsonObject &training)
+{
+    // The fields whose values change: the project's object may leave out
+    // defaults that `training` spells out, which changes nothing.
+    QJsonObject before = m_project->training();
+    try {
+        before = TrainingSettings::fromJson(before).toJson();
+    } catch (const std::exception &) {
+        // Unreadable before: compare as written.
+    }
+    QStringList changed;
+    for (const QString &key : before.keys() + training.keys())
+        if (before.value(key) != training.value(key) && !changed.contains(key))
+            changed.append(key);
+    changed.sort();
+    return perform(QStringLiteral("Change training %1").arg(changed.join(QStringLiteral(", ")).replace(QLatin1Char('_'), QLatin1Char(' '))),
+                   [&] {
+                       m_project->setTraining(training);
+                       return EditResult::success();
+                   },
+                   TrainingMerge, changed.join(QLatin1Char(',')));
 }
 
 EditResult DocumentEditor::setFrozen(const QString &type, const QString &instance, bool frozen)

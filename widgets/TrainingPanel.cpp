@@ -2,6 +2,8 @@
 
 #include "analysis/Analysis.h"
 #include "CsvImportDialog.h"
+#include "DefaultingSpinBox.h"
+#include "DocumentEditor.h"
 #include "document/Project.h"
 #include "document/ProjectFile.h"
 
@@ -19,9 +21,10 @@
 
 #include <limits>
 
-TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
+TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
     : QWidget(parent)
-    , m_project(project)
+    , m_editor(editor)
+    , m_project(editor ? editor->project() : nullptr)
 {
     auto named = [](auto *w, const char *name) {
         w->setObjectName(QLatin1String(name));
@@ -37,7 +40,7 @@ TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
                    TrainingSettings::Optimizer::Sgd, TrainingSettings::Optimizer::RmsProp})
         m_optimizer->addItem(TrainingSettings::optimizerName(o), int(o));
     auto dspin = [](const char *name, double lo, double hi, int decimals, double step) {
-        auto *s = new QDoubleSpinBox;
+        auto *s = new DefaultingDoubleSpinBox;
         s->setObjectName(QLatin1String(name));
         s->setRange(lo, hi);
         s->setDecimals(decimals);
@@ -45,7 +48,7 @@ TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
         return s;
     };
     auto ispin = [](const char *name, int lo, int hi, const QString &zeroText = {}) {
-        auto *s = new QSpinBox;
+        auto *s = new DefaultingIntSpinBox;
         s->setObjectName(QLatin1String(name));
         s->setRange(lo, hi);
         if (!zeroText.isEmpty())
@@ -80,6 +83,31 @@ TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
                    DataSettings::Kind::Teacher, DataSettings::Kind::Csv})
         m_dataKind->addItem(TrainingSettings::dataKindName(k), int(k));
     m_samples = ispin("samplesSpin", 1, 1 << 26);
+    // An emptied field means the documented default (TrainingSettings' own), shown.
+    {
+        const TrainingSettings d;
+        auto def = [](QAbstractSpinBox *box, double value) {
+            if (auto *i = dynamic_cast<DefaultingIntSpinBox *>(box))
+                i->setDefaultValue(int(value));
+            else if (auto *f = dynamic_cast<DefaultingDoubleSpinBox *>(box))
+                f->setDefaultValue(value);
+        };
+        def(m_lr, d.learningRate);
+        def(m_weightDecay, d.weightDecay);
+        def(m_momentum, d.momentum);
+        def(m_batchSize, d.batchSize);
+        def(m_epochs, d.epochs);
+        def(m_limitBatches, d.limitTrainBatches);
+        def(m_valSplit, d.validationSplit);
+        def(m_seed, double(d.seed));
+        def(m_clip, d.gradientClipNorm);
+        def(m_patience, d.earlyStoppingPatience);
+        def(m_stepSize, d.schedule.stepSize);
+        def(m_gamma, d.schedule.gamma);
+        def(m_threads, d.threads);
+        def(m_processes, 1);
+        def(m_samples, d.data.samples);
+    }
     m_importCsv = named(new QPushButton(tr("Import CSV…")), "importCsvButton");
     m_importCsv->setToolTip(tr("Choose a CSV file and its input and target columns"));
     connect(m_importCsv, &QPushButton::clicked, this, &TrainingPanel::importCsv);
@@ -262,10 +290,22 @@ void TrainingPanel::storeToProject()
     updateEnabled();
     if (!m_project)
         return;
-    const QJsonObject json = settings().toJson();
+    const TrainingSettings current = settings();
+    try {
+        // The same settings spelled otherwise (defaults left out) are no edit.
+        if (TrainingSettings::fromJson(m_project->training()) == current)
+            return;
+    } catch (const std::exception &) {
+        // Unreadable: the form's settings replace them.
+    }
+    const QJsonObject json = current.toJson();
     if (json != m_project->training()) {
+        // An edit like any other: undoable, and the document is modified.
         m_loading = true;
-        m_project->setTraining(json);
+        if (m_editor)
+            m_editor->setTraining(json);
+        else
+            m_project->setTraining(json);
         m_loading = false;
     }
 }

@@ -62,7 +62,7 @@ TrainingController::TrainingController(MainWindow *window)
 {
     qRegisterMetaType<TrainingProgress>();
     qRegisterMetaType<TrainingResult>();
-    m_panel = new TrainingPanel(window->project());
+    m_panel = new TrainingPanel(window->editor());
     m_panel->setObjectName(QStringLiteral("trainingPanel"));
     m_panel->setBaseDirectory([window] {
         return window->filePath().isEmpty() ? QString() : QFileInfo(window->filePath()).absolutePath();

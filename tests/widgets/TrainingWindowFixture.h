@@ -52,12 +52,15 @@ protected:
     {
         return m_controller->panel()->findChild<QPushButton *>(QLatin1String(name));
     }
-    /// Changes the project's training settings through the panel.
+    /// Changes the project's training settings through the panel (an edit),
+    /// then saves the project: the test goes on from a saved document.
     void setTraining(const std::function<void(TrainingSettings &)> &edit)
     {
         TrainingSettings s = TrainingSettings::fromJson(m_window->project()->training());
         edit(s);
         m_controller->panel()->setSettings(s);
+        QString error;
+        QVERIFY2(m_window->saveFile(m_window->filePath(), &error), qPrintable(error));
     }
 
     /// The File menu's action whose text (without `&`) is `text`, in the menu

@@ -47,6 +47,8 @@ private Q_SLOTS:
     void saveCheckpointFromMenu();
     void cancelledExportWritesNothing();
     void trainsOnCsvChosenInImportDialog();
+    void settingsEditsAreUndoableAndSaved();
+    void emptiedFieldMeansItsDefault();
 
 private:
 
@@ -341,6 +343,68 @@ void TestTrainingWindow::trainsOnCsvChosenInImportDialog()
     QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
     // 40 rows in batches of 10: 4 steps.
     QCOMPARE(m_controller->lossPlot()->trainPointCount(), 4);
+}
+
+/// Types `text` into the panel's spin box `name` as a person would: click in
+/// it, select what is there, type, press Enter.
+static void typeInto(QAbstractSpinBox *box, const QString &text)
+{
+    box->setFocus(Qt::MouseFocusReason);
+    box->selectAll();
+    if (text.isEmpty())
+        QTest::keyClick(box, Qt::Key_Backspace);
+    else
+        QTest::keyClicks(box, text);
+    QTest::keyClick(box, Qt::Key_Return);
+}
+
+void TestTrainingWindow::settingsEditsAreUndoableAndSaved()
+{
+    QVERIFY(!m_window->isModified());
+    auto *epochs = m_controller->panel()->findChild<QSpinBox *>(QStringLiteral("epochsSpin"));
+    QVERIFY(epochs);
+    QCOMPARE(epochs->value(), 2);
+    QSignalSpy undoIndex(m_window->editor()->undoStack(), &QUndoStack::indexChanged);
+    typeInto(epochs, QStringLiteral("70"));
+    QCOMPARE(TrainingSettings::fromJson(m_window->project()->training()).epochs, 70);
+    // An edit: the window is modified, and typing 7 then 0 is one undo step.
+    QVERIFY(m_window->isModified());
+    QVERIFY(m_window->isWindowModified());
+    QCOMPARE(m_window->editor()->undoStack()->count(), 1);
+    QVERIFY(undoIndex.count() >= 1);
+    // Undo puts the project and the field back; Redo again.
+    m_window->editor()->undoStack()->undo();
+    QCOMPARE(TrainingSettings::fromJson(m_window->project()->training()).epochs, 2);
+    QCOMPARE(epochs->value(), 2);
+    QVERIFY(!m_window->isModified());
+    m_window->editor()->undoStack()->redo();
+    QCOMPARE(epochs->value(), 70);
+    QVERIFY(m_window->isModified());
+    // Saved with the project.
+    const QString path = m_window->filePath();
+    QString error;
+    QVERIFY2(m_window->saveFile(path, &error), qPrintable(error));
+    QVERIFY(!m_window->isModified());
+    QCOMPARE(TrainingSettings::fromJson(ProjectFile::load(path).training).epochs, 70);
+}
+
+void TestTrainingWindow::emptiedFieldMeansItsDefault()
+{
+    auto *limit = m_controller->panel()->findChild<QSpinBox *>(QStringLiteral("limitBatchesSpin"));
+    auto *epochs = m_controller->panel()->findChild<QSpinBox *>(QStringLiteral("epochsSpin"));
+    QVERIFY(limit && epochs);
+    QCOMPARE(limit->value(), 2); // the example limits its epochs to 2 batches
+    typeInto(epochs, QStringLiteral("9"));
+    QCOMPARE(epochs->value(), 9);
+    // Emptied: the documented default (all batches; 2 epochs), not the old value.
+    typeInto(limit, QString());
+    QCOMPARE(limit->value(), TrainingSettings().limitTrainBatches);
+    QCOMPARE(limit->text(), QStringLiteral("all"));
+    QCOMPARE(TrainingSettings::fromJson(m_window->project()->training()).limitTrainBatches, 0);
+    typeInto(epochs, QString());
+    QCOMPARE(epochs->value(), TrainingSettings().epochs);
+    QCOMPARE(epochs->text(), QString::number(TrainingSettings().epochs));
+    QCOMPARE(TrainingSettings::fromJson(m_window->project()->training()).epochs, TrainingSettings().epochs);
 }
 
 QTEST_MAIN(TestTrainingWindow)
