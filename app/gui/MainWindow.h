@@ -16,6 +16,7 @@ class ProblemsPanel;
 class Project;
 class PropertiesPanel;
 class QAction;
+class QDialog;
 class QDockWidget;
 class QLabel;
 class QMenu;
@@ -87,6 +88,9 @@ public:
     /// Where the examples are: next to the installed program, in the build
     /// tree, or in the source tree it was built from. Empty when not found.
     static QString examplesDirectory();
+    /// Where the user guide (the docs/ pages) is: installed beside the
+    /// program, or the source tree it was built from. Empty when not found.
+    static QString docsDirectory();
 
 Q_SIGNALS:
     /// The document was replaced (new, opened, an example, recovered, imported)
@@ -96,6 +100,7 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void createActions();
@@ -131,6 +136,9 @@ private:
     void onAddPort(bool input);
     void onProblemActivated(const QString &type, int node);
     void onAbout();
+    void onHelp();
+    /// The nodes on the clipboard, as project JSON (empty: nothing to paste).
+    static QByteArray clipboardNodes();
 
     Project *m_project;
     DocumentEditor *m_editor;
@@ -189,4 +197,7 @@ private:
     QAction *m_snapAct = nullptr;
     QAction *m_modelAct = nullptr;
     QAction *m_aboutAct = nullptr;
+    QAction *m_helpAct = nullptr;
+    QDialog *m_help = nullptr; ///< The user guide, made when first asked for.
+
 };
