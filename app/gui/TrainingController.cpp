@@ -321,7 +321,8 @@ bool TrainingController::start(bool continueRun)
     connect(m_trainer, &Trainer::finished, this, &TrainingController::onFinished, Qt::QueuedConnection);
     connect(m_trainer, &Trainer::paused, this, [this] {
         m_panel->setRunState(TrainingPanel::RunState::Paused);
-        m_panel->setStatus(tr("Paused."));
+        m_panel->setStatus(tr("Paused in %1.").arg(epochText()));
+        showPaused();
     }, Qt::QueuedConnection);
     connect(m_trainer, &Trainer::resumed, this, [this] {
         if (m_panel->runState() == TrainingPanel::RunState::Paused)
@@ -418,6 +419,9 @@ bool TrainingController::startProcesses(bool continueRun, const ProjectData &dat
 
 void TrainingController::showRunStarted(bool continueRun)
 {
+    m_lastEpoch = continueRun && m_last ? m_last->epoch : 0;
+    m_lastStep = 0;
+    m_lastTotalSteps = 0;
     if (!continueRun)
         m_plot->startRun();
     else
@@ -510,16 +514,33 @@ bool TrainingController::stopAndWait(int ms)
     return true;
 }
 
+QString TrainingController::epochText() const
+{
+    // Epochs count from 1 for people, here and in every sentence of a run.
+    return tr("epoch %1/%2").arg(m_lastEpoch + 1).arg(m_runEpochs);
+}
+
+void TrainingController::showPaused()
+{
+    // No speed and no time left: nothing runs.
+    m_progress->setFormat(tr("paused · %1 · step %2/%3 · %p%").arg(epochText()).arg(m_lastStep).arg(m_lastTotalSteps));
+}
+
 void TrainingController::onProgress(const TrainingProgress &p)
 {
     m_plot->appendPoints(p.losses, p.epochs);
-    if (p.totalSteps > 0) {
+    m_lastEpoch = p.epoch;
+    m_lastStep = p.step;
+    m_lastTotalSteps = p.totalSteps;
+    if (p.totalSteps > 0 && m_panel->runState() == TrainingPanel::RunState::Paused) {
+        m_progress->setValue(int(1000.0 * double(p.step) / double(p.totalSteps)));
+        showPaused();
+    } else if (p.totalSteps > 0) {
         m_progress->setValue(int(1000.0 * double(p.step) / double(p.totalSteps)));
         const double stepsPerSecond = m_runBatchSize > 0 ? p.samplesPerSecond / double(m_runBatchSize) : 0;
         const double left = stepsPerSecond > 0 ? double(p.totalSteps - p.step) / stepsPerSecond : -1;
-        m_progress->setFormat(tr("epoch %1/%2 · step %3/%4 · %5 samples/s · %6 left · %p%")
-                                  .arg(p.epoch + 1)
-                                  .arg(m_runEpochs)
+        m_progress->setFormat(tr("%1 · step %2/%3 · %4 samples/s · %5 left · %p%")
+                                  .arg(epochText())
                                   .arg(p.step)
                                   .arg(p.totalSteps)
                                   .arg(qRound64(p.samplesPerSecond))
@@ -589,7 +610,9 @@ void TrainingController::endRun(const TrainingResult &result)
         text = tr("Stopped early after %1 epochs: the validation loss stopped improving.").arg(result.epochs);
         break;
     case TrainingResult::Outcome::Stopped:
-        text = result.message.isEmpty() ? tr("Stopped after %1 steps.").arg(result.steps) : result.message;
+        // In the progress bar's own count (the trainer's sentence counts epochs from 0).
+        text = m_lastTotalSteps > 0 ? tr("Stopped in %1, after %2 steps.").arg(epochText()).arg(result.steps)
+                                    : tr("Stopped after %1 steps.").arg(result.steps);
         break;
     case TrainingResult::Outcome::Failed:
         text = result.message;

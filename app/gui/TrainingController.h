@@ -120,6 +120,10 @@ private:
                         const QString &baseDir);
     void showRunStarted(bool continueRun);
     void disablePause();
+    /// "epoch 69/200": the epoch running, counted from 1, as every text of a run says it.
+    QString epochText() const;
+    /// The progress bar of a paused run.
+    void showPaused();
     void previewCarryOver();
     /// Keeps `checkpoint` as the last run's state (null: none).
     void setLast(std::unique_ptr<Checkpoint> checkpoint);
@@ -162,6 +166,9 @@ private:
     QString m_carryNote;                      ///< What a resume after an edit kept and reset.
     QString m_pauseToolTip;
     int m_runEpochs = 0;
+    qint32 m_lastEpoch = 0;      ///< The last progress report's epoch (from 0).
+    qint64 m_lastStep = 0;
+    qint64 m_lastTotalSteps = 0;
     qint64 m_resumedAtStep = -1;              ///< The step a resumed run started at (-1: a fresh run).
     qint64 m_runBatchSize = 0;
     QTimer *m_previewTimer = nullptr;

@@ -23,6 +23,7 @@
 #include <QMenuBar>
 #include <QProcess>
 #include <QProgressBar>
+#include <QRegularExpression>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -48,6 +49,7 @@ private Q_SLOTS:
     void cancelledExportWritesNothing();
     void trainsOnCsvChosenInImportDialog();
     void settingsEditsAreUndoableAndSaved();
+    void pausedBarShowsNoSpeedAndEpochsCountFromOne();
     void emptiedFieldMeansItsDefault();
 
 private:
@@ -405,6 +407,38 @@ void TestTrainingWindow::emptiedFieldMeansItsDefault()
     QCOMPARE(epochs->value(), TrainingSettings().epochs);
     QCOMPARE(epochs->text(), QString::number(TrainingSettings().epochs));
     QCOMPARE(TrainingSettings::fromJson(m_window->project()->training()).epochs, TrainingSettings().epochs);
+}
+
+void TestTrainingWindow::pausedBarShowsNoSpeedAndEpochsCountFromOne()
+{
+    setTraining([](TrainingSettings &s) {
+        s.epochs = 1000000;
+        s.limitTrainBatches = 0;
+        s.data.samples = 64;
+    });
+    QSignalSpy finished(m_controller, &TrainingController::runFinished);
+    button("startButton")->click();
+    QProgressBar *bar = m_controller->progressBar();
+    QTRY_VERIFY_WITH_TIMEOUT(bar->format().contains(QStringLiteral("samples/s")), 30000);
+    QVERIFY(bar->format().contains(QStringLiteral(" left")));
+    button("pauseButton")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(button("resumeButton")->isEnabled(), 10000);
+    // Paused: what it is, where it stands, nothing of a running speed.
+    QTRY_VERIFY(bar->format().startsWith(QStringLiteral("paused")));
+    QVERIFY2(!bar->format().contains(QStringLiteral("samples/s")), qPrintable(bar->format()));
+    QVERIFY2(!bar->format().contains(QStringLiteral(" left")), qPrintable(bar->format()));
+    QTest::qWait(200); // progress reports that were on their way change nothing
+    QVERIFY2(!bar->format().contains(QStringLiteral("samples/s")), qPrintable(bar->format()));
+    const QRegularExpression epochOf(QStringLiteral("epoch (\\d+)/1000000"));
+    const QRegularExpressionMatch shown = epochOf.match(bar->format());
+    QVERIFY2(shown.hasMatch(), qPrintable(bar->format()));
+    QVERIFY(shown.captured(1).toInt() >= 1); // from 1
+    QVERIFY2(m_controller->panel()->status().contains(shown.captured(0)), qPrintable(m_controller->panel()->status()));
+    // Stopped while paused: the sentence names the epoch the bar showed.
+    button("stopButton")->click();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+    const QString message = finished.at(0).at(1).toString();
+    QVERIFY2(message.contains(shown.captured(0)), qPrintable(message + QStringLiteral(" / ") + shown.captured(0)));
 }
 
 QTEST_MAIN(TestTrainingWindow)
