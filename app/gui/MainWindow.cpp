@@ -464,7 +464,7 @@ void MainWindow::showStatus(const QString &text)
     if (text.isEmpty())
         statusBar()->clearMessage();
     else
-        statusBar()->showMessage(text, 8000);
+        statusBar()->showMessage(text, kReadableStatusMs);
 }
 
 // --- files --------------------------------------------------------------------------------
@@ -500,6 +500,7 @@ bool MainWindow::openFile(const QString &path, QString *error)
     const QString absolute = QFileInfo(path).absoluteFilePath();
     showDocument(data, absolute);
     addRecentFile(absolute);
+    rememberFolder(absolute);
     m_autosave->discard();
     showStatus(tr("Opened %1").arg(QDir::toNativeSeparators(absolute)));
     return true;
@@ -551,6 +552,7 @@ bool MainWindow::saveFile(const QString &path, QString *error)
     const QString absolute = QFileInfo(path).absoluteFilePath();
     setFilePath(absolute);
     addRecentFile(absolute);
+    rememberFolder(absolute);
     m_autosave->discard();
     showStatus(tr("Saved %1").arg(QDir::toNativeSeparators(absolute)));
     return true;
@@ -761,7 +763,7 @@ void MainWindow::onOpen()
 {
     if (!maybeDiscard())
         return;
-    const QString start = m_filePath.isEmpty() ? QDir::homePath() : QFileInfo(m_filePath).absolutePath();
+    const QString start = QFileInfo(suggestedPath(QStringLiteral("mcproj"))).absolutePath();
     const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), start, fileFilter());
     if (!path.isEmpty())
         openFile(path);
@@ -774,13 +776,35 @@ bool MainWindow::onSave()
     return saveFile(m_filePath);
 }
 
+QString MainWindow::suggestedPath(const QString &suffix) const
+{
+    QString folder;
+    QString name;
+    if (!m_filePath.isEmpty()) {
+        const QFileInfo info(m_filePath);
+        folder = info.absolutePath();
+        name = info.completeBaseName();
+    } else {
+        folder = QSettings().value(QStringLiteral("files/lastFolder")).toString();
+        if (folder.isEmpty() || !QFileInfo(folder).isDir())
+            folder = QDir::homePath();
+        // "shared-block (example)", "model.pt (exported model)": the file's own name.
+        name = m_displayName.isEmpty() || m_recovered ? QString() : m_displayName.section(QLatin1Char(' '), 0, 0);
+        name = QFileInfo(name).completeBaseName();
+        if (name.isEmpty())
+            name = QStringLiteral("model");
+    }
+    return QDir(folder).filePath(name + QLatin1Char('.') + suffix);
+}
+
+void MainWindow::rememberFolder(const QString &path)
+{
+    QSettings().setValue(QStringLiteral("files/lastFolder"), QFileInfo(path).absolutePath());
+}
+
 bool MainWindow::onSaveAs()
 {
-    QString start = m_filePath;
-    if (start.isEmpty())
-        start = QDir(QDir::homePath()).filePath(
-            (m_displayName.isEmpty() ? QStringLiteral("model") : m_displayName.section(QLatin1Char(' '), 0, 0)) +
-            QStringLiteral(".mcproj"));
+    const QString start = suggestedPath(QStringLiteral("mcproj"));
     QString path = QFileDialog::getSaveFileName(this, tr("Save Project As"), start, fileFilter());
     if (path.isEmpty())
         return false;

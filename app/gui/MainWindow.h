@@ -56,6 +56,15 @@ public:
     QMenu *viewMenu() const { return m_viewMenu; }
     QToolBar *mainToolBar() const { return m_toolBar; }
 
+    /// How long a status bar sentence stays (milliseconds): long enough to read.
+    static constexpr int kReadableStatusMs = 15000;
+    /// Where a file written from this project goes by default: the project's
+    /// folder (untitled: the folder last used, else home) and the project's
+    /// name (an example's or an export's own), with `suffix` (`mcproj`, `pt`).
+    QString suggestedPath(const QString &suffix) const;
+    /// Remembers the folder of `path` as the one last used (for untitled projects).
+    void rememberFolder(const QString &path);
+
     /// The file being edited (empty: untitled or an example).
     QString filePath() const { return m_filePath; }
     /// Whether there are changes since the last save.

@@ -121,15 +121,21 @@ TrainingController::TrainingController(MainWindow *window)
     m_saveCkptAct->setObjectName(QStringLiteral("saveCheckpointAction"));
     fileMenu->insertActions(before, {m_openPtAct, m_exportAct, m_saveCkptAct, sep});
     connect(m_exportAct, &QAction::triggered, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(m_window, tr("Export TorchScript"), QString(),
-                                                          tr("TorchScript (*.pt)"));
+        QString path = QFileDialog::getSaveFileName(m_window, tr("Export TorchScript"),
+                                                    m_window->suggestedPath(QStringLiteral("pt")),
+                                                    tr("TorchScript (*.pt)"));
+        if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
+            path += QStringLiteral(".pt");
         QString error;
         if (!path.isEmpty() && !exportTorchScript(path, &error))
             QMessageBox::warning(m_window, tr("Export Failed"), error);
     });
     connect(m_saveCkptAct, &QAction::triggered, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(m_window, tr("Save Checkpoint"), checkpointPath(),
-                                                          tr("Checkpoint (*.ckpt)"));
+        QString path = QFileDialog::getSaveFileName(m_window, tr("Save Checkpoint"),
+                                                    m_window->suggestedPath(QStringLiteral("ckpt")),
+                                                    tr("Checkpoint (*.ckpt)"));
+        if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
+            path += QStringLiteral(".ckpt");
         QString error;
         if (!path.isEmpty() && !saveCheckpoint(path, &error))
             QMessageBox::warning(m_window, tr("Checkpoint Not Saved"), error);
@@ -137,7 +143,8 @@ TrainingController::TrainingController(MainWindow *window)
     connect(m_openPtAct, &QAction::triggered, this, [this] {
         if (!m_window->maybeDiscard())
             return;
-        const QString path = QFileDialog::getOpenFileName(m_window, tr("Open Exported Model"), QString(),
+        const QString path = QFileDialog::getOpenFileName(m_window, tr("Open Exported Model"),
+                                                          QFileInfo(m_window->suggestedPath(QStringLiteral("pt"))).absolutePath(),
                                                           tr("TorchScript (*.pt)"));
         QString error;
         if (!path.isEmpty() && !openExported(path, &error))
@@ -794,7 +801,16 @@ bool TrainingController::exportTorchScript(const QString &path, QString *error)
                                                        10000);
             }
         }
-        return TorchScriptExporter::save(data, module, path, error);
+        if (!TorchScriptExporter::save(data, module, path, error))
+            return false;
+        // Long enough to read, unless a sentence about the weights is showing.
+        if (m_window->statusBar()->currentMessage().isEmpty() ||
+            !m_window->statusBar()->currentMessage().startsWith(tr("Exported with")))
+            m_window->statusBar()->showMessage(
+                tr("Exported %1 to %2").arg(data.root, QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath())),
+                MainWindow::kReadableStatusMs);
+        m_window->rememberFolder(path);
+        return true;
     } catch (const std::exception &e) {
         if (error)
             *error = fromException(e);

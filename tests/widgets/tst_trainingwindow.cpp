@@ -26,7 +26,10 @@
 #include <QRegularExpression>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSettings>
 #include <QSpinBox>
+#include <QStandardPaths>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QUndoStack>
@@ -36,6 +39,7 @@ class TestTrainingWindow : public TrainingWindowFixture
 {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase();
     void init();
     void cleanup();
     void runFromPanelLeavesPoints();
@@ -50,6 +54,8 @@ private Q_SLOTS:
     void trainsOnCsvChosenInImportDialog();
     void settingsEditsAreUndoableAndSaved();
     void pausedBarShowsNoSpeedAndEpochsCountFromOne();
+    void fileDialogsStartWithTheProject();
+    void finishedExportSaysSoLongEnough();
     void emptiedFieldMeansItsDefault();
 
 private:
@@ -63,6 +69,15 @@ private:
         QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
     }
 };
+
+void TestTrainingWindow::initTestCase()
+{
+    // Recent files and the folder last used go to the test's own settings.
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("ModelComposerTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_trainingwindow"));
+    QSettings().clear();
+}
 
 void TestTrainingWindow::init()
 {
@@ -439,6 +454,51 @@ void TestTrainingWindow::pausedBarShowsNoSpeedAndEpochsCountFromOne()
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
     const QString message = finished.at(0).at(1).toString();
     QVERIFY2(message.contains(shown.captured(0)), qPrintable(message + QStringLiteral(" / ") + shown.captured(0)));
+}
+
+void TestTrainingWindow::fileDialogsStartWithTheProject()
+{
+    // model.mcproj in the test's folder: each dialog offers that folder and name.
+    struct Dialog
+    {
+        const char *action;
+        const char *title;
+        const char *offered;
+    };
+    for (const Dialog &d : {Dialog{"Export TorchScript…", "Export TorchScript", "model.pt"},
+                            Dialog{"Save Checkpoint…", "Save Checkpoint", "model.ckpt"},
+                            Dialog{"Save As…", "Save Project As", "model.mcproj"}}) {
+        QAction *a = fileAction(QString::fromUtf8(d.action));
+        QVERIFY2(a, d.action);
+        QString title, offered;
+        answerNextFileDialog(QString(), &title, &offered);
+        a->trigger();
+        QCOMPARE(title, QString::fromLatin1(d.title));
+        QCOMPARE(offered, m_dir->filePath(QString::fromLatin1(d.offered)));
+    }
+    // An example's untitled copy: its own name, in the folder last used.
+    QVERIFY(m_window->openExample(QStringLiteral("shared-block.mcproj")));
+    QString title, offered;
+    answerNextFileDialog(QString(), &title, &offered);
+    fileAction(QStringLiteral("Export TorchScript…"))->trigger();
+    QCOMPARE(offered, m_dir->filePath(QStringLiteral("shared-block.pt")));
+}
+
+void TestTrainingWindow::finishedExportSaysSoLongEnough()
+{
+    const QString pt = m_dir->filePath(QStringLiteral("named"));
+    QString title;
+    answerNextFileDialog(pt, &title);
+    QSignalSpy messages(m_window->statusBar(), &QStatusBar::messageChanged);
+    fileAction(QStringLiteral("Export TorchScript…"))->trigger();
+    // The right extension is added to a name typed without one.
+    QVERIFY(QFile::exists(pt + QStringLiteral(".pt")));
+    const QString said = m_window->statusBar()->currentMessage();
+    QVERIFY2(said.startsWith(QStringLiteral("Exported ")), qPrintable(said));
+    QVERIFY2(said.contains(QDir::toNativeSeparators(pt + QStringLiteral(".pt"))), qPrintable(said));
+    // Still there after 9 seconds (it went after 8 before, when shown at all).
+    QTest::qWait(9000);
+    QCOMPARE(m_window->statusBar()->currentMessage(), said);
 }
 
 QTEST_MAIN(TestTrainingWindow)
