@@ -441,7 +441,13 @@ void MainWindow::updateActions()
     const Instance *instance = one ? m_editor->instanceOf(currentType(), selected.first()) : nullptr;
     m_callAgainAct->setEnabled(instance != nullptr);
     m_openInsideAct->setEnabled(one && !m_editor->innerTypeOf(currentType(), selected.first()).isEmpty());
-    m_frozenAct->setEnabled(instance != nullptr);
+    // Nothing to freeze where the analysis counts no parameters (Add, ReLU).
+    const auto view = instance ? m_editor->analysis()->analysis().view(currentType()) : nullptr;
+    const InstanceEval *counted = view ? view->instance(instance->name) : nullptr;
+    const bool nothingToFreeze = counted && counted->params == 0 && !instance->frozen;
+    m_frozenAct->setEnabled(instance != nullptr && !nothingToFreeze);
+    m_frozenAct->setToolTip(nothingToFreeze ? tr("`%1` has no parameters, so there is nothing to freeze.").arg(instance->name)
+                                            : QString());
     m_frozenAct->setChecked(instance && instance->frozen);
     m_makeModuleAct->setEnabled(!selected.isEmpty());
     m_cutAct->setEnabled(!selected.isEmpty());

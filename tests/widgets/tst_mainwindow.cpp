@@ -385,6 +385,12 @@ void tst_MainWindow::actionsEditTheSelection()
     scene->selectNodes({fc1});
     action(QStringLiteral("Frozen"))->trigger();
     QVERIFY(m_window->project()->type(root)->instance(QStringLiteral("fc1"))->frozen);
+    // Not offered for `add`, which has no parameters; the tooltip says why.
+    scene->selectNodes({nodeId(*m_window->project(), root, QStringLiteral("add"))});
+    QVERIFY(!action(QStringLiteral("Frozen"))->isEnabled());
+    QVERIFY(action(QStringLiteral("Frozen"))->toolTip().contains(QStringLiteral("no parameters")));
+    scene->selectNodes({fc1});
+    QVERIFY(action(QStringLiteral("Frozen"))->isEnabled());
     const int shared = nodeId(*m_window->project(), root, QStringLiteral("shared_module"));
     scene->selectNodes({shared});
     action(QStringLiteral("Open Inside"))->trigger();
