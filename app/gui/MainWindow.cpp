@@ -838,7 +838,12 @@ void MainWindow::onCopy()
     mime->setData(DocumentEditor::clipboardMimeType(), bytes);
     mime->setText(QString::fromUtf8(bytes));
     QApplication::clipboard()->setMimeData(mime);
-    showStatus(tr("Copied %n node(s).", nullptr, int(ids.size())));
+    showStatus(tr("Copied %1.").arg(nodesText(int(ids.size()))));
+}
+
+QString MainWindow::nodesText(int count)
+{
+    return count == 1 ? tr("1 node") : tr("%1 nodes").arg(count);
 }
 
 void MainWindow::onCut()
@@ -849,6 +854,8 @@ void MainWindow::onCut()
     onCopy();
     if (EditResult r = m_editor->removeItems(currentType(), ids, {}, tr("Cut")); !r)
         showStatus(r.reason);
+    else
+        showStatus(tr("Cut %1.").arg(nodesText(int(ids.size()))));
 }
 
 QByteArray MainWindow::clipboardNodes()
@@ -871,10 +878,12 @@ void MainWindow::onPaste()
     }
     QString why;
     const QPointF at = pastePosition() + (m_menuScenePos ? QPointF() : QPointF(40, 40));
-    if (const auto ids = m_editor->paste(currentType(), bytes, at, &why))
+    if (const auto ids = m_editor->paste(currentType(), bytes, at, &why)) {
         m_canvas->scene()->selectNodes(*ids);
-    else
-        showStatus(why);
+        showStatus(tr("Pasted %1.").arg(nodesText(int(ids->size()))));
+    } else {
+        showStatus(tr("Nothing was pasted: %1").arg(why));
+    }
 }
 
 void MainWindow::onDelete()

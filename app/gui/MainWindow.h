@@ -146,6 +146,8 @@ private:
     void onProblemActivated(const QString &type, int node);
     void onAbout();
     void onHelp();
+    /// "1 node", "2 nodes".
+    static QString nodesText(int count);
     /// The nodes on the clipboard, as project JSON (empty: nothing to paste).
     static QByteArray clipboardNodes();
 

@@ -15,6 +15,7 @@
 #include <QDialog>
 #include <QLineEdit>
 #include <QSignalSpy>
+#include <QStatusBar>
 #include <QTextBrowser>
 #include <QTimer>
 #include <QDockWidget>
@@ -51,6 +52,7 @@ private Q_SLOTS:
     void undoFromACommittedField();
     void platformKeysReachTheirActions();
     void pasteOnlyWithSomethingToPaste();
+    void statusSaysWhatHappened();
     void actionsEditTheSelection();
     void moreDocksFitIn();
     void summaryFollowsTheDocument();
@@ -358,6 +360,42 @@ void tst_MainWindow::pasteOnlyWithSomethingToPaste()
     QTRY_VERIFY(paste->isEnabled());
     QApplication::clipboard()->clear();
     QTRY_VERIFY(!paste->isEnabled());
+}
+
+void tst_MainWindow::statusSaysWhatHappened()
+{
+    // x -> fc1 -> shared_module -> add <- shared_module <- fc2 <- x
+    QVERIFY(m_window->openExample(QStringLiteral("shared-block.mcproj")));
+    QVERIFY2(m_window->statusBar()->currentMessage().startsWith(QStringLiteral("Opened the example shared-block")),
+             qPrintable(m_window->statusBar()->currentMessage()));
+    auto action = [&](const QString &text) -> QAction * {
+        for (QAction *a : m_window->findChildren<QAction *>())
+            if (a->text().remove(QLatin1Char('&')) == text)
+                return a;
+        return nullptr;
+    };
+    const QString root = QStringLiteral("ExternalInjection");
+    GraphScene *scene = m_window->canvas()->scene();
+    scene->selectNodes({nodeId(*m_window->project(), root, QStringLiteral("fc1")),
+                        nodeId(*m_window->project(), root, QStringLiteral("fc2"))});
+    action(QStringLiteral("Copy"))->trigger();
+    QCOMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("Copied 2 nodes."));
+    action(QStringLiteral("Paste"))->trigger();
+    QCOMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("Pasted 2 nodes."));
+    QCOMPARE(scene->selectedNodeIds().size(), 2);
+    action(QStringLiteral("Cut"))->trigger();
+    QCOMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("Cut 2 nodes."));
+    // A call of SharedBlock pasted inside SharedBlock: refused, in plain words.
+    scene->selectNodes({nodeId(*m_window->project(), root, QStringLiteral("shared_module"))});
+    action(QStringLiteral("Copy"))->trigger();
+    QCOMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("Copied 1 node."));
+    m_window->canvas()->showType(QStringLiteral("SharedBlock"));
+    const QByteArray before = json(*m_window->project());
+    action(QStringLiteral("Paste"))->trigger();
+    const QString refused = m_window->statusBar()->currentMessage();
+    QVERIFY2(refused.contains(QStringLiteral("`SharedBlock` cannot be pasted into itself")), qPrintable(refused));
+    QVERIFY2(!refused.contains(QStringLiteral("already contains")), qPrintable(refused));
+    QCOMPARE(json(*m_window->project()), before);
 }
 
 void tst_MainWindow::actionsEditTheSelection()
