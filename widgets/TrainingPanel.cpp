@@ -19,6 +19,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
@@ -83,6 +85,37 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
                    DataSettings::Kind::Teacher, DataSettings::Kind::Csv})
         m_dataKind->addItem(TrainingSettings::dataKindName(k), int(k));
     m_samples = ispin("samplesSpin", 1, 1 << 26);
+    // Each number field's bounds and the sentence that states them are
+    // TrainingSettings::range()'s, as the project file's reader has them.
+    {
+        auto bound = [](QAbstractSpinBox *box, const char *key) {
+            const auto range = TrainingSettings::range(QLatin1String(key));
+            if (!range)
+                return;
+            if (auto *i = qobject_cast<QSpinBox *>(box)) {
+                const double top = std::min<double>(range->max, std::numeric_limits<int>::max());
+                i->setRange(int(range->minOpen ? range->min + 1 : range->min), int(top));
+            } else if (auto *f = qobject_cast<QDoubleSpinBox *>(box)) {
+                f->setRange(range->minOpen ? range->min + std::pow(10.0, -f->decimals()) : range->min, range->max);
+            }
+            const QString tip = tr("Takes %1.").arg(range->text());
+            box->setToolTip(box->toolTip().isEmpty() ? tip : box->toolTip() + QLatin1Char('\n') + tip);
+        };
+        bound(m_lr, "learning_rate");
+        bound(m_weightDecay, "weight_decay");
+        bound(m_momentum, "momentum");
+        bound(m_batchSize, "batch_size");
+        bound(m_epochs, "epochs");
+        bound(m_limitBatches, "limit_train_batches");
+        bound(m_valSplit, "validation_split");
+        bound(m_seed, "seed");
+        bound(m_clip, "gradient_clip_norm");
+        bound(m_patience, "early_stopping_patience");
+        bound(m_stepSize, "schedule.step_size");
+        bound(m_gamma, "schedule.gamma");
+        bound(m_threads, "threads");
+        bound(m_samples, "data.samples");
+    }
     // An emptied field means the documented default (TrainingSettings' own), shown.
     {
         const TrainingSettings d;

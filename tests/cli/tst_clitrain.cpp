@@ -326,7 +326,9 @@ void tst_CliTrain::failures_data()
     QTest::addRow("not_a_number") << QStringList{ed, "--epochs", "two"} << 2
                                   << "--epochs expects a whole number, not 'two'";
     QTest::addRow("out_of_range") << QStringList{ed, "--batch-size", "0"} << 2
-                                  << "--batch-size: expected a whole number of at least 1";
+                                  << "--batch-size: expected a whole number from 1 to 1000000000";
+    QTest::addRow("lr_above_its_range") << QStringList{ed, "--lr", "1e6"} << 2
+                                        << "--lr: expected a number above 0 and at most 1000";
     QTest::addRow("columns_without_data") << QStringList{ed, "--inputs", "a,b"} << 2
                                           << "--inputs and --targets choose CSV columns; give the file with --data";
     QTest::addRow("twice") << QStringList{ed, "--epochs", "3", "--epochs", "4"} << 2 << "--epochs is given twice";

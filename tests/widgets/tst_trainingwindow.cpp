@@ -27,6 +27,7 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSettings>
+#include <QDoubleSpinBox>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -56,6 +57,8 @@ private Q_SLOTS:
     void pausedBarShowsNoSpeedAndEpochsCountFromOne();
     void fileDialogsStartWithTheProject();
     void finishedExportSaysSoLongEnough();
+    void fieldsStateTheirWholeRange_data();
+    void fieldsStateTheirWholeRange();
     void emptiedFieldMeansItsDefault();
 
 private:
@@ -499,6 +502,43 @@ void TestTrainingWindow::finishedExportSaysSoLongEnough()
     // Still there after 9 seconds (it went after 8 before, when shown at all).
     QTest::qWait(9000);
     QCOMPARE(m_window->statusBar()->currentMessage(), said);
+}
+
+void TestTrainingWindow::fieldsStateTheirWholeRange_data()
+{
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("sentence");
+    QTest::addColumn<double>("maximum");
+    QTest::addRow("learning_rate") << "learningRateSpin" << "learning_rate"
+                                   << "a number above 0 and at most 1000" << 1000.0;
+    QTest::addRow("weight_decay") << "weightDecaySpin" << "weight_decay" << "a number from 0 to 1000" << 1000.0;
+    QTest::addRow("gamma") << "gammaSpin" << "schedule.gamma" << "a number above 0 and at most 1000" << 1000.0;
+    QTest::addRow("threads") << "threadsSpin" << "threads" << "a whole number from 0 to 1024 (0: default)" << 1024.0;
+    QTest::addRow("samples") << "samplesSpin" << "data.samples" << "a whole number from 1 to 100000000" << 1e8;
+}
+
+void TestTrainingWindow::fieldsStateTheirWholeRange()
+{
+    QFETCH(QString, field);
+    QFETCH(QString, key);
+    QFETCH(QString, sentence);
+    QFETCH(double, maximum);
+    auto *box = m_controller->panel()->findChild<QAbstractSpinBox *>(field);
+    QVERIFY(box);
+    // The sentence the project file's reader and the command line give.
+    QCOMPARE(TrainingSettings::range(key)->text(), sentence);
+    QVERIFY2(box->toolTip().contains(sentence), qPrintable(box->toolTip()));
+    // And the same range: the field takes no value the file would refuse.
+    if (auto *d = qobject_cast<QDoubleSpinBox *>(box)) {
+        QCOMPARE(d->maximum(), maximum);
+        QVERIFY(TrainingSettings::range(key)->contains(d->minimum()));
+    } else {
+        auto *i = qobject_cast<QSpinBox *>(box);
+        QVERIFY(i);
+        QCOMPARE(double(i->maximum()), maximum);
+        QVERIFY(TrainingSettings::range(key)->contains(i->minimum()));
+    }
 }
 
 QTEST_MAIN(TestTrainingWindow)
