@@ -6,6 +6,7 @@
 #include "ModuleLibrary.h"
 #include "document/ProjectFile.h"
 #include "SnapshotCommand.h"
+#include "training/TrainingSettings.h"
 
 #include <QJsonDocument>
 #include <QSet>
@@ -484,6 +485,29 @@ EditResult DocumentEditor::setOption(const QString &type, const QString &instanc
     });
 }
 
+EditResult DocumentEditor::setTraining(const QJsonObject &training)
+{
+    // The fields whose values change: the project's object may leave out
+    // defaults that `training` spells out, which changes nothing.
+    QJsonObject before = m_project->training();
+    try {
+        before = TrainingSettings::fromJson(before).toJson();
+    } catch (const std::exception &) {
+        // Unreadable before: compare as written.
+    }
+    QStringList changed;
+    for (const QString &key : before.keys() + training.keys())
+        if (before.value(key) != training.value(key) && !changed.contains(key))
+            changed.append(key);
+    changed.sort();
+    return perform(QStringLiteral("Change training %1").arg(changed.join(QStringLiteral(", ")).replace(QLatin1Char('_'), QLatin1Char(' '))),
+                   [&] {
+                       m_project->setTraining(training);
+                       return EditResult::success();
+                   },
+                   TrainingMerge, changed.join(QLatin1Char(',')));
+}
+
 EditResult DocumentEditor::setFrozen(const QString &type, const QString &instance, bool frozen)
 {
     return perform(frozen ? QStringLiteral("Freeze %1").arg(instance) : QStringLiteral("Unfreeze %1").arg(instance),
@@ -921,6 +945,19 @@ std::optional<QList<int>> DocumentEditor::paste(const QString &type, const QByte
             QString reason;
             std::optional<int> id;
             if (n.kind == NodeKind::Call) {
+                // Said here in words that are not circular (Project's check
+                // would say "`A` cannot contain `A`: `A` already contains `A`").
+                if (const Instance *i = source->instance(n.name)) {
+                    const QString used = i->isStack() ? i->blockType : i->type;
+                    if (used == type)
+                        return EditResult::failure(
+                            QStringLiteral("`%1` cannot be pasted into itself: a module type cannot contain an "
+                                           "instance of itself.").arg(used));
+                    if (m_project->type(used) && m_project->typeUses(used, type))
+                        return EditResult::failure(
+                            QStringLiteral("`%1` cannot be pasted into `%2`: `%1` contains `%2`, so each would "
+                                           "contain the other.").arg(used, type));
+                }
                 if (renamed.contains(n.name)) {
                     id = m_project->addSharedCall(type, renamed.value(n.name), pos, &reason);
                 } else {

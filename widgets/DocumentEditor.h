@@ -31,7 +31,8 @@ class DocumentEditor : public QObject
 public:
     /// Commands that merge with the one before them when they share an id.
     enum MergeId {
-        MoveMerge = 1, ///< Consecutive moves of the same nodes.
+        MoveMerge = 1,     ///< Consecutive moves of the same nodes.
+        TrainingMerge = 2, ///< Consecutive changes of the same training settings.
     };
 
     /// `project` must outlive the editor.
@@ -108,6 +109,12 @@ public:
     EditResult renameArgument(const QString &type, const QString &from, const QString &to);
     EditResult setDescription(const QString &type, const QString &description);
     EditResult setRootType(const QString &type);
+
+    // --- training settings ----------------------------------------------------------
+    /// Replaces the project's `training` object as one command (an edit like
+    /// any other: it marks the document modified and is undone with Undo).
+    /// Consecutive changes of the same fields merge (typing 2, 20, 200).
+    EditResult setTraining(const QJsonObject &training);
 
     // --- structure ----------------------------------------------------------------
     /// Makes the call nodes `nodes` a new module type `name` (empty: `Module1`, …),

@@ -535,8 +535,17 @@ void PropertiesPanel::refreshValues()
                                                                     : tr("from the wire"));
         }
     }
-    if (m_frozen)
+    if (m_frozen) {
         m_frozen->setChecked(inst->frozen);
+        // Nothing to freeze where the analysis counts no parameters (an unknown
+        // count, -1, leaves the choice open; a frozen one can still be unfrozen).
+        const bool nothingToFreeze = ie && ie->params == 0 && !inst->frozen;
+        m_frozen->setEnabled(!nothingToFreeze);
+        m_frozen->setToolTip(nothingToFreeze
+                                 ? tr("`%1` has no parameters, so there is nothing to freeze.").arg(inst->name)
+                                 : tr("Frozen parameters do not require gradients and are left out of the "
+                                      "optimizer."));
+    }
     if (m_stack) {
         if (const ModuleType *inner = p->type(inst->blockType)) {
             QStringList enclosing;

@@ -2,6 +2,8 @@
 
 #include "analysis/Analysis.h"
 #include "CsvImportDialog.h"
+#include "DefaultingSpinBox.h"
+#include "DocumentEditor.h"
 #include "document/Project.h"
 #include "document/ProjectFile.h"
 
@@ -17,11 +19,14 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
-TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
+TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
     : QWidget(parent)
-    , m_project(project)
+    , m_editor(editor)
+    , m_project(editor ? editor->project() : nullptr)
 {
     auto named = [](auto *w, const char *name) {
         w->setObjectName(QLatin1String(name));
@@ -37,7 +42,7 @@ TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
                    TrainingSettings::Optimizer::Sgd, TrainingSettings::Optimizer::RmsProp})
         m_optimizer->addItem(TrainingSettings::optimizerName(o), int(o));
     auto dspin = [](const char *name, double lo, double hi, int decimals, double step) {
-        auto *s = new QDoubleSpinBox;
+        auto *s = new DefaultingDoubleSpinBox;
         s->setObjectName(QLatin1String(name));
         s->setRange(lo, hi);
         s->setDecimals(decimals);
@@ -45,7 +50,7 @@ TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
         return s;
     };
     auto ispin = [](const char *name, int lo, int hi, const QString &zeroText = {}) {
-        auto *s = new QSpinBox;
+        auto *s = new DefaultingIntSpinBox;
         s->setObjectName(QLatin1String(name));
         s->setRange(lo, hi);
         if (!zeroText.isEmpty())
@@ -80,6 +85,62 @@ TrainingPanel::TrainingPanel(Project *project, QWidget *parent)
                    DataSettings::Kind::Teacher, DataSettings::Kind::Reconstruction, DataSettings::Kind::Csv})
         m_dataKind->addItem(TrainingSettings::dataKindName(k), int(k));
     m_samples = ispin("samplesSpin", 1, 1 << 26);
+    // Each number field's bounds and the sentence that states them are
+    // TrainingSettings::range()'s, as the project file's reader has them.
+    {
+        auto bound = [](QAbstractSpinBox *box, const char *key) {
+            const auto range = TrainingSettings::range(QLatin1String(key));
+            if (!range)
+                return;
+            if (auto *i = qobject_cast<QSpinBox *>(box)) {
+                const double top = std::min<double>(range->max, std::numeric_limits<int>::max());
+                i->setRange(int(range->minOpen ? range->min + 1 : range->min), int(top));
+            } else if (auto *f = qobject_cast<QDoubleSpinBox *>(box)) {
+                f->setRange(range->minOpen ? range->min + std::pow(10.0, -f->decimals()) : range->min, range->max);
+            }
+            const QString tip = tr("Takes %1.").arg(range->text());
+            box->setToolTip(box->toolTip().isEmpty() ? tip : box->toolTip() + QLatin1Char('\n') + tip);
+        };
+        bound(m_lr, "learning_rate");
+        bound(m_weightDecay, "weight_decay");
+        bound(m_momentum, "momentum");
+        bound(m_batchSize, "batch_size");
+        bound(m_epochs, "epochs");
+        bound(m_limitBatches, "limit_train_batches");
+        bound(m_valSplit, "validation_split");
+        bound(m_seed, "seed");
+        bound(m_clip, "gradient_clip_norm");
+        bound(m_patience, "early_stopping_patience");
+        bound(m_stepSize, "schedule.step_size");
+        bound(m_gamma, "schedule.gamma");
+        bound(m_threads, "threads");
+        bound(m_samples, "data.samples");
+    }
+    // An emptied field means the documented default (TrainingSettings' own), shown.
+    {
+        const TrainingSettings d;
+        auto def = [](QAbstractSpinBox *box, double value) {
+            if (auto *i = dynamic_cast<DefaultingIntSpinBox *>(box))
+                i->setDefaultValue(int(value));
+            else if (auto *f = dynamic_cast<DefaultingDoubleSpinBox *>(box))
+                f->setDefaultValue(value);
+        };
+        def(m_lr, d.learningRate);
+        def(m_weightDecay, d.weightDecay);
+        def(m_momentum, d.momentum);
+        def(m_batchSize, d.batchSize);
+        def(m_epochs, d.epochs);
+        def(m_limitBatches, d.limitTrainBatches);
+        def(m_valSplit, d.validationSplit);
+        def(m_seed, double(d.seed));
+        def(m_clip, d.gradientClipNorm);
+        def(m_patience, d.earlyStoppingPatience);
+        def(m_stepSize, d.schedule.stepSize);
+        def(m_gamma, d.schedule.gamma);
+        def(m_threads, d.threads);
+        def(m_processes, 1);
+        def(m_samples, d.data.samples);
+    }
     m_importCsv = named(new QPushButton(tr("Import CSV…")), "importCsvButton");
     m_importCsv->setToolTip(tr("Choose a CSV file and its input and target columns"));
     connect(m_importCsv, &QPushButton::clicked, this, &TrainingPanel::importCsv);
@@ -262,10 +323,22 @@ void TrainingPanel::storeToProject()
     updateEnabled();
     if (!m_project)
         return;
-    const QJsonObject json = settings().toJson();
+    const TrainingSettings current = settings();
+    try {
+        // The same settings spelled otherwise (defaults left out) are no edit.
+        if (TrainingSettings::fromJson(m_project->training()) == current)
+            return;
+    } catch (const std::exception &) {
+        // Unreadable: the form's settings replace them.
+    }
+    const QJsonObject json = current.toJson();
     if (json != m_project->training()) {
+        // An edit like any other: undoable, and the document is modified.
         m_loading = true;
-        m_project->setTraining(json);
+        if (m_editor)
+            m_editor->setTraining(json);
+        else
+            m_project->setTraining(json);
         m_loading = false;
     }
 }

@@ -7,6 +7,7 @@
 #include <functional>
 
 class CsvImportDialog;
+class DocumentEditor;
 class Project;
 class QCheckBox;
 class QComboBox;
@@ -16,7 +17,7 @@ class QPushButton;
 class QSpinBox;
 
 /// The training dock: every training setting as a form, stored in the
-/// project's `training` object as it is edited, the data source (a generated
+/// project's `training` object as it is edited (each change an undoable edit), the data source (a generated
 /// set or a CSV file), and Start / Pause / Resume / Stop. The panel only asks
 /// for runs (the signals); whoever runs the trainer tells it the state with
 /// setRunState().
@@ -28,7 +29,9 @@ public:
     enum class RunState { Idle, Running, Paused, Stopping };
     Q_ENUM(RunState)
 
-    explicit TrainingPanel(Project *project, QWidget *parent = nullptr);
+    /// Edits the settings of `editor`'s project through `editor` (undoable);
+    /// `editor` must outlive the panel.
+    explicit TrainingPanel(DocumentEditor *editor, QWidget *parent = nullptr);
 
     /// The settings the form shows (the project's, or the defaults when they do not read).
     TrainingSettings settings() const;
@@ -64,6 +67,7 @@ private:
     void updateEnabled();
     void showCsvSummary();
 
+    DocumentEditor *m_editor;
     Project *m_project;
     RunState m_state = RunState::Idle;
     bool m_loading = false;

@@ -115,8 +115,11 @@ int ExportCommand::run(const QStringList &args, QTextStream &out, QTextStream &e
         return failure(out, err, error);
     out << "Exported " << projectPath << " to " << outPath;
     if (weights)
-        out << " (weights of " << parser.value(checkpoint) << ", epoch " << weights->epoch << ", step "
-            << weights->step << ")\n";
+        // Epochs as people count them: the checkpoint's epoch is the next one to run, from 0.
+        out << " (weights of " << parser.value(checkpoint)
+            << (weights->batchInEpoch == 0 ? QStringLiteral(" after %1 epoch(s)").arg(weights->epoch)
+                                           : QStringLiteral(" in epoch %1").arg(weights->epoch + 1))
+            << ", step " << weights->step << ")\n";
     else
         out << " (weights from seed " << *seedValue << ")\n";
     out.flush();

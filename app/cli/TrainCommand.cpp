@@ -34,6 +34,19 @@
 
 namespace {
 
+/// Column lists longer than this are shortened (columnsText()).
+constexpr qsizetype kNamedColumns = 8;
+
+/// `p0, p1, … p783: 784 columns`: the first two, the last, and the count.
+QString columnsText(const QStringList &names)
+{
+    if (names.size() <= kNamedColumns)
+        return names.join(QStringLiteral(", "));
+    return QStringLiteral("%1, %2, … %3: %4 columns")
+        .arg(names.at(0), names.at(1), names.last())
+        .arg(names.size());
+}
+
 int usageError(QTextStream &err, const QString &message)
 {
     return CliOutput::usageError(err, QStringLiteral("train"), message);
@@ -498,10 +511,18 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     }
 
     const Analysis analysis(project);
+    // A CSV's columns by name, but a wide one (784 pixels) as a few names and
+    // the count: the model's description lists every name.
+    QString dataText = data.description();
+    for (const QStringList &names : {data.inputNames(), data.targetNames()}) {
+        const QString all = names.join(QStringLiteral(", "));
+        if (names.size() > kNamedColumns && dataText.contains(all))
+            dataText.replace(all, columnsText(names));
+    }
     QString plan = QStringLiteral("training %1 (%2 parameters, %3 trainable) on %4: %5 training and %6 validation "
                                   "rows, %7 batch(es) of %8 per epoch; %9, %10 lr %11")
                        .arg(project.root).arg(analysis.totalParams()).arg(trainer.optimizedParameterCount())
-                       .arg(data.description()).arg(trainer.trainRows()).arg(trainer.validationRows())
+                       .arg(dataText).arg(trainer.trainRows()).arg(trainer.validationRows())
                        .arg(trainer.batchesPerEpoch()).arg(settings.batchSize)
                        .arg(TrainingSettings::lossName(settings.loss), TrainingSettings::optimizerName(settings.optimizer))
                        .arg(number(settings.learningRate));

@@ -19,6 +19,13 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QComboBox>
+#include <QDialog>
+#include <QKeyEvent>
+#include <QAbstractSpinBox>
+#include <QTextBrowser>
+#include <QUrl>
+#include <QVBoxLayout>
 #include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -78,6 +85,9 @@ MainWindow::MainWindow(const QString &autosaveDirectory, QWidget *parent)
     connect(m_editor->undoStack(), &QUndoStack::cleanChanged, this, &MainWindow::updateTitle);
     connect(m_editor->undoStack(), &QUndoStack::indexChanged, this, &MainWindow::updateTitle);
     connect(m_autosaveTimer, &QTimer::timeout, this, &MainWindow::autosaveNow);
+    connect(QApplication::clipboard(), &QClipboard::dataChanged, this, &MainWindow::updateActions);
+    // Undo and redo reach the document from a field that has committed (see eventFilter()).
+    qApp->installEventFilter(this);
     m_autosaveTimer->start(kAutosaveMs);
 
     QSettings settings;
@@ -115,10 +125,20 @@ void MainWindow::createActions()
             a->setShortcuts(key);
         return a;
     };
+    // The platform's keys for `key`, then the usual ones it may lack (a
+    // desktop without a platform theme binds no Save As).
+    auto standard = [](QAction *a, QKeySequence::StandardKey key, const QList<QKeySequence> &also) {
+        QList<QKeySequence> keys = QKeySequence::keyBindings(key);
+        for (const QKeySequence &k : also)
+            if (!keys.contains(k))
+                keys.append(k);
+        a->setShortcuts(keys);
+    };
     m_newAct = make(tr("&New"), QKeySequence::New, QIcon::fromTheme(QStringLiteral("document-new"), s->standardIcon(QStyle::SP_FileIcon)));
     m_openAct = make(tr("&Open…"), QKeySequence::Open, QIcon::fromTheme(QStringLiteral("document-open"), s->standardIcon(QStyle::SP_DialogOpenButton)));
     m_saveAct = make(tr("&Save"), QKeySequence::Save, QIcon::fromTheme(QStringLiteral("document-save"), s->standardIcon(QStyle::SP_DialogSaveButton)));
     m_saveAsAct = make(tr("Save &As…"), QKeySequence::SaveAs);
+    standard(m_saveAsAct, QKeySequence::SaveAs, {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)});
     m_quitAct = make(tr("&Quit"), QKeySequence::Quit);
     m_quitAct->setMenuRole(QAction::QuitRole);
     connect(m_newAct, &QAction::triggered, this, &MainWindow::onNew);
@@ -131,7 +151,8 @@ void MainWindow::createActions()
     m_undoAct->setShortcuts(QKeySequence::Undo);
     m_undoAct->setIcon(QIcon::fromTheme(QStringLiteral("edit-undo"), s->standardIcon(QStyle::SP_ArrowBack)));
     m_redoAct = m_editor->undoStack()->createRedoAction(this, tr("&Redo"));
-    m_redoAct->setShortcuts(QKeySequence::Redo);
+    standard(m_redoAct, QKeySequence::Redo,
+             {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
     m_redoAct->setIcon(QIcon::fromTheme(QStringLiteral("edit-redo"), s->standardIcon(QStyle::SP_ArrowForward)));
     m_cutAct = make(tr("Cu&t"), QKeySequence::Cut, QIcon::fromTheme(QStringLiteral("edit-cut")));
     m_copyAct = make(tr("&Copy"), QKeySequence::Copy, QIcon::fromTheme(QStringLiteral("edit-copy")));
@@ -181,6 +202,8 @@ void MainWindow::createActions()
 
     GraphView *view = m_canvas->view();
     m_zoomInAct = make(tr("Zoom &In"), QKeySequence::ZoomIn, QIcon::fromTheme(QStringLiteral("zoom-in")));
+    standard(m_zoomInAct, QKeySequence::ZoomIn,
+             {QKeySequence(Qt::CTRL | Qt::Key_Plus), QKeySequence(Qt::CTRL | Qt::Key_Equal)});
     m_zoomOutAct = make(tr("Zoom &Out"), QKeySequence::ZoomOut, QIcon::fromTheme(QStringLiteral("zoom-out")));
     m_zoomResetAct = new QAction(tr("&Actual Size"), this);
     m_zoomResetAct->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
@@ -204,6 +227,10 @@ void MainWindow::createActions()
         m_canvas->scene()->setSnapToGrid(on);
         QSettings().setValue(QStringLiteral("canvas/snapToGrid"), on);
     });
+    m_helpAct = new QAction(QIcon::fromTheme(QStringLiteral("help-contents")), tr("Model Composer &Help"), this);
+    m_helpAct->setObjectName(QStringLiteral("helpAction"));
+    standard(m_helpAct, QKeySequence::HelpContents, {QKeySequence(Qt::Key_F1)});
+    connect(m_helpAct, &QAction::triggered, this, &MainWindow::onHelp);
     m_aboutAct = new QAction(tr("&About Model Composer"), this);
     m_aboutAct->setMenuRole(QAction::AboutRole);
     connect(m_aboutAct, &QAction::triggered, this, &MainWindow::onAbout);
@@ -358,6 +385,8 @@ void MainWindow::createMenus()
         m_viewMenu->addAction(d->toggleViewAction());
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_helpAct);
+    help->addSeparator();
     help->addAction(m_aboutAct);
 
     m_toolBar = addToolBar(tr("Main"));
@@ -412,12 +441,19 @@ void MainWindow::updateActions()
     const Instance *instance = one ? m_editor->instanceOf(currentType(), selected.first()) : nullptr;
     m_callAgainAct->setEnabled(instance != nullptr);
     m_openInsideAct->setEnabled(one && !m_editor->innerTypeOf(currentType(), selected.first()).isEmpty());
-    m_frozenAct->setEnabled(instance != nullptr);
+    // Nothing to freeze where the analysis counts no parameters (Add, ReLU).
+    const auto view = instance ? m_editor->analysis()->analysis().view(currentType()) : nullptr;
+    const InstanceEval *counted = view ? view->instance(instance->name) : nullptr;
+    const bool nothingToFreeze = counted && counted->params == 0 && !instance->frozen;
+    m_frozenAct->setEnabled(instance != nullptr && !nothingToFreeze);
+    m_frozenAct->setToolTip(nothingToFreeze ? tr("`%1` has no parameters, so there is nothing to freeze.").arg(instance->name)
+                                            : QString());
     m_frozenAct->setChecked(instance && instance->frozen);
     m_makeModuleAct->setEnabled(!selected.isEmpty());
     m_cutAct->setEnabled(!selected.isEmpty());
     m_copyAct->setEnabled(!selected.isEmpty());
     m_deleteAct->setEnabled(!selected.isEmpty() || !scene->selectedWires().isEmpty());
+    m_pasteAct->setEnabled(!clipboardNodes().isEmpty());
     m_backAct->setEnabled(m_canvas->canGoBack());
 }
 
@@ -434,17 +470,25 @@ void MainWindow::showStatus(const QString &text)
     if (text.isEmpty())
         statusBar()->clearMessage();
     else
-        statusBar()->showMessage(text, 8000);
+        statusBar()->showMessage(text, kReadableStatusMs);
 }
 
 // --- files --------------------------------------------------------------------------------
 
 void MainWindow::newProject()
 {
+    showDocument(DocumentEditor::emptyProject(), QString());
+}
+
+void MainWindow::showDocument(const ProjectData &data, const QString &path, const QString &displayName)
+{
     m_recovered = false;
-    m_editor->resetDocument(DocumentEditor::emptyProject());
+    // The path first: whoever follows the document's reset asks for its file.
+    setFilePath(path, displayName);
+    m_editor->resetDocument(data);
     m_canvas->showRoot();
-    setFilePath(QString());
+    updateTitle();
+    Q_EMIT documentOpened();
 }
 
 bool MainWindow::openFile(const QString &path, QString *error)
@@ -459,12 +503,10 @@ bool MainWindow::openFile(const QString &path, QString *error)
             QMessageBox::critical(this, tr("Cannot Open Project"), e.message());
         return false;
     }
-    m_recovered = false;
-    m_editor->resetDocument(data);
-    m_canvas->showRoot();
     const QString absolute = QFileInfo(path).absoluteFilePath();
-    setFilePath(absolute);
+    showDocument(data, absolute);
     addRecentFile(absolute);
+    rememberFolder(absolute);
     m_autosave->discard();
     showStatus(tr("Opened %1").arg(QDir::toNativeSeparators(absolute)));
     return true;
@@ -482,10 +524,21 @@ bool MainWindow::openExample(const QString &fileName, QString *error)
         return false;
     }
     const QString path = QDir(dir).filePath(fileName);
-    if (!openFile(path, error))
+    ProjectData data;
+    try {
+        data = ProjectFile::load(path);
+    } catch (const ProjectFormatError &e) {
+        if (error)
+            *error = e.message();
+        else
+            QMessageBox::critical(this, tr("Cannot Open Project"), e.message());
         return false;
+    }
     // An example opens as an untitled copy: Save asks where to put it.
-    setFilePath(QString(), tr("%1 (example)").arg(QFileInfo(fileName).completeBaseName()));
+    const QString name = tr("%1 (example)").arg(QFileInfo(fileName).completeBaseName());
+    showDocument(data, QString(), name);
+    m_autosave->discard();
+    showStatus(tr("Opened the example %1 as an untitled copy").arg(QFileInfo(fileName).completeBaseName()));
     return true;
 }
 
@@ -505,6 +558,7 @@ bool MainWindow::saveFile(const QString &path, QString *error)
     const QString absolute = QFileInfo(path).absoluteFilePath();
     setFilePath(absolute);
     addRecentFile(absolute);
+    rememberFolder(absolute);
     m_autosave->discard();
     showStatus(tr("Saved %1").arg(QDir::toNativeSeparators(absolute)));
     return true;
@@ -565,9 +619,7 @@ bool MainWindow::offerRecovery(const std::function<bool(const QString &, const Q
     if (yes) {
         try {
             const ProjectData data = ProjectFile::load(latest.file);
-            m_editor->resetDocument(data);
-            m_canvas->showRoot();
-            setFilePath(latest.source, latest.source.isEmpty() ? tr("Recovered") : QString());
+            showDocument(data, latest.source, latest.source.isEmpty() ? tr("Recovered") : QString());
             m_recovered = true;
             updateTitle();
             autosaveNow();
@@ -630,6 +682,68 @@ QString MainWindow::examplesDirectory()
     return {};
 }
 
+bool MainWindow::eventFilter(QObject *watched, QEvent *event)
+{
+    // A line edit takes Ctrl+Z for its own text. Once a field of this window
+    // has committed its value (nothing typed since), the keys undo and redo
+    // the document instead, as they do anywhere else in the window.
+    if (event->type() == QEvent::ShortcutOverride && watched->isWidgetType()) {
+        auto *key = static_cast<QKeyEvent *>(event);
+        auto *widget = static_cast<QWidget *>(watched);
+        const bool undoKey = m_undoAct->shortcuts().contains(QKeySequence(key->keyCombination()));
+        const bool redoKey = m_redoAct->shortcuts().contains(QKeySequence(key->keyCombination()));
+        if ((undoKey || redoKey) && isAncestorOf(widget)) {
+            QLineEdit *edit = qobject_cast<QLineEdit *>(widget);
+            if (!edit && (qobject_cast<QAbstractSpinBox *>(widget) || qobject_cast<QComboBox *>(widget)))
+                edit = widget->findChild<QLineEdit *>();
+            if (edit && (!edit->isModified() || !(undoKey ? edit->isUndoAvailable() : edit->isRedoAvailable()))) {
+                event->ignore();
+                return true;
+            }
+        }
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
+
+void MainWindow::onHelp()
+{
+    if (!m_help) {
+        m_help = new QDialog(this);
+        m_help->setObjectName(QStringLiteral("userGuide"));
+        m_help->setWindowTitle(tr("Model Composer Help"));
+        auto *browser = new QTextBrowser(m_help);
+        browser->setObjectName(QStringLiteral("userGuideBrowser"));
+        browser->setOpenExternalLinks(true);
+        auto *layout = new QVBoxLayout(m_help);
+        layout->addWidget(browser);
+        m_help->resize(760, 640);
+        const QString dir = docsDirectory();
+        if (dir.isEmpty()) {
+            browser->setPlainText(tr("The user guide (the docs folder of Model Composer) was not found next to "
+                                     "the program."));
+        } else {
+            browser->setSearchPaths({dir});
+            browser->setSource(QUrl::fromLocalFile(QDir(dir).filePath(QStringLiteral("editor.md"))),
+                               QTextDocument::MarkdownResource);
+        }
+    }
+    m_help->show();
+    m_help->raise();
+}
+
+QString MainWindow::docsDirectory()
+{
+    const QString app = QCoreApplication::applicationDirPath();
+    QStringList candidates{QDir(app).filePath(QStringLiteral("../share/doc/modelcomposer"))};
+#ifdef MC_SOURCE_DOCS_DIR
+    candidates.append(QStringLiteral(MC_SOURCE_DOCS_DIR));
+#endif
+    for (const QString &c : std::as_const(candidates))
+        if (QFileInfo::exists(QDir(c).filePath(QStringLiteral("editor.md"))))
+            return QDir(c).canonicalPath();
+    return {};
+}
+
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     if (!maybeDiscard()) {
@@ -655,7 +769,7 @@ void MainWindow::onOpen()
 {
     if (!maybeDiscard())
         return;
-    const QString start = m_filePath.isEmpty() ? QDir::homePath() : QFileInfo(m_filePath).absolutePath();
+    const QString start = QFileInfo(suggestedPath(QStringLiteral("mcproj"))).absolutePath();
     const QString path = QFileDialog::getOpenFileName(this, tr("Open Project"), start, fileFilter());
     if (!path.isEmpty())
         openFile(path);
@@ -668,13 +782,35 @@ bool MainWindow::onSave()
     return saveFile(m_filePath);
 }
 
+QString MainWindow::suggestedPath(const QString &suffix) const
+{
+    QString folder;
+    QString name;
+    if (!m_filePath.isEmpty()) {
+        const QFileInfo info(m_filePath);
+        folder = info.absolutePath();
+        name = info.completeBaseName();
+    } else {
+        folder = QSettings().value(QStringLiteral("files/lastFolder")).toString();
+        if (folder.isEmpty() || !QFileInfo(folder).isDir())
+            folder = QDir::homePath();
+        // "shared-block (example)", "model.pt (exported model)": the file's own name.
+        name = m_displayName.isEmpty() || m_recovered ? QString() : m_displayName.section(QLatin1Char(' '), 0, 0);
+        name = QFileInfo(name).completeBaseName();
+        if (name.isEmpty())
+            name = QStringLiteral("model");
+    }
+    return QDir(folder).filePath(name + QLatin1Char('.') + suffix);
+}
+
+void MainWindow::rememberFolder(const QString &path)
+{
+    QSettings().setValue(QStringLiteral("files/lastFolder"), QFileInfo(path).absolutePath());
+}
+
 bool MainWindow::onSaveAs()
 {
-    QString start = m_filePath;
-    if (start.isEmpty())
-        start = QDir(QDir::homePath()).filePath(
-            (m_displayName.isEmpty() ? QStringLiteral("model") : m_displayName.section(QLatin1Char(' '), 0, 0)) +
-            QStringLiteral(".mcproj"));
+    const QString start = suggestedPath(QStringLiteral("mcproj"));
     QString path = QFileDialog::getSaveFileName(this, tr("Save Project As"), start, fileFilter());
     if (path.isEmpty())
         return false;
@@ -702,7 +838,12 @@ void MainWindow::onCopy()
     mime->setData(DocumentEditor::clipboardMimeType(), bytes);
     mime->setText(QString::fromUtf8(bytes));
     QApplication::clipboard()->setMimeData(mime);
-    showStatus(tr("Copied %n node(s).", nullptr, int(ids.size())));
+    showStatus(tr("Copied %1.").arg(nodesText(int(ids.size()))));
+}
+
+QString MainWindow::nodesText(int count)
+{
+    return count == 1 ? tr("1 node") : tr("%1 nodes").arg(count);
 }
 
 void MainWindow::onCut()
@@ -713,26 +854,36 @@ void MainWindow::onCut()
     onCopy();
     if (EditResult r = m_editor->removeItems(currentType(), ids, {}, tr("Cut")); !r)
         showStatus(r.reason);
+    else
+        showStatus(tr("Cut %1.").arg(nodesText(int(ids.size()))));
+}
+
+QByteArray MainWindow::clipboardNodes()
+{
+    const QMimeData *mime = QApplication::clipboard()->mimeData();
+    if (mime && mime->hasFormat(DocumentEditor::clipboardMimeType()))
+        return mime->data(DocumentEditor::clipboardMimeType());
+    // Project JSON as text (a script's, or copied from a file).
+    if (mime && mime->hasText() && mime->text().trimmed().startsWith(QLatin1Char('{')))
+        return mime->text().toUtf8();
+    return {};
 }
 
 void MainWindow::onPaste()
 {
-    const QMimeData *mime = QApplication::clipboard()->mimeData();
-    QByteArray bytes;
-    if (mime && mime->hasFormat(DocumentEditor::clipboardMimeType()))
-        bytes = mime->data(DocumentEditor::clipboardMimeType());
-    else if (mime && mime->hasText())
-        bytes = mime->text().toUtf8();
+    const QByteArray bytes = clipboardNodes();
     if (bytes.isEmpty()) {
         showStatus(tr("The clipboard holds no nodes."));
         return;
     }
     QString why;
     const QPointF at = pastePosition() + (m_menuScenePos ? QPointF() : QPointF(40, 40));
-    if (const auto ids = m_editor->paste(currentType(), bytes, at, &why))
+    if (const auto ids = m_editor->paste(currentType(), bytes, at, &why)) {
         m_canvas->scene()->selectNodes(*ids);
-    else
-        showStatus(why);
+        showStatus(tr("Pasted %1.").arg(nodesText(int(ids->size()))));
+    } else {
+        showStatus(tr("Nothing was pasted: %1").arg(why));
+    }
 }
 
 void MainWindow::onDelete()

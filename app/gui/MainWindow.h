@@ -16,12 +16,14 @@ class ProblemsPanel;
 class Project;
 class PropertiesPanel;
 class QAction;
+class QDialog;
 class QDockWidget;
 class QLabel;
 class QMenu;
 class QTimer;
 class QToolBar;
 class SummaryPanel;
+struct ProjectData;
 
 /// The node editor's window: the canvas in the middle, the palette, the
 /// properties, the problems and the summary in docks, the menus, the files
@@ -54,6 +56,15 @@ public:
     QMenu *viewMenu() const { return m_viewMenu; }
     QToolBar *mainToolBar() const { return m_toolBar; }
 
+    /// How long a status bar sentence stays (milliseconds): long enough to read.
+    static constexpr int kReadableStatusMs = 15000;
+    /// Where a file written from this project goes by default: the project's
+    /// folder (untitled: the folder last used, else home) and the project's
+    /// name (an example's or an export's own), with `suffix` (`mcproj`, `pt`).
+    QString suggestedPath(const QString &suffix) const;
+    /// Remembers the folder of `path` as the one last used (for untitled projects).
+    void rememberFolder(const QString &path);
+
     /// The file being edited (empty: untitled or an example).
     QString filePath() const { return m_filePath; }
     /// Whether there are changes since the last save.
@@ -64,6 +75,10 @@ public:
     bool openFile(const QString &path, QString *error = nullptr);
     /// Opens one of the examples as an untitled copy.
     bool openExample(const QString &fileName, QString *error = nullptr);
+    /// Replaces the document with `data`, read from `path` (empty: untitled,
+    /// then `displayName` names it in the title), with nothing to undo. Every
+    /// way of opening a document ends here, and emits documentOpened() once.
+    void showDocument(const ProjectData &data, const QString &path, const QString &displayName = {});
     /// Saves to `path` atomically; on failure *error (or a message box).
     bool saveFile(const QString &path, QString *error = nullptr);
     /// A new project (no question asked; see maybeDiscard()).
@@ -82,9 +97,19 @@ public:
     /// Where the examples are: next to the installed program, in the build
     /// tree, or in the source tree it was built from. Empty when not found.
     static QString examplesDirectory();
+    /// Where the user guide (the docs/ pages) is: installed beside the
+    /// program, or the source tree it was built from. Empty when not found.
+    static QString docsDirectory();
+
+Q_SIGNALS:
+    /// The document was replaced (new, opened, an example, recovered, imported)
+    /// and filePath() already names its file: what belongs to one document
+    /// (its checkpoint, its training state) starts again from that file.
+    void documentOpened();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void createActions();
@@ -120,6 +145,11 @@ private:
     void onAddPort(bool input);
     void onProblemActivated(const QString &type, int node);
     void onAbout();
+    void onHelp();
+    /// "1 node", "2 nodes".
+    static QString nodesText(int count);
+    /// The nodes on the clipboard, as project JSON (empty: nothing to paste).
+    static QByteArray clipboardNodes();
 
     Project *m_project;
     DocumentEditor *m_editor;
@@ -178,4 +208,7 @@ private:
     QAction *m_snapAct = nullptr;
     QAction *m_modelAct = nullptr;
     QAction *m_aboutAct = nullptr;
+    QAction *m_helpAct = nullptr;
+    QDialog *m_help = nullptr; ///< The user guide, made when first asked for.
+
 };

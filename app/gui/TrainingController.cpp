@@ -6,6 +6,7 @@
 #include "data/CsvReader.h"
 #include "data/Dataset.h"
 #include "DocumentEditor.h"
+#include "ExportedWeights.h"
 #include "GraphView.h"
 #include "launch/LocalLauncher.h"
 #include "LossPlot.h"
@@ -61,7 +62,7 @@ TrainingController::TrainingController(MainWindow *window)
 {
     qRegisterMetaType<TrainingProgress>();
     qRegisterMetaType<TrainingResult>();
-    m_panel = new TrainingPanel(window->project());
+    m_panel = new TrainingPanel(window->editor());
     m_panel->setObjectName(QStringLiteral("trainingPanel"));
     m_panel->setBaseDirectory([window] {
         return window->filePath().isEmpty() ? QString() : QFileInfo(window->filePath()).absolutePath();
@@ -120,15 +121,21 @@ TrainingController::TrainingController(MainWindow *window)
     m_saveCkptAct->setObjectName(QStringLiteral("saveCheckpointAction"));
     fileMenu->insertActions(before, {m_openPtAct, m_exportAct, m_saveCkptAct, sep});
     connect(m_exportAct, &QAction::triggered, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(m_window, tr("Export TorchScript"), QString(),
-                                                          tr("TorchScript (*.pt)"));
+        QString path = QFileDialog::getSaveFileName(m_window, tr("Export TorchScript"),
+                                                    m_window->suggestedPath(QStringLiteral("pt")),
+                                                    tr("TorchScript (*.pt)"));
+        if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
+            path += QStringLiteral(".pt");
         QString error;
         if (!path.isEmpty() && !exportTorchScript(path, &error))
             QMessageBox::warning(m_window, tr("Export Failed"), error);
     });
     connect(m_saveCkptAct, &QAction::triggered, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(m_window, tr("Save Checkpoint"), checkpointPath(),
-                                                          tr("Checkpoint (*.ckpt)"));
+        QString path = QFileDialog::getSaveFileName(m_window, tr("Save Checkpoint"),
+                                                    m_window->suggestedPath(QStringLiteral("ckpt")),
+                                                    tr("Checkpoint (*.ckpt)"));
+        if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
+            path += QStringLiteral(".ckpt");
         QString error;
         if (!path.isEmpty() && !saveCheckpoint(path, &error))
             QMessageBox::warning(m_window, tr("Checkpoint Not Saved"), error);
@@ -136,7 +143,8 @@ TrainingController::TrainingController(MainWindow *window)
     connect(m_openPtAct, &QAction::triggered, this, [this] {
         if (!m_window->maybeDiscard())
             return;
-        const QString path = QFileDialog::getOpenFileName(m_window, tr("Open Exported Model"), QString(),
+        const QString path = QFileDialog::getOpenFileName(m_window, tr("Open Exported Model"),
+                                                          QFileInfo(m_window->suggestedPath(QStringLiteral("pt"))).absolutePath(),
                                                           tr("TorchScript (*.pt)"));
         QString error;
         if (!path.isEmpty() && !openExported(path, &error))
@@ -148,7 +156,7 @@ TrainingController::TrainingController(MainWindow *window)
     connect(m_panel, &TrainingPanel::pauseRequested, this, &TrainingController::pause);
     connect(m_panel, &TrainingPanel::resumeRequested, this, &TrainingController::resume);
     connect(m_panel, &TrainingPanel::stopRequested, this, &TrainingController::stop);
-    connect(window->project(), &Project::reset, this, &TrainingController::documentChanged);
+    connect(window, &MainWindow::documentOpened, this, &TrainingController::documentChanged);
     m_workerProgram = LocalLauncher::defaultProgram();
     m_previewTimer = new QTimer(this);
     m_previewTimer->setSingleShot(true);
@@ -186,25 +194,60 @@ QString TrainingController::checkpointPath() const
 
 void TrainingController::documentChanged()
 {
-    if (isRunning())
+    // A run of the document that was open goes to its own end (its weights
+    // to its own checkpoint) before anything of the new document is shown.
+    if (isRunning() && (!stopAndWait(5000) || isRunning())) {
+        m_panel->setStatus(tr("The run of the project that was open before is still stopping."), true);
         return;
+    }
     setLast(nullptr);
     delete m_trainer; // it trained the project that was open before
     m_trainer = nullptr;
+    m_carryNote.clear();
+    m_previewShown = false;
+    m_previewTimer->stop();
+    // The panel and the plot start again: only this project's runs may show.
+    m_plot->clear();
+    m_panel->setStatus(QString());
     const QString ckpt = checkpointPath();
     if (!ckpt.isEmpty() && QFileInfo::exists(ckpt)) {
         try {
             auto checkpoint = std::make_unique<Checkpoint>(Checkpoint::load(ckpt));
-            m_plot->clear();
             QVector<LossPoint> losses(checkpoint->losses.begin(), checkpoint->losses.end());
             m_plot->appendPoints(losses, checkpoint->epochs);
             setLast(std::move(checkpoint));
-            m_panel->setStatus(tr("Trained weights restored from %1.").arg(QFileInfo(ckpt).fileName()));
+            QString status = tr("Trained weights restored from %1.").arg(QFileInfo(ckpt).fileName());
+            if (!m_lastMatchesGraph) {
+                // Never silently: the file was saved with another graph than the one it trained.
+                QString note;
+                currentWeights(&note);
+                status += QLatin1Char(' ') + tr("They were trained on another version of this graph.");
+                if (!note.isEmpty())
+                    status += QLatin1Char(' ') + note;
+            }
+            m_panel->setStatus(status);
         } catch (const std::exception &e) {
             m_panel->setStatus(tr("The saved weights were not restored: %1").arg(fromException(e)), true);
         }
     }
     m_panel->setCanContinue(m_last != nullptr);
+}
+
+bool TrainingController::continuesExactly(const TrainingSettings &settings) const
+{
+    return m_last && m_lastMatchesGraph &&
+           (m_last->optimizerState.isEmpty() || m_last->settings.optimizer == settings.optimizer);
+}
+
+Checkpoint TrainingController::resumable(const Trainer &trainer) const
+{
+    if (!m_last->optimizerState.isEmpty())
+        return *m_last;
+    // Weights without a run behind them (an opened export): a fresh run's
+    // state, optimizer included, with these weights.
+    Checkpoint fresh = trainer.checkpoint();
+    fresh.tensors = m_last->tensors;
+    return fresh;
 }
 
 void TrainingController::fail(const QString &message)
@@ -236,6 +279,8 @@ bool TrainingController::start(bool continueRun)
         return false;
     }
     m_resumedAtStep = continueRun ? m_last->step : -1;
+    m_runCheckpointPath = checkpointPath();
+    m_runTypes = m_window->project()->types();
     if (m_panel->processCount() > 1)
         return startProcesses(continueRun, data, settings, baseDir);
 
@@ -252,8 +297,8 @@ bool TrainingController::start(bool continueRun)
         if (continueRun) {
             bool restored;
             // The same graph and optimizer continue exactly; otherwise what fits is carried over.
-            if (m_lastMatchesGraph && m_last->settings.optimizer == settings.optimizer) {
-                restored = trainer->restore(*m_last, &error);
+            if (continuesExactly(settings)) {
+                restored = trainer->restore(resumable(*trainer), &error);
             } else {
                 WeightCarryOver carried;
                 restored = trainer->restoreEdited(*m_last, &carried, &error);
@@ -283,7 +328,8 @@ bool TrainingController::start(bool continueRun)
     connect(m_trainer, &Trainer::finished, this, &TrainingController::onFinished, Qt::QueuedConnection);
     connect(m_trainer, &Trainer::paused, this, [this] {
         m_panel->setRunState(TrainingPanel::RunState::Paused);
-        m_panel->setStatus(tr("Paused."));
+        m_panel->setStatus(tr("Paused in %1.").arg(epochText()));
+        showPaused();
     }, Qt::QueuedConnection);
     connect(m_trainer, &Trainer::resumed, this, [this] {
         if (m_panel->runState() == TrainingPanel::RunState::Paused)
@@ -324,8 +370,8 @@ bool TrainingController::startProcesses(bool continueRun, const ProjectData &dat
         try {
             const Dataset dataset = Dataset::forProject(data, local, baseDir);
             bool ok = trainer.setup(data, local, dataset, &error);
-            if (ok && m_lastMatchesGraph && m_last->settings.optimizer == settings.optimizer) {
-                ok = trainer.restore(*m_last, &error);
+            if (ok && continuesExactly(settings)) {
+                ok = trainer.restore(resumable(trainer), &error);
             } else if (ok) {
                 WeightCarryOver carried;
                 ok = trainer.restoreEdited(*m_last, &carried, &error);
@@ -380,6 +426,9 @@ bool TrainingController::startProcesses(bool continueRun, const ProjectData &dat
 
 void TrainingController::showRunStarted(bool continueRun)
 {
+    m_lastEpoch = continueRun && m_last ? m_last->epoch : 0;
+    m_lastStep = 0;
+    m_lastTotalSteps = 0;
     if (!continueRun)
         m_plot->startRun();
     else
@@ -472,16 +521,33 @@ bool TrainingController::stopAndWait(int ms)
     return true;
 }
 
+QString TrainingController::epochText() const
+{
+    // Epochs count from 1 for people, here and in every sentence of a run.
+    return tr("epoch %1/%2").arg(m_lastEpoch + 1).arg(m_runEpochs);
+}
+
+void TrainingController::showPaused()
+{
+    // No speed and no time left: nothing runs.
+    m_progress->setFormat(tr("paused · %1 · step %2/%3 · %p%").arg(epochText()).arg(m_lastStep).arg(m_lastTotalSteps));
+}
+
 void TrainingController::onProgress(const TrainingProgress &p)
 {
     m_plot->appendPoints(p.losses, p.epochs);
-    if (p.totalSteps > 0) {
+    m_lastEpoch = p.epoch;
+    m_lastStep = p.step;
+    m_lastTotalSteps = p.totalSteps;
+    if (p.totalSteps > 0 && m_panel->runState() == TrainingPanel::RunState::Paused) {
+        m_progress->setValue(int(1000.0 * double(p.step) / double(p.totalSteps)));
+        showPaused();
+    } else if (p.totalSteps > 0) {
         m_progress->setValue(int(1000.0 * double(p.step) / double(p.totalSteps)));
         const double stepsPerSecond = m_runBatchSize > 0 ? p.samplesPerSecond / double(m_runBatchSize) : 0;
         const double left = stepsPerSecond > 0 ? double(p.totalSteps - p.step) / stepsPerSecond : -1;
-        m_progress->setFormat(tr("epoch %1/%2 · step %3/%4 · %5 samples/s · %6 left · %p%")
-                                  .arg(p.epoch + 1)
-                                  .arg(m_runEpochs)
+        m_progress->setFormat(tr("%1 · step %2/%3 · %4 samples/s · %5 left · %p%")
+                                  .arg(epochText())
                                   .arg(p.step)
                                   .arg(p.totalSteps)
                                   .arg(qRound64(p.samplesPerSecond))
@@ -551,7 +617,9 @@ void TrainingController::endRun(const TrainingResult &result)
         text = tr("Stopped early after %1 epochs: the validation loss stopped improving.").arg(result.epochs);
         break;
     case TrainingResult::Outcome::Stopped:
-        text = result.message.isEmpty() ? tr("Stopped after %1 steps.").arg(result.steps) : result.message;
+        // In the progress bar's own count (the trainer's sentence counts epochs from 0).
+        text = m_lastTotalSteps > 0 ? tr("Stopped in %1, after %2 steps.").arg(epochText()).arg(result.steps)
+                                    : tr("Stopped after %1 steps.").arg(result.steps);
         break;
     case TrainingResult::Outcome::Failed:
         text = result.message;
@@ -566,8 +634,10 @@ void TrainingController::endRun(const TrainingResult &result)
     } else {
         fail(text);
     }
-    const QString ckpt = checkpointPath();
-    if (m_last && m_lastMatchesGraph && !ckpt.isEmpty()) {
+    // The run's own project's checkpoint, even when another document was opened meanwhile.
+    const QString ckpt = m_runCheckpointPath;
+    m_runCheckpointPath.clear();
+    if (m_last && m_lastTypes == m_runTypes && !ckpt.isEmpty()) {
         QString error;
         if (!m_last->save(ckpt, &error))
             m_panel->setStatus(m_panel->status() + QLatin1Char('\n') + error, true);
@@ -731,7 +801,16 @@ bool TrainingController::exportTorchScript(const QString &path, QString *error)
                                                        10000);
             }
         }
-        return TorchScriptExporter::save(data, module, path, error);
+        if (!TorchScriptExporter::save(data, module, path, error))
+            return false;
+        // Long enough to read, unless a sentence about the weights is showing.
+        if (m_window->statusBar()->currentMessage().isEmpty() ||
+            !m_window->statusBar()->currentMessage().startsWith(tr("Exported with")))
+            m_window->statusBar()->showMessage(
+                tr("Exported %1 to %2").arg(data.root, QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath())),
+                MainWindow::kReadableStatusMs);
+        m_window->rememberFolder(path);
+        return true;
     } catch (const std::exception &e) {
         if (error)
             *error = fromException(e);
@@ -762,14 +841,47 @@ bool TrainingController::openExported(const QString &path, QString *error)
             *error = tr("Stop the training run first.");
         return false;
     }
+    ProjectData data;
+    std::unique_ptr<Checkpoint> weights;
     try {
-        const ProjectData data = TorchScriptExporter::readProject(path);
-        m_window->newProject();
-        m_window->editor()->resetDocument(data);
-        return true;
+        data = TorchScriptExporter::readProject(path);
+        weights = exportedWeights(data, path);
     } catch (const std::exception &e) {
         if (error)
             *error = fromException(e);
         return false;
     }
+    const QString name = QFileInfo(path).fileName();
+    // Untitled (Save asks where), named after the file it came from.
+    m_window->showDocument(data, QString(), tr("%1 (exported model)").arg(name));
+    setLast(std::move(weights));
+    m_panel->setCanContinue(true);
+    m_panel->setStatus(tr("The graph and trained weights of %1: Resume Training and Export continue from them.")
+                           .arg(name));
+    return true;
+}
+
+std::unique_ptr<Checkpoint> TrainingController::exportedWeights(const ProjectData &data, const QString &path)
+{
+    TrainingSettings settings;
+    try {
+        settings = TrainingSettings::fromJson(data.training);
+    } catch (const std::exception &) {
+        // The defaults: the weights are what matters here.
+    }
+    const std::map<std::string, at::Tensor> stored = ExportedWeights::read(path);
+    ComposedModule module = ModelBuilder::build(data, settings.seed);
+    auto checkpoint = std::make_unique<Checkpoint>();
+    checkpoint->project = ProjectFile::toJson(data);
+    checkpoint->settings = settings;
+    for (const auto &[name, fresh] : Checkpoint::namedTensors(*module, false)) {
+        const auto found = stored.find(name);
+        if (found == stored.end() || !found->second.sizes().equals(fresh.sizes()))
+            throw std::runtime_error(tr("%1 does not hold the weights of its own graph (`%2` is %3).")
+                                         .arg(QFileInfo(path).fileName(), QString::fromStdString(name),
+                                              found == stored.end() ? tr("missing") : tr("of another shape"))
+                                         .toStdString());
+        checkpoint->tensors.emplace_back(name, found->second.detach().clone());
+    }
+    return checkpoint;
 }

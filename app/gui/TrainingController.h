@@ -95,7 +95,9 @@ public:
     /// Exports the model (trained weights for the instances that still fit).
     bool exportTorchScript(const QString &path, QString *error = nullptr);
     bool saveCheckpoint(const QString &path, QString *error = nullptr);
-    /// Opens the graph stored in an exported `.pt` as an untitled project.
+    /// Opens the graph stored in an exported `.pt` as an untitled project named
+    /// after the file, with the file's weights as the last run's (Resume
+    /// Training and Export continue from them).
     bool openExported(const QString &path, QString *error = nullptr);
 
     /// Replaces the question asked when the window closes during a run (tests).
@@ -118,10 +120,22 @@ private:
                         const QString &baseDir);
     void showRunStarted(bool continueRun);
     void disablePause();
+    /// "epoch 69/200": the epoch running, counted from 1, as every text of a run says it.
+    QString epochText() const;
+    /// The progress bar of a paused run.
+    void showPaused();
     void previewCarryOver();
     /// Keeps `checkpoint` as the last run's state (null: none).
     void setLast(std::unique_ptr<Checkpoint> checkpoint);
     void setReadOnly(bool readOnly);
+    /// Whether resuming with `settings` continues the last run as it was
+    /// (same graph, same optimizer) rather than carrying its weights over.
+    bool continuesExactly(const TrainingSettings &settings) const;
+    /// The last run's state to restore into `trainer` (set up for the same graph).
+    Checkpoint resumable(const Trainer &trainer) const;
+    /// The weights stored in the export `path` of `data`, as a checkpoint
+    /// without optimizer state or history. Throws std::exception with a sentence.
+    static std::unique_ptr<Checkpoint> exportedWeights(const ProjectData &data, const QString &path);
     void placeBanner();
     void documentChanged();
     void fail(const QString &message);
@@ -147,9 +161,14 @@ private:
     std::unique_ptr<QTemporaryDir> m_runDir;  ///< Its checkpoint folder.
     QString m_workerProgram;
     QString m_runCheckpoint;                  ///< Rank 0's checkpoint file.
+    QString m_runCheckpointPath;              ///< Where the run's project keeps its checkpoint.
+    QList<ModuleType> m_runTypes;             ///< The module types the run trains.
     QString m_carryNote;                      ///< What a resume after an edit kept and reset.
     QString m_pauseToolTip;
     int m_runEpochs = 0;
+    qint32 m_lastEpoch = 0;      ///< The last progress report's epoch (from 0).
+    qint64 m_lastStep = 0;
+    qint64 m_lastTotalSteps = 0;
     qint64 m_resumedAtStep = -1;              ///< The step a resumed run started at (-1: a fresh run).
     qint64 m_runBatchSize = 0;
     QTimer *m_previewTimer = nullptr;

@@ -2,6 +2,7 @@
 
 #include "distributed/GradientBuckets.h"
 
+#include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/PrefixStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
@@ -106,6 +107,26 @@ struct DistributedContext::Private
 
 c10::intrusive_ptr<c10d::Store> DistributedContext::Private::connect(bool server, std::chrono::milliseconds connectFor) const
 {
+    auto scoped = [this](c10::intrusive_ptr<c10d::Store> base) -> c10::intrusive_ptr<c10d::Store> {
+        if (options.agentStore) // as torch.distributed does with torchrun's agent store
+            base = c10::make_intrusive<c10d::PrefixStore>("/worker/attempt_" + std::to_string(options.restartCount), base);
+        return c10::make_intrusive<c10d::PrefixStore>("modelcomposer", base);
+    };
+    if (!options.storeFile.isEmpty()) {
+        // A local run: no listening socket at all. numWorkers -1: the file
+        // stays until its folder goes (the launcher removes it), however many
+        // stores each rank opens.
+        try {
+            auto file = c10::make_intrusive<c10d::FileStore>(options.storeFile.toStdString(), -1);
+            file->setTimeout(timeout);
+            return scoped(file);
+        } catch (const std::exception &e) {
+            throw DistributedError(QStringLiteral("Rank %1 cannot open the store file %2 (%3).")
+                                       .arg(options.rank)
+                                       .arg(options.storeFile)
+                                       .arg(firstLine(e)));
+        }
+    }
     c10d::TCPStoreOptions o;
     o.port = std::uint16_t(options.masterPort);
     o.isServer = server;
@@ -117,11 +138,9 @@ c10::intrusive_ptr<c10d::Store> DistributedContext::Private::connect(bool server
     const Clock::time_point deadline = Clock::now() + connectFor;
     for (;;) {
         try {
-            auto tcp = c10::make_intrusive<c10d::TCPStore>(options.masterAddr.toStdString(), o);
-            c10::intrusive_ptr<c10d::Store> base = tcp;
-            if (options.agentStore) // as torch.distributed does with torchrun's agent store
-                base = c10::make_intrusive<c10d::PrefixStore>("/worker/attempt_" + std::to_string(options.restartCount), base);
-            return c10::make_intrusive<c10d::PrefixStore>("modelcomposer", base);
+            // The TCPStore's server listens on every interface and asks no
+            // one who they are (as PyTorch's): for runs on a trusted network.
+            return scoped(c10::make_intrusive<c10d::TCPStore>(options.masterAddr.toStdString(), o));
         } catch (const std::exception &e) {
             if (server || Clock::now() >= deadline)
                 throw DistributedError(QStringLiteral("Rank %1 cannot %2 the store at %3:%4 (%5).")

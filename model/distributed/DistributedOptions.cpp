@@ -31,6 +31,7 @@ std::optional<DistributedOptions> DistributedOptions::fromEnvironment(const QPro
         o.masterAddr = env.value(QStringLiteral("MASTER_ADDR"));
     // torchrun writes str(True) or str(False).
     o.agentStore = env.value(QStringLiteral("TORCHELASTIC_USE_AGENT_STORE")) == QLatin1String("True");
+    o.storeFile = env.value(QStringLiteral("MC_STORE_FILE"));
     return o;
 }
 
@@ -43,6 +44,10 @@ QProcessEnvironment DistributedOptions::toEnvironment(QProcessEnvironment env) c
     env.insert(QStringLiteral("MASTER_PORT"), QString::number(masterPort));
     env.insert(QStringLiteral("TORCHELASTIC_USE_AGENT_STORE"), agentStore ? QStringLiteral("True") : QStringLiteral("False"));
     env.insert(QStringLiteral("TORCHELASTIC_RESTART_COUNT"), QString::number(restartCount));
+    if (storeFile.isEmpty())
+        env.remove(QStringLiteral("MC_STORE_FILE"));
+    else
+        env.insert(QStringLiteral("MC_STORE_FILE"), storeFile);
     return env;
 }
 

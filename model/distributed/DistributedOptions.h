@@ -21,6 +21,12 @@ struct DistributedOptions
     /// otherwise rank 0 hosts it.
     bool agentStore = false;
     int restartCount = 0; ///< TORCHELASTIC_RESTART_COUNT: an agent store's keys are per attempt.
+    /// MC_STORE_FILE: the ranks meet in c10d's FileStore at this path instead
+    /// of a TCPStore (MASTER_ADDR and MASTER_PORT then name no store). A run
+    /// whose processes are all on this machine uses it (LocalLauncher puts it
+    /// in a folder only this user can enter): a TCPStore's server listens on
+    /// every interface, unauthenticated. Empty: the TCPStore.
+    QString storeFile;
     /// Collectives, and the wait for a rank that stopped answering, end with an
     /// error after this long (a dead peer's connection usually fails at once).
     int timeoutSeconds = 20;
@@ -32,7 +38,7 @@ struct DistributedOptions
     bool hostsStore() const { return !agentStore && rank == 0; }
 
     /// Reads RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT,
-    /// TORCHELASTIC_USE_AGENT_STORE and TORCHELASTIC_RESTART_COUNT; missing ones
+    /// TORCHELASTIC_USE_AGENT_STORE, TORCHELASTIC_RESTART_COUNT and MC_STORE_FILE; missing ones
     /// keep the defaults. nullopt with a sentence in `error` when one is not a
     /// whole number.
     static std::optional<DistributedOptions> fromEnvironment(const QProcessEnvironment &environment,

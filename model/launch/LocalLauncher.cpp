@@ -6,18 +6,25 @@
 
 #include <QCoreApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QProcess>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTimer>
 
-#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#ifdef Q_OS_LINUX
+#include <csignal>
+#include <sys/prctl.h>
+#endif
 
-/// The TCPStore the workers join as clients, as torchrun's agent store.
+/// Where the workers meet: c10d's FileStore in a folder of this run that only
+/// this user can enter. No socket listens for it (a TCPStore's server would
+/// listen on every interface, unauthenticated); the folder goes with the run.
 struct LocalLauncher::Store
 {
-    c10::intrusive_ptr<c10d::TCPStore> store;
+    QTemporaryDir dir;
+    QString file;
 };
 
 LocalLauncher::LocalLauncher(QObject *parent)
@@ -93,20 +100,17 @@ bool LocalLauncher::start(QString *error)
     if (m_arguments.isEmpty())
         return refuse(QStringLiteral("No project to train."));
 
-    // The store, on a port the system chooses (no race with other programs).
+    // The store: a file in a private folder (mkdtemp makes it 0700; said again
+    // in case the platform's QTemporaryDir does not).
     m_store = std::make_unique<Store>();
-    try {
-        c10d::TCPStoreOptions o;
-        o.port = 0;
-        o.isServer = true;
-        o.waitWorkers = false;
-        o.timeout = std::chrono::seconds(m_timeoutSeconds);
-        m_store->store = c10::make_intrusive<c10d::TCPStore>("127.0.0.1", o);
-    } catch (const std::exception &e) {
+    if (!m_store->dir.isValid() ||
+        !QFile::setPermissions(m_store->dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                                        QFileDevice::ExeOwner)) {
+        const QString why = m_store->dir.errorString();
         m_store.reset();
-        return refuse(QStringLiteral("Cannot host the workers' store: %1")
-                          .arg(QString::fromStdString(e.what()).section(QLatin1Char('\n'), 0, 0)));
+        return refuse(QStringLiteral("Cannot make a private folder for the workers' store: %1").arg(why));
     }
+    m_store->file = m_store->dir.filePath(QStringLiteral("store"));
 
     for (Worker &w : m_workers)
         delete w.process;
@@ -131,10 +135,16 @@ bool LocalLauncher::start(QString *error)
         o.rank = rank;
         o.localRank = rank;
         o.worldSize = m_count;
-        o.masterAddr = QStringLiteral("127.0.0.1");
-        o.masterPort = m_store->store->getPort();
+        o.masterAddr = QStringLiteral("127.0.0.1"); // Gloo's pairs listen on loopback only
+        o.storeFile = m_store->file;
         o.agentStore = true;
         auto *p = new QProcess(this);
+#ifdef Q_OS_LINUX
+        // The file store cannot tell the workers that their launcher died (a
+        // TCPStore's lost connection did): the kernel does, with SIGTERM,
+        // which stops a worker after its step.
+        p->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+#endif
         m_workers[rank].process = p;
         p->setProcessEnvironment(o.toEnvironment(base));
         QStringList args = common;

@@ -19,7 +19,8 @@ class QTimer;
 
 /// Trains a project with N local processes: starts N `modelcomposer-cli
 /// train` workers with QProcess (the environment torchrun would give them,
-/// a TCPStore hosted here on a free port), follows rank 0's `--progress-json`
+/// with a FileStore in a private folder instead of a TCPStore, so that no
+/// socket of the run listens beyond loopback), follows rank 0's `--progress-json`
 /// lines, and reports the same values a Trainer does, so that the window
 /// plots a multi-process run as it plots one in its own thread.
 ///
@@ -69,7 +70,7 @@ public:
     void setEnvironment(const QProcessEnvironment &environment) { m_environment = environment; }
 
     /// Starts the workers. False with a sentence when no program is set, a run
-    /// is in progress or the store cannot be hosted.
+    /// is in progress or the store's private folder cannot be made.
     bool start(QString *error = nullptr);
     /// Asks every worker to stop (SIGTERM): they stop together after the
     /// current step and rank 0 writes its outputs; workers still running after

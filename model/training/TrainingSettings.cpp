@@ -2,6 +2,7 @@
 
 #include "document/ProjectFile.h"
 
+#include <QHash>
 #include <QJsonArray>
 
 #include <cmath>
@@ -99,23 +100,16 @@ public:
     QJsonValue value(const char *key) const { return m_o.value(QLatin1String(key)); }
     QString path(const char *key) const { return field(m_path, key); }
 
-    double number(const char *key, double fallback, double min, double max, bool minOpen,
-                  const QString &expected) const
+    /// The number field `key`, whose range is TrainingSettings::range(`rangeKey`).
+    double number(const char *key, double fallback, const char *rangeKey) const
     {
         if (!has(key))
             return fallback;
+        const TrainingSettings::Range range = *TrainingSettings::range(QLatin1String(rangeKey));
         const QJsonValue v = value(key);
         const double d = v.toDouble();
-        if (!v.isDouble() || !std::isfinite(d) || d < min || d > max || (minOpen && d == min))
-            fail(path(key), QStringLiteral("expected %1").arg(expected));
-        return d;
-    }
-
-    double whole(const char *key, double fallback, double min, double max, const QString &expected) const
-    {
-        const double d = number(key, fallback, min, max, false, expected);
-        if (d != std::floor(d))
-            fail(path(key), QStringLiteral("expected %1").arg(expected));
+        if (!v.isDouble() || !range.contains(d))
+            fail(path(key), QStringLiteral("expected %1").arg(range.text()));
         return d;
     }
 
@@ -195,6 +189,78 @@ QJsonArray toArray(const QStringList &names)
 
 } // namespace
 
+namespace {
+
+/// Digits for a bound (1000000000, not 1e+09).
+QString boundText(double v)
+{
+    if (v == std::floor(v) && std::fabs(v) < 1e15)
+        return QString::number(qint64(v));
+    return QString::number(v, 'g', 15);
+}
+
+} // namespace
+
+QString TrainingSettings::Range::text() const
+{
+    const QString what = !noun.isEmpty() ? noun : whole ? QStringLiteral("a whole number") : QStringLiteral("a number");
+    const QString top = maxText.isEmpty() ? boundText(max) : maxText;
+    QString t = minOpen ? QStringLiteral("%1 above %2 and at most %3").arg(what, boundText(min), top)
+                        : QStringLiteral("%1 from %2 to %3").arg(what, boundText(min), top);
+    if (!note.isEmpty())
+        t += QLatin1Char(' ') + note;
+    return t;
+}
+
+bool TrainingSettings::Range::contains(double value) const
+{
+    return std::isfinite(value) && value >= min && value <= max && !(minOpen && value == min) &&
+           (!whole || value == std::floor(value));
+}
+
+std::optional<TrainingSettings::Range> TrainingSettings::range(const QString &key)
+{
+    auto number = [](double min, double max, bool minOpen = false, const QString &note = {}) {
+        Range r;
+        r.min = min;
+        r.max = max;
+        r.minOpen = minOpen;
+        r.note = note;
+        return r;
+    };
+    auto whole = [&](double min, double max, const QString &note = {}) {
+        Range r = number(min, max, false, note);
+        r.whole = true;
+        return r;
+    };
+    static const QHash<QString, Range> ranges = [&] {
+        QHash<QString, Range> h;
+        h.insert(QStringLiteral("learning_rate"), number(0, 1e3, true));
+        h.insert(QStringLiteral("weight_decay"), number(0, 1e3));
+        h.insert(QStringLiteral("momentum"), number(0, 1));
+        h.insert(QStringLiteral("batch_size"), whole(1, kMaxCount));
+        h.insert(QStringLiteral("epochs"), whole(1, kMaxCount));
+        h.insert(QStringLiteral("limit_train_batches"), whole(0, kMaxCount, QStringLiteral("(0: all batches)")));
+        Range split = number(0, 0.99);
+        split.noun = QStringLiteral("a fraction");
+        h.insert(QStringLiteral("validation_split"), split);
+        Range seed = whole(0, kMaxSeed);
+        seed.maxText = QStringLiteral("2^53");
+        h.insert(QStringLiteral("seed"), seed);
+        h.insert(QStringLiteral("gradient_clip_norm"), number(0, 1e9, false, QStringLiteral("(0: off)")));
+        h.insert(QStringLiteral("early_stopping_patience"), whole(0, kMaxCount, QStringLiteral("(0: off)")));
+        h.insert(QStringLiteral("threads"), whole(0, 1024, QStringLiteral("(0: default)")));
+        h.insert(QStringLiteral("schedule.step_size"), whole(1, kMaxCount));
+        h.insert(QStringLiteral("schedule.gamma"), number(0, 1e3, true));
+        h.insert(QStringLiteral("data.samples"), whole(1, 1e8));
+        return h;
+    }();
+    const auto it = ranges.constFind(key);
+    if (it == ranges.constEnd())
+        return std::nullopt;
+    return *it;
+}
+
 TrainingSettings TrainingSettings::fromJson(const QJsonObject &json, const QString &path)
 {
     const Reader r(json, path,
@@ -204,38 +270,32 @@ TrainingSettings TrainingSettings::fromJson(const QJsonObject &json, const QStri
     TrainingSettings s;
     s.loss = r.choice("loss", s.loss, kLosses);
     s.optimizer = r.choice("optimizer", s.optimizer, kOptimizers);
-    s.learningRate = r.number("learning_rate", s.learningRate, 0, 1e3, true, QStringLiteral("a number above 0"));
-    s.weightDecay = r.number("weight_decay", s.weightDecay, 0, 1e3, false, QStringLiteral("a number of at least 0"));
-    s.momentum = r.number("momentum", s.momentum, 0, 1, false, QStringLiteral("a number from 0 to 1"));
+    s.learningRate = r.number("learning_rate", s.learningRate, "learning_rate");
+    s.weightDecay = r.number("weight_decay", s.weightDecay, "weight_decay");
+    s.momentum = r.number("momentum", s.momentum, "momentum");
     s.nesterov = r.boolean("nesterov", s.nesterov);
-    s.batchSize = int(r.whole("batch_size", s.batchSize, 1, kMaxCount, QStringLiteral("a whole number of at least 1")));
-    s.epochs = int(r.whole("epochs", s.epochs, 1, kMaxCount, QStringLiteral("a whole number of at least 1")));
-    s.limitTrainBatches = int(r.whole("limit_train_batches", s.limitTrainBatches, 0, kMaxCount,
-                                      QStringLiteral("a whole number of at least 0 (0: all batches)")));
-    s.validationSplit = r.number("validation_split", s.validationSplit, 0, 0.99, false,
-                                 QStringLiteral("a fraction from 0 to 0.99"));
-    s.seed = uint64_t(r.whole("seed", 0, 0, kMaxSeed, QStringLiteral("a whole number from 0 to 2^53")));
+    s.batchSize = int(r.number("batch_size", s.batchSize, "batch_size"));
+    s.epochs = int(r.number("epochs", s.epochs, "epochs"));
+    s.limitTrainBatches = int(r.number("limit_train_batches", s.limitTrainBatches, "limit_train_batches"));
+    s.validationSplit = r.number("validation_split", s.validationSplit, "validation_split");
+    s.seed = uint64_t(r.number("seed", 0, "seed"));
     s.shuffle = r.boolean("shuffle", s.shuffle);
-    s.gradientClipNorm = r.number("gradient_clip_norm", s.gradientClipNorm, 0, 1e9, false,
-                                  QStringLiteral("a number of at least 0 (0: off)"));
-    s.earlyStoppingPatience = int(r.whole("early_stopping_patience", s.earlyStoppingPatience, 0, kMaxCount,
-                                          QStringLiteral("a whole number of at least 0 (0: off)")));
-    s.threads = int(r.whole("threads", s.threads, 0, 1024, QStringLiteral("a whole number from 0 to 1024 (0: default)")));
+    s.gradientClipNorm = r.number("gradient_clip_norm", s.gradientClipNorm, "gradient_clip_norm");
+    s.earlyStoppingPatience = int(r.number("early_stopping_patience", s.earlyStoppingPatience, "early_stopping_patience"));
+    s.threads = int(r.number("threads", s.threads, "threads"));
 
     if (r.has("schedule")) {
         const QJsonObject o = r.object("schedule");
         const Reader sr(o, r.path("schedule"), {"kind", "step_size", "gamma"});
         s.schedule.kind = sr.choice("kind", s.schedule.kind, kSchedules);
-        s.schedule.stepSize = int(sr.whole("step_size", s.schedule.stepSize, 1, kMaxCount,
-                                           QStringLiteral("a whole number of at least 1")));
-        s.schedule.gamma = sr.number("gamma", s.schedule.gamma, 0, 1e3, true, QStringLiteral("a number above 0"));
+        s.schedule.stepSize = int(sr.number("step_size", s.schedule.stepSize, "schedule.step_size"));
+        s.schedule.gamma = sr.number("gamma", s.schedule.gamma, "schedule.gamma");
     }
     if (r.has("data")) {
         const QJsonObject o = r.object("data");
         const Reader dr(o, r.path("data"), {"kind", "samples", "path", "inputs", "targets"});
         s.data.kind = dr.choice("kind", s.data.kind, kDataKinds);
-        s.data.samples = int(dr.whole("samples", s.data.samples, 1, 1e8,
-                                      QStringLiteral("a whole number from 1 to 100000000")));
+        s.data.samples = int(dr.number("samples", s.data.samples, "data.samples"));
         s.data.path = dr.string("path", QString());
         s.data.inputs = dr.names("inputs");
         s.data.targets = dr.names("targets");

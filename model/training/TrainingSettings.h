@@ -96,9 +96,30 @@ struct TrainingSettings
     int threads = 0; ///< 0: LibTorch's default.
     DataSettings data;
 
+    /// The bounds of one number field of `training`, and the one sentence
+    /// that states them: the project file's reader, the command line (through
+    /// the reader) and the Training panel (its fields' ranges and tooltips)
+    /// all take both from range().
+    struct Range
+    {
+        double min = 0;
+        double max = 0;
+        bool minOpen = false; ///< `min` itself is refused (a learning rate is above 0).
+        bool whole = false;   ///< Only whole numbers.
+        QString noun;         ///< Empty: "a number" (or "a whole number").
+        QString maxText;      ///< How `max` is written when not as digits ("2^53").
+        QString note;         ///< What a special value means: "(0: off)".
+        /// "a number above 0 and at most 1000", "a whole number from 0 to 1024 (0: default)".
+        QString text() const;
+        bool contains(double value) const;
+    };
+    /// The range of the number field `key` of `training` (`learning_rate`,
+    /// `schedule.gamma`, `data.samples`); nullopt for a field that is no number.
+    static std::optional<Range> range(const QString &key);
+
     /// Reads the `training` object; `path` prefixes error messages. Throws
-    /// ProjectFormatError naming the field (`training.batch_size: expected a
-    /// whole number of at least 1`).
+    /// ProjectFormatError naming the field and its whole range
+    /// (`training.learning_rate: expected a number above 0 and at most 1000`).
     static TrainingSettings fromJson(const QJsonObject &json, const QString &path = QStringLiteral("training"));
     /// Every field, defaults included.
     QJsonObject toJson() const;

@@ -74,6 +74,7 @@ private Q_SLOTS:
     void sameSeedSameMetrics();
     void resumeContinuesTheRun();
     void exportWritesTrainedWeights();
+    void wideCsvNamesAFewColumns();
     void failures_data();
     void failures();
 
@@ -273,6 +274,47 @@ void tst_CliTrain::exportWritesTrainedWeights()
     QCOMPARE(matched, 6);
 }
 
+void tst_CliTrain::wideCsvNamesAFewColumns()
+{
+    // x[784] -> fc -> y[1]: a CSV of 784 pixel columns and a target.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString project = dir.filePath(QStringLiteral("wide.mcproj"));
+    QFile p(project);
+    QVERIFY(p.open(QIODevice::WriteOnly));
+    p.write(R"({"format": "modelcomposer-project", "version": 1, "root": "Wide",
+        "types": [{"name": "Wide",
+            "instances": [{"name": "fc", "type": "Linear", "options": {"out_features": 1}}],
+            "nodes": [{"id": 1, "input": "x", "features": 784, "pos": [0, 0]},
+                      {"id": 2, "call": "fc", "pos": [200, 0]},
+                      {"id": 3, "output": "y", "pos": [400, 0]}],
+            "wires": [{"from": [1, 0], "to": [2, 0]}, {"from": [2, 0], "to": [3, 0]}]}],
+        "training": {"loss": "mse", "epochs": 1, "batch_size": 4}})");
+    p.close();
+    const QString csv = dir.filePath(QStringLiteral("pixels.csv"));
+    QFile c(csv);
+    QVERIFY(c.open(QIODevice::WriteOnly));
+    QStringList header;
+    for (int i = 0; i < 784; ++i)
+        header << QStringLiteral("p%1").arg(i);
+    header << QStringLiteral("label");
+    c.write(header.join(QLatin1Char(',')).toUtf8() + "\n");
+    for (int row = 0; row < 4; ++row) {
+        QStringList values;
+        for (int i = 0; i <= 784; ++i)
+            values << QString::number((row + i) % 7);
+        c.write(values.join(QLatin1Char(',')).toUtf8() + "\n");
+    }
+    c.close();
+    const Run r = cli({project, QStringLiteral("--data"), csv, QStringLiteral("--targets"), QStringLiteral("label")});
+    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+    const QString first = r.out.section(QLatin1Char('\n'), 0, 0);
+    QVERIFY2(first.contains(QStringLiteral("inputs p0, p1, … p783: 784 columns")), qPrintable(first));
+    QVERIFY2(first.contains(QStringLiteral("targets label")), qPrintable(first));
+    QVERIFY2(!first.contains(QStringLiteral("p392")), qPrintable(first.left(300)));
+    QVERIFY2(first.size() < 400, qPrintable(first.left(400)));
+}
+
 void tst_CliTrain::failures_data()
 {
     QTest::addColumn<QStringList>("args");
@@ -284,7 +326,9 @@ void tst_CliTrain::failures_data()
     QTest::addRow("not_a_number") << QStringList{ed, "--epochs", "two"} << 2
                                   << "--epochs expects a whole number, not 'two'";
     QTest::addRow("out_of_range") << QStringList{ed, "--batch-size", "0"} << 2
-                                  << "--batch-size: expected a whole number of at least 1";
+                                  << "--batch-size: expected a whole number from 1 to 1000000000";
+    QTest::addRow("lr_above_its_range") << QStringList{ed, "--lr", "1e6"} << 2
+                                        << "--lr: expected a number above 0 and at most 1000";
     QTest::addRow("columns_without_data") << QStringList{ed, "--inputs", "a,b"} << 2
                                           << "--inputs and --targets choose CSV columns; give the file with --data";
     QTest::addRow("twice") << QStringList{ed, "--epochs", "3", "--epochs", "4"} << 2 << "--epochs is given twice";

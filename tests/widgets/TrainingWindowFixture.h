@@ -9,7 +9,12 @@
 #include "TrainingPanel.h"
 #include "training/TrainingSettings.h"
 
+#include <QAction>
+#include <QApplication>
+#include <QFileDialog>
+#include <QMenuBar>
 #include <QPushButton>
+#include <QTimer>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -47,12 +52,57 @@ protected:
     {
         return m_controller->panel()->findChild<QPushButton *>(QLatin1String(name));
     }
-    /// Changes the project's training settings through the panel.
+    /// Changes the project's training settings through the panel (an edit),
+    /// then saves the project: the test goes on from a saved document.
     void setTraining(const std::function<void(TrainingSettings &)> &edit)
     {
         TrainingSettings s = TrainingSettings::fromJson(m_window->project()->training());
         edit(s);
         m_controller->panel()->setSettings(s);
+        QString error;
+        QVERIFY2(m_window->saveFile(m_window->filePath(), &error), qPrintable(error));
+    }
+
+    /// The File menu's action whose text (without `&`) is `text`, in the menu
+    /// itself or in one of its submenus (`Open Recent`).
+    QAction *fileAction(const QString &text) const
+    {
+        for (QAction *menuAction : m_window->menuBar()->actions()) {
+            if (!menuAction->menu() || menuAction->text().remove(QLatin1Char('&')) != QStringLiteral("File"))
+                continue;
+            for (QAction *a : menuAction->menu()->actions())
+                if (a->text().remove(QLatin1Char('&')) == text)
+                    return a;
+        }
+        return nullptr;
+    }
+    /// Answers the next file dialog (shown modally by an action, so found
+    /// from a timer while the action waits in it): selects `path` and
+    /// accepts, or cancels when `path` is empty. Its title goes to *title,
+    /// the folder and name it offered first to *offered (may be null).
+    void answerNextFileDialog(const QString &path, QString *title, QString *offered = nullptr)
+    {
+        auto *poll = new QTimer(this);
+        poll->setInterval(10);
+        connect(poll, &QTimer::timeout, this, [poll, path, title, offered] {
+            auto *dialog = qobject_cast<QFileDialog *>(QApplication::activeModalWidget());
+            if (!dialog || !dialog->isVisible())
+                return;
+            poll->stop();
+            poll->deleteLater();
+            *title = dialog->windowTitle();
+            if (offered) {
+                const QStringList selected = dialog->selectedFiles();
+                *offered = selected.isEmpty() ? dialog->directory().absolutePath() : selected.first();
+            }
+            if (path.isEmpty()) {
+                dialog->reject();
+                return;
+            }
+            dialog->selectFile(path);
+            static_cast<QDialog *>(dialog)->accept(); // QFileDialog::accept (protected there) checks the name
+        });
+        poll->start();
     }
 
     std::unique_ptr<QTemporaryDir> m_dir;

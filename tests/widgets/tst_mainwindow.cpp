@@ -2,12 +2,22 @@
 #include "CanvasWidget.h"
 #include "DocumentEditor.h"
 #include "GraphScene.h"
+#include "GraphView.h"
 #include "MainWindow.h"
+#include "PropertiesPanel.h"
 #include "ProblemsPanel.h"
 #include "SummaryPanel.h"
 #include "WidgetTestUtil.h"
 
 #include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QDialog>
+#include <QLineEdit>
+#include <QSignalSpy>
+#include <QStatusBar>
+#include <QTextBrowser>
+#include <QTimer>
 #include <QDockWidget>
 #include <QFile>
 #include <QJsonArray>
@@ -39,6 +49,10 @@ private Q_SLOTS:
     void examplesOpenAsUntitledCopies();
     void autosaveOfferedAfterACrash();
     void standardShortcuts();
+    void undoFromACommittedField();
+    void platformKeysReachTheirActions();
+    void pasteOnlyWithSomethingToPaste();
+    void statusSaysWhatHappened();
     void actionsEditTheSelection();
     void moreDocksFitIn();
     void summaryFollowsTheDocument();
@@ -226,9 +240,162 @@ void tst_MainWindow::standardShortcuts()
     QCOMPARE(shortcutOf(QStringLiteral("Undo")), QKeySequence(QKeySequence::Undo));
     QCOMPARE(shortcutOf(QStringLiteral("Redo")), QKeySequence(QKeySequence::Redo));
     QCOMPARE(shortcutOf(QStringLiteral("Open…")), QKeySequence(QKeySequence::Open));
-    QCOMPARE(shortcutOf(QStringLiteral("Save As")), QKeySequence(QKeySequence::SaveAs));
+    // The platform's key first; Ctrl+Shift+S where the platform binds none.
+    QCOMPARE(shortcutOf(QStringLiteral("Save As")),
+             QKeySequence::keyBindings(QKeySequence::SaveAs).value(0, QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)));
     QCOMPARE(shortcutOf(QStringLiteral("Copy")), QKeySequence(QKeySequence::Copy));
     QCOMPARE(shortcutOf(QStringLiteral("Zoom In")), QKeySequence(QKeySequence::ZoomIn));
+}
+
+void tst_MainWindow::undoFromACommittedField()
+{
+    // x -> fc1 -> shared_module -> add <- shared_module <- fc2 <- x
+    QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/shared-block.mcproj")));
+    const QString root = QStringLiteral("ExternalInjection");
+    m_window->canvas()->scene()->selectNodes({nodeId(*m_window->project(), root, QStringLiteral("fc1"))});
+    QLineEdit *name = m_window->properties()->nameField();
+    QVERIFY(name);
+    m_window->activateWindow();
+    name->setFocus(Qt::MouseFocusReason);
+    name->selectAll();
+    QTest::keyClicks(name, QStringLiteral("first"));
+    QTest::keyClick(name, Qt::Key_Return);
+    QVERIFY(m_window->project()->type(root)->instance(QStringLiteral("first")));
+    // The field still has the focus: Ctrl+Z undoes the rename, Ctrl+Y redoes it.
+    name = m_window->properties()->nameField();
+    QVERIFY(name->hasFocus() || QApplication::focusWidget() == name);
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Z, Qt::ControlModifier);
+    QVERIFY(m_window->project()->type(root)->instance(QStringLiteral("fc1")));
+    QVERIFY(!m_window->project()->type(root)->instance(QStringLiteral("first")));
+    QVERIFY(QApplication::focusWidget());
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Y, Qt::ControlModifier);
+    QVERIFY(m_window->project()->type(root)->instance(QStringLiteral("first")));
+    // While typing, Ctrl+Z is the field's own: the document stays as it is.
+    name = m_window->properties()->nameField();
+    name->setFocus(Qt::MouseFocusReason);
+    name->selectAll();
+    QTest::keyClicks(name, QStringLiteral("second"));
+    QTest::keyClick(name, Qt::Key_Z, Qt::ControlModifier);
+    QVERIFY(m_window->project()->type(root)->instance(QStringLiteral("first")));
+    QCOMPARE(m_window->editor()->undoStack()->index(), 1);
+}
+
+void tst_MainWindow::platformKeysReachTheirActions()
+{
+    auto action = [&](const QString &text) -> QAction * {
+        for (QAction *a : m_window->findChildren<QAction *>())
+            if (a->text().remove(QLatin1Char('&')).startsWith(text))
+                return a;
+        return nullptr;
+    };
+    struct Key
+    {
+        const char *action;
+        QKeySequence key;
+    };
+    for (const Key &k : {Key{"Save As", QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)},
+                         Key{"Redo", QKeySequence(Qt::CTRL | Qt::Key_Y)},
+                         Key{"Redo", QKeySequence(QKeySequence::Redo)},
+                         Key{"Zoom In", QKeySequence(Qt::CTRL | Qt::Key_Equal)},
+                         Key{"Zoom In", QKeySequence(QKeySequence::ZoomIn)},
+                         Key{"Model Composer Help", QKeySequence(Qt::Key_F1)}}) {
+        QAction *a = action(QString::fromLatin1(k.action));
+        QVERIFY2(a, k.action);
+        QVERIFY2(a->shortcuts().contains(k.key), qPrintable(QStringLiteral("%1 lacks %2").arg(k.action, k.key.toString())));
+    }
+    // Pressed as a person would, on the canvas.
+    QWidget *canvas = m_window->canvas()->view()->viewport();
+    m_window->activateWindow();
+    m_window->canvas()->view()->setFocus();
+    QAction *zoomIn = action(QStringLiteral("Zoom In"));
+    QSignalSpy zoomed(zoomIn, &QAction::triggered);
+    QTest::keyClick(canvas, Qt::Key_Equal, Qt::ControlModifier);
+    QCOMPARE(zoomed.count(), 1);
+    QTest::keyClick(canvas, Qt::Key_F1);
+    auto *guide = m_window->findChild<QDialog *>(QStringLiteral("userGuide"));
+    QVERIFY(guide);
+    QTRY_VERIFY(guide->isVisible());
+    auto *browser = guide->findChild<QTextBrowser *>(QStringLiteral("userGuideBrowser"));
+    QVERIFY(browser);
+    QVERIFY2(browser->toPlainText().contains(QStringLiteral("canvas"), Qt::CaseInsensitive),
+             qPrintable(browser->toPlainText().left(200)));
+    guide->close();
+    QAction *saveAs = action(QStringLiteral("Save As"));
+    QSignalSpy saving(saveAs, &QAction::triggered);
+    // Save As opens a file dialog: cancel it when it shows.
+    QTimer::singleShot(0, this, [] {
+        auto cancel = [](auto &self) -> void {
+            if (QWidget *modal = QApplication::activeModalWidget()) {
+                static_cast<QDialog *>(modal)->reject();
+                return;
+            }
+            QTimer::singleShot(10, [&self] { self(self); });
+        };
+        static auto loop = cancel;
+        loop(loop);
+    });
+    m_window->canvas()->view()->setFocus();
+    QTest::keyClick(canvas, Qt::Key_S, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(saving.count(), 1);
+}
+
+void tst_MainWindow::pasteOnlyWithSomethingToPaste()
+{
+    QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/shared-block.mcproj")));
+    auto action = [&](const QString &text) -> QAction * {
+        for (QAction *a : m_window->findChildren<QAction *>())
+            if (a->text().remove(QLatin1Char('&')) == text)
+                return a;
+        return nullptr;
+    };
+    QApplication::clipboard()->clear();
+    QAction *paste = action(QStringLiteral("Paste"));
+    QVERIFY(paste);
+    QTRY_VERIFY(!paste->isEnabled());
+    QApplication::clipboard()->setText(QStringLiteral("not nodes"));
+    QTRY_VERIFY(!paste->isEnabled());
+    const QString root = QStringLiteral("ExternalInjection");
+    m_window->canvas()->scene()->selectNodes({nodeId(*m_window->project(), root, QStringLiteral("fc1"))});
+    action(QStringLiteral("Copy"))->trigger();
+    QTRY_VERIFY(paste->isEnabled());
+    QApplication::clipboard()->clear();
+    QTRY_VERIFY(!paste->isEnabled());
+}
+
+void tst_MainWindow::statusSaysWhatHappened()
+{
+    // x -> fc1 -> shared_module -> add <- shared_module <- fc2 <- x
+    QVERIFY(m_window->openExample(QStringLiteral("shared-block.mcproj")));
+    QVERIFY2(m_window->statusBar()->currentMessage().startsWith(QStringLiteral("Opened the example shared-block")),
+             qPrintable(m_window->statusBar()->currentMessage()));
+    auto action = [&](const QString &text) -> QAction * {
+        for (QAction *a : m_window->findChildren<QAction *>())
+            if (a->text().remove(QLatin1Char('&')) == text)
+                return a;
+        return nullptr;
+    };
+    const QString root = QStringLiteral("ExternalInjection");
+    GraphScene *scene = m_window->canvas()->scene();
+    scene->selectNodes({nodeId(*m_window->project(), root, QStringLiteral("fc1")),
+                        nodeId(*m_window->project(), root, QStringLiteral("fc2"))});
+    action(QStringLiteral("Copy"))->trigger();
+    QCOMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("Copied 2 nodes."));
+    action(QStringLiteral("Paste"))->trigger();
+    QCOMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("Pasted 2 nodes."));
+    QCOMPARE(scene->selectedNodeIds().size(), 2);
+    action(QStringLiteral("Cut"))->trigger();
+    QCOMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("Cut 2 nodes."));
+    // A call of SharedBlock pasted inside SharedBlock: refused, in plain words.
+    scene->selectNodes({nodeId(*m_window->project(), root, QStringLiteral("shared_module"))});
+    action(QStringLiteral("Copy"))->trigger();
+    QCOMPARE(m_window->statusBar()->currentMessage(), QStringLiteral("Copied 1 node."));
+    m_window->canvas()->showType(QStringLiteral("SharedBlock"));
+    const QByteArray before = json(*m_window->project());
+    action(QStringLiteral("Paste"))->trigger();
+    const QString refused = m_window->statusBar()->currentMessage();
+    QVERIFY2(refused.contains(QStringLiteral("`SharedBlock` cannot be pasted into itself")), qPrintable(refused));
+    QVERIFY2(!refused.contains(QStringLiteral("already contains")), qPrintable(refused));
+    QCOMPARE(json(*m_window->project()), before);
 }
 
 void tst_MainWindow::actionsEditTheSelection()
@@ -256,6 +423,12 @@ void tst_MainWindow::actionsEditTheSelection()
     scene->selectNodes({fc1});
     action(QStringLiteral("Frozen"))->trigger();
     QVERIFY(m_window->project()->type(root)->instance(QStringLiteral("fc1"))->frozen);
+    // Not offered for `add`, which has no parameters; the tooltip says why.
+    scene->selectNodes({nodeId(*m_window->project(), root, QStringLiteral("add"))});
+    QVERIFY(!action(QStringLiteral("Frozen"))->isEnabled());
+    QVERIFY(action(QStringLiteral("Frozen"))->toolTip().contains(QStringLiteral("no parameters")));
+    scene->selectNodes({fc1});
+    QVERIFY(action(QStringLiteral("Frozen"))->isEnabled());
     const int shared = nodeId(*m_window->project(), root, QStringLiteral("shared_module"));
     scene->selectNodes({shared});
     action(QStringLiteral("Open Inside"))->trigger();

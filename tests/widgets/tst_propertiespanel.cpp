@@ -36,6 +36,8 @@ private Q_SLOTS:
     void nameCheckedAsTyped_data();
     void nameCheckedAsTyped();
     void frozenFollowsUndo();
+    void frozenOnlyWhereThereAreParameters_data();
+    void frozenOnlyWhereThereAreParameters();
     void twinsListed();
     void typeFormRenamesArgumentsEverywhere();
     void typingIsNotOverwritten();
@@ -291,6 +293,33 @@ void tst_PropertiesPanel::portFeatures()
     typeInto(features->lineEdit(), QStringLiteral("12"));
     typeInto(m_panel->nameField(), QStringLiteral("inputs"));
     QCOMPARE(m_project->type(kRoot)->ports(NodeKind::Input).first()->name, QStringLiteral("inputs"));
+}
+
+void tst_PropertiesPanel::frozenOnlyWhereThereAreParameters_data()
+{
+    QTest::addColumn<QString>("instance");
+    QTest::addColumn<bool>("offered");
+    // x -> fc1 -> shared -> add <- shared <- fc2 <- x
+    QTest::addRow("add_has_none") << "add" << false;
+    QTest::addRow("linear_has_some") << "fc1" << true;
+    QTest::addRow("module_has_some") << "shared_module" << true;
+}
+
+void tst_PropertiesPanel::frozenOnlyWhereThereAreParameters()
+{
+    QFETCH(QString, instance);
+    QFETCH(bool, offered);
+    select(instance);
+    QCheckBox *frozen = m_panel->frozenBox();
+    QVERIFY(frozen);
+    QCOMPARE(frozen->isEnabled(), offered);
+    QCOMPARE(frozen->toolTip().contains(QStringLiteral("no parameters")), !offered);
+    if (!offered)
+        QVERIFY2(frozen->toolTip().contains(QLatin1Char('`') + instance + QLatin1Char('`')),
+                 qPrintable(frozen->toolTip()));
+    // A click does what the box says: nothing where it is disabled.
+    QTest::mouseClick(frozen, Qt::LeftButton, {}, QPoint(8, frozen->height() / 2));
+    QCOMPARE(m_project->type(kRoot)->instance(instance)->frozen, offered);
 }
 
 QTEST_MAIN(tst_PropertiesPanel)

@@ -23,9 +23,14 @@
 #include <QMenuBar>
 #include <QProcess>
 #include <QProgressBar>
+#include <QRegularExpression>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSettings>
+#include <QDoubleSpinBox>
 #include <QSpinBox>
+#include <QStandardPaths>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QUndoStack>
@@ -35,6 +40,7 @@ class TestTrainingWindow : public TrainingWindowFixture
 {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase();
     void init();
     void cleanup();
     void runFromPanelLeavesPoints();
@@ -47,44 +53,16 @@ private Q_SLOTS:
     void saveCheckpointFromMenu();
     void cancelledExportWritesNothing();
     void trainsOnCsvChosenInImportDialog();
+    void settingsEditsAreUndoableAndSaved();
+    void pausedBarShowsNoSpeedAndEpochsCountFromOne();
+    void fileDialogsStartWithTheProject();
+    void finishedExportSaysSoLongEnough();
+    void fieldsStateTheirWholeRange_data();
+    void fieldsStateTheirWholeRange();
+    void emptiedFieldMeansItsDefault();
 
 private:
 
-    /// The File menu's action whose text (without `&`) is `text`.
-    QAction *fileAction(const QString &text) const
-    {
-        for (QAction *menuAction : m_window->menuBar()->actions()) {
-            if (!menuAction->menu() || menuAction->text().remove(QLatin1Char('&')) != QStringLiteral("File"))
-                continue;
-            for (QAction *a : menuAction->menu()->actions())
-                if (a->text().remove(QLatin1Char('&')) == text)
-                    return a;
-        }
-        return nullptr;
-    }
-    /// Answers the next file dialog (shown modally by an action, so found
-    /// from a timer while the action waits in it): selects `path` and
-    /// accepts, or cancels when `path` is empty. Its title goes to *title.
-    void answerNextFileDialog(const QString &path, QString *title)
-    {
-        auto *poll = new QTimer(this);
-        poll->setInterval(10);
-        connect(poll, &QTimer::timeout, this, [poll, path, title] {
-            auto *dialog = qobject_cast<QFileDialog *>(QApplication::activeModalWidget());
-            if (!dialog || !dialog->isVisible())
-                return;
-            poll->stop();
-            poll->deleteLater();
-            *title = dialog->windowTitle();
-            if (path.isEmpty()) {
-                dialog->reject();
-                return;
-            }
-            dialog->selectFile(path);
-            static_cast<QDialog *>(dialog)->accept(); // QFileDialog::accept (protected there) checks the name
-        });
-        poll->start();
-    }
     /// Trains the short run of the example (2 epochs of 2 batches).
     void trainShortRun()
     {
@@ -94,6 +72,15 @@ private:
         QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
     }
 };
+
+void TestTrainingWindow::initTestCase()
+{
+    // Recent files and the folder last used go to the test's own settings.
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("ModelComposerTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_trainingwindow"));
+    QSettings().clear();
+}
 
 void TestTrainingWindow::init()
 {
@@ -376,6 +363,182 @@ void TestTrainingWindow::trainsOnCsvChosenInImportDialog()
     QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
     // 40 rows in batches of 10: 4 steps.
     QCOMPARE(m_controller->lossPlot()->trainPointCount(), 4);
+}
+
+/// Types `text` into the panel's spin box `name` as a person would: click in
+/// it, select what is there, type, press Enter.
+static void typeInto(QAbstractSpinBox *box, const QString &text)
+{
+    box->setFocus(Qt::MouseFocusReason);
+    box->selectAll();
+    if (text.isEmpty())
+        QTest::keyClick(box, Qt::Key_Backspace);
+    else
+        QTest::keyClicks(box, text);
+    QTest::keyClick(box, Qt::Key_Return);
+}
+
+void TestTrainingWindow::settingsEditsAreUndoableAndSaved()
+{
+    QVERIFY(!m_window->isModified());
+    auto *epochs = m_controller->panel()->findChild<QSpinBox *>(QStringLiteral("epochsSpin"));
+    QVERIFY(epochs);
+    QCOMPARE(epochs->value(), 2);
+    QSignalSpy undoIndex(m_window->editor()->undoStack(), &QUndoStack::indexChanged);
+    typeInto(epochs, QStringLiteral("70"));
+    QCOMPARE(TrainingSettings::fromJson(m_window->project()->training()).epochs, 70);
+    // An edit: the window is modified, and typing 7 then 0 is one undo step.
+    QVERIFY(m_window->isModified());
+    QVERIFY(m_window->isWindowModified());
+    QCOMPARE(m_window->editor()->undoStack()->count(), 1);
+    QVERIFY(undoIndex.count() >= 1);
+    // Undo puts the project and the field back; Redo again.
+    m_window->editor()->undoStack()->undo();
+    QCOMPARE(TrainingSettings::fromJson(m_window->project()->training()).epochs, 2);
+    QCOMPARE(epochs->value(), 2);
+    QVERIFY(!m_window->isModified());
+    m_window->editor()->undoStack()->redo();
+    QCOMPARE(epochs->value(), 70);
+    QVERIFY(m_window->isModified());
+    // Saved with the project.
+    const QString path = m_window->filePath();
+    QString error;
+    QVERIFY2(m_window->saveFile(path, &error), qPrintable(error));
+    QVERIFY(!m_window->isModified());
+    QCOMPARE(TrainingSettings::fromJson(ProjectFile::load(path).training).epochs, 70);
+}
+
+void TestTrainingWindow::emptiedFieldMeansItsDefault()
+{
+    auto *limit = m_controller->panel()->findChild<QSpinBox *>(QStringLiteral("limitBatchesSpin"));
+    auto *epochs = m_controller->panel()->findChild<QSpinBox *>(QStringLiteral("epochsSpin"));
+    QVERIFY(limit && epochs);
+    QCOMPARE(limit->value(), 2); // the example limits its epochs to 2 batches
+    typeInto(epochs, QStringLiteral("9"));
+    QCOMPARE(epochs->value(), 9);
+    // Emptied: the documented default (all batches; 2 epochs), not the old value.
+    typeInto(limit, QString());
+    QCOMPARE(limit->value(), TrainingSettings().limitTrainBatches);
+    QCOMPARE(limit->text(), QStringLiteral("all"));
+    QCOMPARE(TrainingSettings::fromJson(m_window->project()->training()).limitTrainBatches, 0);
+    typeInto(epochs, QString());
+    QCOMPARE(epochs->value(), TrainingSettings().epochs);
+    QCOMPARE(epochs->text(), QString::number(TrainingSettings().epochs));
+    QCOMPARE(TrainingSettings::fromJson(m_window->project()->training()).epochs, TrainingSettings().epochs);
+}
+
+void TestTrainingWindow::pausedBarShowsNoSpeedAndEpochsCountFromOne()
+{
+    setTraining([](TrainingSettings &s) {
+        s.epochs = 1000000;
+        s.limitTrainBatches = 0;
+        s.data.samples = 64;
+    });
+    QSignalSpy finished(m_controller, &TrainingController::runFinished);
+    button("startButton")->click();
+    QProgressBar *bar = m_controller->progressBar();
+    QTRY_VERIFY_WITH_TIMEOUT(bar->format().contains(QStringLiteral("samples/s")), 30000);
+    QVERIFY(bar->format().contains(QStringLiteral(" left")));
+    button("pauseButton")->click();
+    QTRY_VERIFY_WITH_TIMEOUT(button("resumeButton")->isEnabled(), 10000);
+    // Paused: what it is, where it stands, nothing of a running speed.
+    QTRY_VERIFY(bar->format().startsWith(QStringLiteral("paused")));
+    QVERIFY2(!bar->format().contains(QStringLiteral("samples/s")), qPrintable(bar->format()));
+    QVERIFY2(!bar->format().contains(QStringLiteral(" left")), qPrintable(bar->format()));
+    QTest::qWait(200); // progress reports that were on their way change nothing
+    QVERIFY2(!bar->format().contains(QStringLiteral("samples/s")), qPrintable(bar->format()));
+    const QRegularExpression epochOf(QStringLiteral("epoch (\\d+)/1000000"));
+    const QRegularExpressionMatch shown = epochOf.match(bar->format());
+    QVERIFY2(shown.hasMatch(), qPrintable(bar->format()));
+    QVERIFY(shown.captured(1).toInt() >= 1); // from 1
+    QVERIFY2(m_controller->panel()->status().contains(shown.captured(0)), qPrintable(m_controller->panel()->status()));
+    // Stopped while paused: the sentence names the epoch the bar showed.
+    button("stopButton")->click();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 10000);
+    const QString message = finished.at(0).at(1).toString();
+    QVERIFY2(message.contains(shown.captured(0)), qPrintable(message + QStringLiteral(" / ") + shown.captured(0)));
+}
+
+void TestTrainingWindow::fileDialogsStartWithTheProject()
+{
+    // model.mcproj in the test's folder: each dialog offers that folder and name.
+    struct Dialog
+    {
+        const char *action;
+        const char *title;
+        const char *offered;
+    };
+    for (const Dialog &d : {Dialog{"Export TorchScript…", "Export TorchScript", "model.pt"},
+                            Dialog{"Save Checkpoint…", "Save Checkpoint", "model.ckpt"},
+                            Dialog{"Save As…", "Save Project As", "model.mcproj"}}) {
+        QAction *a = fileAction(QString::fromUtf8(d.action));
+        QVERIFY2(a, d.action);
+        QString title, offered;
+        answerNextFileDialog(QString(), &title, &offered);
+        a->trigger();
+        QCOMPARE(title, QString::fromLatin1(d.title));
+        QCOMPARE(offered, m_dir->filePath(QString::fromLatin1(d.offered)));
+    }
+    // An example's untitled copy: its own name, in the folder last used.
+    QVERIFY(m_window->openExample(QStringLiteral("shared-block.mcproj")));
+    QString title, offered;
+    answerNextFileDialog(QString(), &title, &offered);
+    fileAction(QStringLiteral("Export TorchScript…"))->trigger();
+    QCOMPARE(offered, m_dir->filePath(QStringLiteral("shared-block.pt")));
+}
+
+void TestTrainingWindow::finishedExportSaysSoLongEnough()
+{
+    const QString pt = m_dir->filePath(QStringLiteral("named"));
+    QString title;
+    answerNextFileDialog(pt, &title);
+    QSignalSpy messages(m_window->statusBar(), &QStatusBar::messageChanged);
+    fileAction(QStringLiteral("Export TorchScript…"))->trigger();
+    // The right extension is added to a name typed without one.
+    QVERIFY(QFile::exists(pt + QStringLiteral(".pt")));
+    const QString said = m_window->statusBar()->currentMessage();
+    QVERIFY2(said.startsWith(QStringLiteral("Exported ")), qPrintable(said));
+    QVERIFY2(said.contains(QDir::toNativeSeparators(pt + QStringLiteral(".pt"))), qPrintable(said));
+    // Still there after 9 seconds (it went after 8 before, when shown at all).
+    QTest::qWait(9000);
+    QCOMPARE(m_window->statusBar()->currentMessage(), said);
+}
+
+void TestTrainingWindow::fieldsStateTheirWholeRange_data()
+{
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("sentence");
+    QTest::addColumn<double>("maximum");
+    QTest::addRow("learning_rate") << "learningRateSpin" << "learning_rate"
+                                   << "a number above 0 and at most 1000" << 1000.0;
+    QTest::addRow("weight_decay") << "weightDecaySpin" << "weight_decay" << "a number from 0 to 1000" << 1000.0;
+    QTest::addRow("gamma") << "gammaSpin" << "schedule.gamma" << "a number above 0 and at most 1000" << 1000.0;
+    QTest::addRow("threads") << "threadsSpin" << "threads" << "a whole number from 0 to 1024 (0: default)" << 1024.0;
+    QTest::addRow("samples") << "samplesSpin" << "data.samples" << "a whole number from 1 to 100000000" << 1e8;
+}
+
+void TestTrainingWindow::fieldsStateTheirWholeRange()
+{
+    QFETCH(QString, field);
+    QFETCH(QString, key);
+    QFETCH(QString, sentence);
+    QFETCH(double, maximum);
+    auto *box = m_controller->panel()->findChild<QAbstractSpinBox *>(field);
+    QVERIFY(box);
+    // The sentence the project file's reader and the command line give.
+    QCOMPARE(TrainingSettings::range(key)->text(), sentence);
+    QVERIFY2(box->toolTip().contains(sentence), qPrintable(box->toolTip()));
+    // And the same range: the field takes no value the file would refuse.
+    if (auto *d = qobject_cast<QDoubleSpinBox *>(box)) {
+        QCOMPARE(d->maximum(), maximum);
+        QVERIFY(TrainingSettings::range(key)->contains(d->minimum()));
+    } else {
+        auto *i = qobject_cast<QSpinBox *>(box);
+        QVERIFY(i);
+        QCOMPARE(double(i->maximum()), maximum);
+        QVERIFY(TrainingSettings::range(key)->contains(i->minimum()));
+    }
 }
 
 QTEST_MAIN(TestTrainingWindow)

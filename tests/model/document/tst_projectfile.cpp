@@ -80,7 +80,7 @@ void tst_ProjectFile::badFiles_data()
     QTest::addRow("unknown_argument") << "unknown-argument" << "types[0].instances[0].options.in_features: `Encoder` has no argument `nope`";
     QTest::addRow("keyword_name") << "keyword-name" << "types[0].instances[0].name: `for` cannot name a module instance";
     QTest::addRow("unknown_option") << "unknown-option" << "types[0].instances[0].options.dropout: Linear has no such option";
-    QTest::addRow("bad_training") << "bad-training" << "training.batch_size: expected a whole number of at least 1";
+    QTest::addRow("bad_training") << "bad-training" << "training.batch_size: expected a whole number from 1 to 1000000000";
     QTest::addRow("uncalled_instance") << "uncalled-instance" << "types[0].instances[0]: instance `fc` is not called by any node";
 }
 

@@ -147,21 +147,26 @@ void tst_TrainingSettings::errors_data()
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("message");
     QTest::addRow("batch_size_zero") << R"({"batch_size": 0})"
-                                     << "training.batch_size: expected a whole number of at least 1";
+                                     << "training.batch_size: expected a whole number from 1 to 1000000000";
     QTest::addRow("batch_size_fraction") << R"({"batch_size": 1.5})"
-                                         << "training.batch_size: expected a whole number of at least 1";
+                                         << "training.batch_size: expected a whole number from 1 to 1000000000";
     QTest::addRow("batch_size_string") << R"({"batch_size": "16"})"
-                                       << "training.batch_size: expected a whole number of at least 1";
-    QTest::addRow("epochs_negative") << R"({"epochs": -1})" << "training.epochs: expected a whole number of at least 1";
+                                       << "training.batch_size: expected a whole number from 1 to 1000000000";
+    QTest::addRow("epochs_negative") << R"({"epochs": -1})" << "training.epochs: expected a whole number from 1 to 1000000000";
     QTest::addRow("unknown_field") << R"({"batchsize": 4})" << "training.batchsize: unknown field";
     QTest::addRow("unknown_loss") << R"({"loss": "hinge"})"
                                   << "training.loss: expected one of mse, l1, smooth_l1, bce, bce_with_logits, "
                                      "cross_entropy, nll";
     QTest::addRow("optimizer_number") << R"({"optimizer": 1})"
                                       << "training.optimizer: expected one of adam, adamw, sgd, rmsprop";
-    QTest::addRow("learning_rate_zero") << R"({"learning_rate": 0})" << "training.learning_rate: expected a number above 0";
+    // A range check states the whole range, on either side of it.
+    QTest::addRow("learning_rate_zero") << R"({"learning_rate": 0})"
+                                        << "training.learning_rate: expected a number above 0 and at most 1000";
+    QTest::addRow("learning_rate_huge") << R"({"learning_rate": 1e6})"
+                                        << "training.learning_rate: expected a number above 0 and at most 1000";
+    QTest::addRow("epochs_huge") << R"({"epochs": 2e9})" << "training.epochs: expected a whole number from 1 to 1000000000";
     QTest::addRow("weight_decay_negative") << R"({"weight_decay": -0.1})"
-                                           << "training.weight_decay: expected a number of at least 0";
+                                           << "training.weight_decay: expected a number from 0 to 1000";
     QTest::addRow("momentum_above_one") << R"({"momentum": 1.5})" << "training.momentum: expected a number from 0 to 1";
     QTest::addRow("nesterov_string") << R"({"nesterov": "yes"})" << "training.nesterov: expected true or false";
     QTest::addRow("shuffle_number") << R"({"shuffle": 1})" << "training.shuffle: expected true or false";
@@ -175,7 +180,7 @@ void tst_TrainingSettings::errors_data()
                                    << "training.schedule.kind: expected one of none, step, cosine";
     QTest::addRow("schedule_unknown") << R"({"schedule": {"kind": "step", "warmup": 3}})"
                                       << "training.schedule.warmup: unknown field";
-    QTest::addRow("gamma_zero") << R"({"schedule": {"gamma": 0}})" << "training.schedule.gamma: expected a number above 0";
+    QTest::addRow("gamma_zero") << R"({"schedule": {"gamma": 0}})" << "training.schedule.gamma: expected a number above 0 and at most 1000";
     QTest::addRow("data_kind") << R"({"data": {"kind": "mnist"}})"
                                << "training.data.kind: expected one of random_binary, random_normal, blobs, teacher, csv";
     QTest::addRow("data_samples_zero") << R"({"data": {"samples": 0}})"
@@ -213,7 +218,7 @@ void tst_TrainingSettings::customPathPrefix()
     } catch (const ProjectFormatError &e) {
         got = e.message();
     }
-    QCOMPARE(got, QStringLiteral("settings.epochs: expected a whole number of at least 1"));
+    QCOMPARE(got, QStringLiteral("settings.epochs: expected a whole number from 1 to 1000000000"));
 }
 
 void tst_TrainingSettings::names()
