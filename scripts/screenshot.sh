@@ -46,6 +46,8 @@ shoot editor.png examples/encoder-decoder.mcproj --show-dock summary
 shoot shared.png examples/shared-block.mcproj --select shared_module
 shoot stack.png examples/configurable-blocks.mcproj --show-type NestedModel --select blocks
 shoot inside.png examples/encoder-decoder.mcproj --show-type Encoder
+# Shapes on the ports: LeNet on [1, 28, 28] images, with its summary.
+shoot lenet.png examples/lenet.mcproj --show-dock summary --select conv2
 # A wrong size, to show how problems look: fc2 told to take 7 features where x gives 10.
 sed 's/{"name": "fc2", "type": "Linear", "options": {"in_features": {"arg": "dim"}/{"name": "fc2", "type": "Linear", "options": {"in_features": 7/' \
   examples/shared-block.mcproj > "$profile/mismatch.mcproj"

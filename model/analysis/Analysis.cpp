@@ -9,7 +9,7 @@
 namespace {
 
 constexpr int kMaxDepth = 64;
-constexpr qint64 kMaxParams = qint64(1) << 34; // 17 G parameters: far past any desktop model.
+constexpr qint64 kMaxParams = mc::Shape::kMaxParameters;
 
 QString memoKey(const QString &type, const QMap<QString, double> &args, const mc::Shapes &inputs,
                 bool frozen)
@@ -767,10 +767,10 @@ void Analysis::evaluateLayer(const TypeIndex &index, const Node &node, const Ins
         checkShapes(typeName, node.id, inst.name, ie.out);
     ie.params = layer.parameterCount(ie.options);
     ie.buffers = layer.bufferCount(ie.options);
-    if (ie.params > mc::Shape::kMaxElements || ie.buffers > mc::Shape::kMaxElements) {
+    if (ie.params > mc::Shape::kMaxParameters || ie.buffers > mc::Shape::kMaxParameters) {
         report(Diagnostic::Severity::Error, typeName, node.id,
                QStringLiteral("`%1` would hold more than %2 parameters, more than this machine can train.")
-                   .arg(inst.name).arg(mc::Shape::kMaxElements));
+                   .arg(inst.name).arg(mc::Shape::kMaxParameters));
         ie.params = -1;
         ie.buffers = -1;
     }

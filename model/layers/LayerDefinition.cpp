@@ -65,13 +65,13 @@ qint64 countTensors(const LayerDefinition &d, const ResolvedOptions &options, bo
         for (int64_t dim : t.shape) {
             if (dim <= 0)
                 return -1;
-            if (n > Shape::kMaxElements / dim)
-                return Shape::kMaxElements + 1;
+            if (n > Shape::kMaxParameters / dim)
+                return Shape::kMaxParameters + 1;
             n *= dim;
         }
         total += n;
-        if (total > Shape::kMaxElements)
-            return Shape::kMaxElements + 1;
+        if (total > Shape::kMaxParameters)
+            return Shape::kMaxParameters + 1;
     }
     return total;
 }

@@ -20,6 +20,9 @@ public:
     /// The largest dimension and element count a shape may have; past it the
     /// analysis reports the shape instead of building it.
     static constexpr qint64 kMaxElements = qint64(1) << 31;
+    /// The most parameters a model may hold (17 G: far past any desktop
+    /// model); past it the analysis refuses the model before allocating.
+    static constexpr qint64 kMaxParameters = qint64(1) << 34;
 
     /// A shape of unknown rank.
     Shape() = default;

@@ -2,6 +2,7 @@
 // file cannot be used, large files checked off the main thread, and the
 // dialog opened from the training panel storing its choice in the project.
 #include "CsvImportDialog.h"
+#include "DocumentEditor.h"
 #include "document/Project.h"
 #include "TrainingPanel.h"
 #include "training/TrainingSettings.h"
@@ -244,7 +245,8 @@ void TestCsvImportDialog::openedFromPanelStoresChoice()
     QVERIFY(QDir(m_dir->path()).mkpath(QStringLiteral("data")));
     writeFile(m_dir->filePath(QStringLiteral("data/train.csv")), bytes);
 
-    TrainingPanel panel(&project);
+    DocumentEditor editor(&project);
+    TrainingPanel panel(&editor);
     panel.setBaseDirectory([this] { return m_dir->path(); });
     panel.show();
     QVERIFY(QTest::qWaitForWindowExposed(&panel));
