@@ -74,6 +74,8 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--smoke", action="store_true", help="tiny sizes: checks that the suite runs")
+    p.add_argument("--models", help="comma-separated: time only these models (a partial run; scale and memory as always)")
+    p.add_argument("--steps", type=int, help="steps per timed run for every model instead of STEPS")
     p.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     a = p.parse_args()
 
@@ -99,9 +101,10 @@ def main():
             model, len(check["tensors"]), "equal" if check["same_names"] else "differ",
             check["output_max_abs_diff"]), flush=True)
 
+    timed = a.models.split(",") if a.models else MODELS
     rows = []
-    for model, threads in [(m, t) for m in MODELS for t in THREADS.get(m, [a.threads])]:
-        steps = 5 if a.smoke else STEPS[model]
+    for model, threads in [(m, t) for m in timed for t in THREADS.get(m, [a.threads])]:
+        steps = 5 if a.smoke else (a.steps or STEPS[model])
         warmup = 2 if a.smoke else max(5, steps // 10)
         common = ["--model", model, "--steps", str(steps), "--warmup", str(warmup),
                   "--repeats", "1", "--threads", str(threads)]
@@ -148,6 +151,9 @@ def mark(ok):
 def write(a, rows, scale, memory, repeats):
     today = datetime.date.today().isoformat()
     cmd = "make bench" if not a.smoke else "bench/run_benchmarks.py --smoke"
+    if a.models or a.steps:
+        cmd = "bench/run_benchmarks.py" + (" --models " + a.models if a.models else "") + (
+            " --steps %d" % a.steps if a.steps else "") + " --repeats %d" % repeats
     lines = []
     lines.append("<!-- bench:begin (written by bench/run_benchmarks.py; do not edit by hand) -->")
     lines.append("")
