@@ -5,6 +5,9 @@
 //   mc-bench throughput --model NAME --way composed|handwritten|composed-plain
 //                       [--steps N] [--warmup N] [--repeats N] [--threads N]
 //   mc-bench scale --nodes N --shape chain|wide [--repeats N]
+//   mc-bench params --model NAME --projects DIRS [--seed N]
+//       (the hand-written model and the composed one, made from one seed, have
+//       the same parameters and buffers: names, shapes and values; exit code 1 if not)
 
 #include "analysis/Analysis.h"
 #include "HandWrittenModels.h"
@@ -63,6 +66,10 @@ std::shared_ptr<torch::nn::Module> handwrittenModel(const QString &model, Forwar
         return wrap(WideMlp());
     if (model == QLatin1String("deep-stack"))
         return wrap(DeepStack());
+    if (model == QLatin1String("lenet"))
+        return wrap(LeNet());
+    if (model == QLatin1String("conv-autoencoder"))
+        return wrap(ConvAutoencoder());
     throw std::runtime_error("unknown model " + model.toStdString());
 }
 
@@ -75,6 +82,20 @@ QString findProject(const QString &folders, const QString &model)
             return path;
     }
     throw std::runtime_error("no project for " + model.toStdString() + " in " + folders.toStdString());
+}
+
+/// The composed model's batch sizes, from the analysis of its project: its one
+/// input's shape with the batch in front ([B, 1, 28, 28] for an image). They
+/// must be the benchmark's, or the ways would train on different tensors.
+void checkBatchShape(const ProjectData &project, const BenchSpec &spec)
+{
+    const Analysis analysis(project);
+    if (analysis.hasErrors() || !analysis.root() || analysis.root()->inputs.size() != 1)
+        throw std::runtime_error("the project does not analyse to one input");
+    const std::vector<int64_t> shape = analysis.root()->inputs.first().batched(spec.batch);
+    if (shape != spec.batchShape())
+        throw std::runtime_error("the project's input is " + c10::str(c10::IntArrayRef(shape)) +
+                                 " a batch, the benchmark's data " + c10::str(c10::IntArrayRef(spec.batchShape())));
 }
 
 int throughput(const QStringList &args)
@@ -100,6 +121,7 @@ int throughput(const QStringList &args)
             seconds = plainLoop(*m, forward, spec, data, warmup, steps);
         } else {
             const ProjectData project = ProjectFile::load(findProject(projectDir, model));
+            checkBatchShape(project, spec);
             ComposedModule m = ModelBuilder::build(project, uint64_t(r));
             if (way == QLatin1String("composed-plain")) {
                 // A diagnostic: the composed module in the hand-written loop, which
@@ -119,6 +141,57 @@ int throughput(const QStringList &args)
            {QStringLiteral("threads"), threads}, {QStringLiteral("steps"), steps},
            {QStringLiteral("steps_per_s"), median(rates)}, {QStringLiteral("runs"), all}});
     return 0;
+}
+
+/// Whether the hand-written model and the composed one, each made right after
+/// seeding LibTorch with the same seed, hold the same parameters and buffers in
+/// the same order (names, shapes and values). Prints them; exit code 1 if not.
+int params(const QStringList &args)
+{
+    const QString model = option(args, QStringLiteral("--model"), QStringLiteral("encoder-decoder"));
+    const QString projectDir = option(args, QStringLiteral("--projects"), QString());
+    const uint64_t seed = option(args, QStringLiteral("--seed"), QStringLiteral("0")).toULongLong();
+    const ProjectData project = ProjectFile::load(findProject(projectDir, model));
+    checkBatchShape(project, benchSpec(model));
+    ComposedModule composed = ModelBuilder::build(project, seed);
+    torch::manual_seed(seed);
+    ForwardFn forward;
+    auto hand = handwrittenModel(model, &forward);
+    auto shapeText = [](const torch::Tensor &t) { return QString::fromStdString(c10::str(t.sizes())); };
+    bool sameNames = true, sameValues = true;
+    QJsonArray rows;
+    auto compare = [&](const torch::OrderedDict<std::string, torch::Tensor> &a,
+                       const torch::OrderedDict<std::string, torch::Tensor> &b, const QString &kind) {
+        if (a.size() != b.size())
+            sameNames = sameValues = false;
+        for (size_t k = 0; k < std::max(a.size(), b.size()); ++k) {
+            QJsonObject row{{QStringLiteral("kind"), kind}};
+            if (k < a.size())
+                row.insert(QStringLiteral("composed"), QString::fromStdString(a[k].key()) + QLatin1Char(' ') + shapeText(a[k].value()));
+            if (k < b.size())
+                row.insert(QStringLiteral("handwritten"), QString::fromStdString(b[k].key()) + QLatin1Char(' ') + shapeText(b[k].value()));
+            const bool both = k < a.size() && k < b.size();
+            const bool name = both && a[k].key() == b[k].key();
+            const bool value = both && a[k].value().sizes() == b[k].value().sizes() && torch::equal(a[k].value(), b[k].value());
+            row.insert(QStringLiteral("same_name"), name);
+            row.insert(QStringLiteral("same_value"), value);
+            sameNames = sameNames && name;
+            sameValues = sameValues && value;
+            rows.append(row);
+        }
+    };
+    compare(composed->named_parameters(), hand->named_parameters(), QStringLiteral("parameter"));
+    compare(composed->named_buffers(), hand->named_buffers(), QStringLiteral("buffer"));
+    // One forward pass of the same batch in training mode gives the same output.
+    const BenchSpec spec = benchSpec(model);
+    const torch::Tensor x = makeBenchData(spec, seed).x.narrow(0, 0, spec.batch).view(spec.batchShape());
+    const torch::Tensor a = composed->forward(x), b = forward(x);
+    const double diff = a.sizes() == b.sizes() ? (a - b).abs().max().item<double>() : -1.0;
+    const bool same = sameNames && sameValues && diff >= 0 && diff <= 1e-5;
+    print({{QStringLiteral("model"), model}, {QStringLiteral("seed"), double(seed)}, {QStringLiteral("same"), same},
+           {QStringLiteral("same_names"), sameNames}, {QStringLiteral("same_values"), sameValues},
+           {QStringLiteral("output_max_abs_diff"), diff}, {QStringLiteral("tensors"), rows}});
+    return same ? 0 : 1;
 }
 
 /// A project of about `nodes` call nodes: a chain of Linear/ReLU pairs, or a
@@ -271,10 +344,12 @@ int main(int argc, char **argv)
             return throughput(args);
         if (args.value(1) == QLatin1String("scale"))
             return scale(args);
+        if (args.value(1) == QLatin1String("params"))
+            return params(args);
     } catch (const std::exception &e) {
         std::cerr << "error: " << e.what() << std::endl;
         return 1;
     }
-    std::cerr << "usage: mc-bench throughput|scale [options]" << std::endl;
+    std::cerr << "usage: mc-bench throughput|scale|params [options]" << std::endl;
     return 2;
 }

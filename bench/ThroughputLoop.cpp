@@ -23,8 +23,33 @@ BenchSpec benchSpec(const QString &model)
         s.outputs = 128;
         s.batch = 64;
         s.loss = BenchSpec::Loss::Mse;
+    } else if (model == QLatin1String("lenet")) {
+        // examples/lenet.mcproj: 28x28 grey images, 10 classes, its batch size.
+        s.inputs = 784;
+        s.sample = {1, 28, 28};
+        s.outputs = 10;
+        s.batch = 32;
+        s.loss = BenchSpec::Loss::CrossEntropy;
+    } else if (model == QLatin1String("conv-autoencoder")) {
+        // examples/conv-autoencoder.mcproj: the same images, given back (MSE).
+        s.inputs = 784;
+        s.sample = {1, 28, 28};
+        s.outputs = 784;
+        s.batch = 32;
+        s.loss = BenchSpec::Loss::Mse;
+        s.reconstruction = true;
     }
     return s;
+}
+
+std::vector<int64_t> BenchSpec::batchShape() const
+{
+    std::vector<int64_t> shape{batch};
+    if (sample.empty())
+        shape.push_back(inputs);
+    else
+        shape.insert(shape.end(), sample.begin(), sample.end());
+    return shape;
 }
 
 BenchData makeBenchData(const BenchSpec &spec, uint64_t seed)
@@ -32,6 +57,12 @@ BenchData makeBenchData(const BenchSpec &spec, uint64_t seed)
     torch::manual_seed(seed + 1000);
     const int64_t n = spec.batch * spec.batches;
     BenchData d;
+    if (spec.reconstruction) {
+        // Values in 0..1, as the decoder's sigmoid gives; the target is the input.
+        d.x = torch::rand({n, spec.inputs});
+        d.y = d.x;
+        return d;
+    }
     d.x = torch::randn({n, spec.inputs});
     switch (spec.loss) {
     case BenchSpec::Loss::Bce: d.y = torch::randint(0, 2, {n, spec.outputs}).to(torch::kFloat); break;
@@ -59,10 +90,12 @@ double plainLoop(torch::nn::Module &model, const ForwardFn &forward, const Bench
                  const BenchData &data, int warmup, int steps)
 {
     torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(1e-3));
+    // Each batch as the model takes it: [B, features], or images [B, 1, 28, 28].
+    const std::vector<int64_t> shape = spec.batchShape();
     std::vector<torch::Tensor> xs, ys;
     for (int64_t b = 0; b < spec.batches; ++b) {
-        xs.push_back(data.x.narrow(0, b * spec.batch, spec.batch));
-        ys.push_back(data.y.narrow(0, b * spec.batch, spec.batch));
+        xs.push_back(data.x.narrow(0, b * spec.batch, spec.batch).view(shape));
+        ys.push_back(spec.reconstruction ? xs.back() : data.y.narrow(0, b * spec.batch, spec.batch));
     }
     auto step = [&](int k) {
         const size_t b = size_t(k % spec.batches);

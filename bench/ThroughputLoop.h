@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <vector>
 
 using ForwardFn = std::function<torch::Tensor(const torch::Tensor &)>;
 
@@ -22,13 +23,21 @@ struct BenchSpec
     int64_t batch = 16;
     int64_t batches = 8; ///< Distinct batches cycled through.
     enum class Loss { Bce, Mse, CrossEntropy } loss = Loss::Bce;
+    /// One sample's shape ({inputs} when empty): a batch is [batch, sample...],
+    /// e.g. [32, 1, 28, 28] for images of 784 values.
+    std::vector<int64_t> sample;
+    /// The target is the input itself (an autoencoder; Loss::Mse).
+    bool reconstruction = false;
+
+    /// The sizes of a batch: [batch, sample...].
+    std::vector<int64_t> batchShape() const;
 };
 
 /// The data: `batches` batches, the same for every way of training.
 struct BenchData
 {
-    torch::Tensor x; ///< [batches * batch, inputs]
-    torch::Tensor y; ///< targets
+    torch::Tensor x; ///< [batches * batch, inputs]: one row per sample, as the trainer's data set holds it
+    torch::Tensor y; ///< targets: rows, class indices, or x itself for reconstruction
 };
 
 BenchSpec benchSpec(const QString &model);
