@@ -340,6 +340,13 @@ void NodeItem::updateToolTip()
     setToolTip(lines.join(QLatin1Char('\n')));
 }
 
+QString NodeItem::subtitleShown() const
+{
+    if (!m_texts.valid)
+        updateTexts();
+    return m_texts.subtitleText;
+}
+
 void NodeItem::updateTexts() const
 {
     // Everything a paint writes, elided, shaped and measured once per change.
@@ -355,7 +362,8 @@ void NodeItem::updateTexts() const
         t.title = shapeText(f.boldMetrics.elidedText(m_look.title, Qt::ElideRight, w - 20 - (shared ? 22 : 0)), f.bold);
         const QString subtitle = shared ? QStringLiteral("%1 · %2 calls").arg(m_look.subtitle).arg(m_look.calls)
                                         : m_look.subtitle;
-        t.subtitle = shapeText(f.smallMetrics.elidedText(subtitle, Qt::ElideRight, w - 20), f.small);
+        t.subtitleText = f.smallMetrics.elidedText(subtitle, Qt::ElideRight, w - 20);
+        t.subtitle = shapeText(t.subtitleText, f.small);
         for (int k = 0; k < m_look.inputs.size(); ++k) {
             t.inNames.append(shapeText(m_look.inputs.at(k), f.small));
             t.inSizes.append(shapeText(sizeText(m_status.in, k), f.small));
@@ -383,8 +391,13 @@ void NodeItem::updateTexts() const
         const double textWidth = w - 28;
         t.title = shapeText(f.boldMetrics.elidedText(m_look.title, Qt::ElideRight, textWidth), f.bold);
         const QString size = input ? sizeText(m_status.out, 0) : sizeText(m_status.in, 0);
-        t.subtitle = shapeText(f.smallMetrics.elidedText(QStringLiteral("%1 · %2").arg(m_look.subtitle, size),
-                                                     Qt::ElideRight, textWidth), f.small);
+        // `input · 10`; where a shape does not fit beside the word (`1×28×28`
+        // in a port's width) the shape alone, which is what the user looks for.
+        QString subtitle = QStringLiteral("%1 · %2").arg(m_look.subtitle, size);
+        if (f.smallMetrics.horizontalAdvance(subtitle) > textWidth)
+            subtitle = size;
+        t.subtitleText = f.smallMetrics.elidedText(subtitle, Qt::ElideRight, textWidth);
+        t.subtitle = shapeText(t.subtitleText, f.small);
     }
     t.valid = true;
 }

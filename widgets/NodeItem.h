@@ -84,6 +84,9 @@ public:
     double width() const;
     double height() const;
 
+    /// The subtitle as painted, after eliding (`input · 10`, `1×28×28`).
+    QString subtitleShown() const;
+
     QRectF boundingRect() const override;
     QPainterPath shape() const override;
     void paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget) override;
@@ -105,6 +108,7 @@ private:
         bool valid = false;
         Shaped title;
         Shaped subtitle;
+        QString subtitleText; ///< The subtitle's characters, as painted.
         Shaped footer;
         QList<Shaped> inNames, inSizes, outNames, outSizes;
     };

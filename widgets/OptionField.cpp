@@ -169,6 +169,52 @@ QString OptionField::text(const std::optional<OptionValue> &value, const Rule &r
     return QString::number(value->number, 'g', 12);
 }
 
+bool OptionField::parseShape(const QString &input, const Rule &rule, ShapeDecl *shape, QString *error)
+{
+    QString text = input.trimmed();
+    if (text.startsWith(QLatin1Char('[')) && text.endsWith(QLatin1Char(']')))
+        text = text.mid(1, text.size() - 2).trimmed();
+    shape->clear();
+    if (text.isEmpty())
+        return true;
+    Rule one = rule;
+    one.list = false;
+    one.tupleSize = 0;
+    one.allowEmpty = false;
+    const QStringList parts = text.split(QLatin1Char(','));
+    if (parts.size() > 8) {
+        *error = tr("At most 8 dimensions.");
+        return false;
+    }
+    for (const QString &part : parts) {
+        std::optional<OptionValue> d;
+        if (!parse(part, one, &d, error))
+            return false;
+        shape->append(*d);
+    }
+    return true;
+}
+
+QString OptionField::shapeText(const ShapeDecl &shape)
+{
+    QStringList parts;
+    for (const OptionValue &d : shape)
+        parts.append(d.isArgument() ? d.argument : QString::number(d.number, 'g', 12));
+    return parts.join(QStringLiteral(", "));
+}
+
+void OptionField::setShape(const ShapeDecl &shape)
+{
+    QLineEdit *edit = lineEdit();
+    const bool typing = edit->hasFocus() && edit->isModified();
+    m_shape = shape;
+    if (typing)
+        return;
+    edit->setText(shapeText(shape));
+    edit->setModified(false);
+    showError(QString());
+}
+
 void OptionField::setValue(const std::optional<OptionValue> &value)
 {
     QLineEdit *edit = lineEdit();
@@ -194,14 +240,34 @@ void OptionField::showError(const QString &error)
 
 void OptionField::validate()
 {
-    std::optional<OptionValue> parsed;
     QString error;
-    parse(lineEdit()->text(), m_rule, &parsed, &error);
+    if (m_rule.shape) {
+        ShapeDecl parsed;
+        parseShape(lineEdit()->text(), m_rule, &parsed, &error);
+    } else {
+        std::optional<OptionValue> parsed;
+        parse(lineEdit()->text(), m_rule, &parsed, &error);
+    }
     showError(error);
 }
 
 void OptionField::commit()
 {
+    if (m_rule.shape) {
+        ShapeDecl parsed;
+        QString error;
+        if (!parseShape(lineEdit()->text(), m_rule, &parsed, &error)) {
+            showError(error);
+            return;
+        }
+        showError(QString());
+        lineEdit()->setModified(false);
+        if (parsed == m_shape)
+            return;
+        m_shape = parsed;
+        Q_EMIT shapeCommitted(parsed);
+        return;
+    }
     std::optional<OptionValue> parsed;
     QString error;
     if (!parse(lineEdit()->text(), m_rule, &parsed, &error)) {

@@ -23,14 +23,6 @@
 
 namespace {
 
-QString sizesText(const mc::Shapes &shapes)
-{
-    QStringList parts;
-    for (const mc::Shape &s : shapes)
-        parts.append(s.listText());
-    return parts.isEmpty() ? QStringLiteral("–") : parts.join(QStringLiteral(", "));
-}
-
 /// The option field's text of a default value.
 QString defaultText(const mc::OptionSpec &o)
 {
@@ -39,41 +31,6 @@ QString defaultText(const mc::OptionSpec &o)
     if (o.kind == mc::OptionKind::Boolean)
         return o.defaultValue.value(0) != 0 ? QStringLiteral("true") : QStringLiteral("false");
     return mc::LayerDefinition::valueText(mc::ResolvedValue{o.defaultValue, {}});
-}
-
-/// An Input's declared shape as the field holds it: one number or argument,
-/// or a tuple of numbers.
-std::optional<OptionValue> shapeFieldValue(const ShapeDecl &shape)
-{
-    if (shape.isEmpty())
-        return std::nullopt;
-    if (shape.size() == 1)
-        return shape.first();
-    QList<double> dims;
-    for (const OptionValue &d : shape) {
-        if (d.isArgument())
-            return OptionValue::text(QStringLiteral("[%1]").arg([&] {
-                QStringList parts;
-                for (const OptionValue &x : shape)
-                    parts.append(x.toString());
-                return parts.join(QStringLiteral(", "));
-            }()));
-        dims.append(d.number);
-    }
-    return OptionValue::numbers(dims);
-}
-
-ShapeDecl shapeFromField(const std::optional<OptionValue> &v)
-{
-    if (!v)
-        return {};
-    if (v->isTuple()) {
-        ShapeDecl shape;
-        for (double d : v->tuple)
-            shape.append(OptionValue::constant(d));
-        return shape;
-    }
-    return {*v};
 }
 
 QString paramsText(qint64 params, qint64 trainable)
@@ -446,7 +403,7 @@ void PropertiesPanel::buildPortForm(QFormLayout *form)
     if (n->kind == NodeKind::Input) {
         OptionField::Rule rule;
         rule.integer = true;
-        rule.list = true;
+        rule.shape = true;
         rule.minimum = 1;
         rule.maximum = 1e8;
         for (const Argument &a : t->arguments)
@@ -459,8 +416,8 @@ void PropertiesPanel::buildPortForm(QFormLayout *form)
         m_fields.insert(QStringLiteral("shape"), field);
         form->addRow(tr("Shape"), field);
         const int node = m_node;
-        connect(field, &OptionField::committed, this, [this, field, node](const std::optional<OptionValue> &v) {
-            const EditResult r = m_editor->setPortShape(m_type, node, shapeFromField(v));
+        connect(field, &OptionField::shapeCommitted, this, [this, field, node](const ShapeDecl &shape) {
+            const EditResult r = m_editor->setPortShape(m_type, node, shape);
             if (!r)
                 field->showError(r.reason);
         });
@@ -512,9 +469,9 @@ void PropertiesPanel::refreshValues()
         ne = view->nodes.value(m_node);
     if (n->kind != NodeKind::Call) {
         if (OptionField *f = m_fields.value(QStringLiteral("shape")))
-            f->setValue(shapeFieldValue(n->shape));
+            f->setShape(n->shape);
         if (m_sizes)
-            m_sizes->setText(sizesText(n->kind == NodeKind::Input ? ne.out : ne.in));
+            m_sizes->setText(mc::shapesText(n->kind == NodeKind::Input ? ne.out : ne.in));
         return;
     }
     const Instance *inst = t->instance(n->name);
@@ -558,7 +515,7 @@ void PropertiesPanel::refreshValues()
     if (m_blockType && !m_blockType->hasFocus())
         m_blockType->setCurrentText(inst->blockType);
     if (m_sizes) {
-        QString text = tr("in %1 → out %2").arg(sizesText(ne.in), sizesText(ne.out));
+        QString text = tr("in %1 → out %2").arg(mc::shapesText(ne.in), mc::shapesText(ne.out));
         if (ie && !(ie->layer && ie->layer->isOperator))
             text += tr("\nparameters: %1").arg(paramsText(ie->params, ie->trainable));
         m_sizes->setText(text);

@@ -8,18 +8,6 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
-namespace {
-
-QString sizes(const mc::Shapes &list)
-{
-    QStringList parts;
-    for (const mc::Shape &s : list)
-        parts.append(s.text());
-    return parts.join(QStringLiteral(", "));
-}
-
-} // namespace
-
 SummaryPanel::SummaryPanel(DocumentEditor *editor, QWidget *parent)
     : QWidget(parent), m_editor(editor), m_tree(new QTreeWidget(this)), m_totals(new QLabel(this))
 {
@@ -80,7 +68,8 @@ void SummaryPanel::refresh()
             type += tr(" (shared, %1 calls)").arg(r.calls);
         const QString name = r.name.section(QLatin1Char('.'), -1);
         auto *item = new QTreeWidgetItem({name, type, r.params < 0 ? QStringLiteral("?") : locale.toString(r.params),
-                                          trainable, sizes(r.in), sizes(r.out)});
+                                          trainable, mc::shapesText(r.in, mc::ShapesForm::Compact),
+                                          mc::shapesText(r.out, mc::ShapesForm::Compact)});
         item->setToolTip(0, r.name);
         item->setTextAlignment(2, Qt::AlignRight | Qt::AlignVCenter);
         while (parents.size() > r.depth)

@@ -36,15 +36,6 @@ struct TypeLookups
     QSet<int> feeding;                      // nodes some wire starts from
 };
 
-/// Shapes for the summary table: `[1, 28, 28]`, several as `[3], [5]`.
-QString shapesText(const mc::Shapes &shapes)
-{
-    QStringList parts;
-    for (const mc::Shape &s : shapes)
-        parts.append(s.listText());
-    return parts.isEmpty() ? QStringLiteral("-") : parts.join(QStringLiteral(", "));
-}
-
 /// How a sentence names a shape the caller gives or a type declares: `5
 /// features` for a vector (the words of version 1), else the shape.
 QString shapeWords(const mc::Shape &s)
@@ -852,7 +843,7 @@ QString Analysis::summaryTable() const
             type += QStringLiteral(" (shared, %1 calls)").arg(r.calls);
         cells.append({QString::number(k), r.name, type,
                       r.params < 0 ? QStringLiteral("?") : QString::number(r.params), trainable,
-                      shapesText(r.in), shapesText(r.out)});
+                      mc::shapesText(r.in), mc::shapesText(r.out)});
     }
     QList<int> widths;
     for (int c = 0; c < header.size(); ++c) {

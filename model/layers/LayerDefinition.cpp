@@ -145,12 +145,23 @@ QString LayerDefinition::pythonCode(const ResolvedOptions &o, const QStringList 
 {
     if (python)
         return python(o, arguments);
-    QStringList args;
-    for (const QString &p : pythonPositional)
+    // Positional while every one is known; past one that is not (a size not
+    // inferred yet) the rest go by keyword, and the unknown one is left out,
+    // so Python names what is missing instead of taking a made-up 0.
+    QStringList args, positional;
+    for (const QString &p : pythonPositional) {
+        if (!o.has(p))
+            break;
         args.append(python::value(*option(p), o.value(p)));
+        positional.append(p);
+    }
     for (const OptionSpec &spec : options) {
-        if (pythonPositional.contains(spec.name) || !o.has(spec.name))
+        if (positional.contains(spec.name) || !o.has(spec.name))
             continue;
+        if (pythonPositional.contains(spec.name)) {
+            args.append(spec.name + QLatin1Char('=') + python::value(spec, o.value(spec.name)));
+            continue;
+        }
         const ResolvedValue v = o.value(spec.name);
         const bool isDefault = spec.kind == OptionKind::Choice
                                    ? v.word == spec.defaultChoice

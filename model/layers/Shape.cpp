@@ -68,4 +68,12 @@ QString Shape::listText() const
     return QLatin1Char('[') + parts.join(QStringLiteral(", ")) + QLatin1Char(']');
 }
 
+QString shapesText(const Shapes &shapes, ShapesForm form)
+{
+    QStringList parts;
+    for (const Shape &s : shapes)
+        parts.append(form == ShapesForm::List ? s.listText() : s.text());
+    return parts.isEmpty() ? QStringLiteral("-") : parts.join(QStringLiteral(", "));
+}
+
 } // namespace mc

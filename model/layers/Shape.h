@@ -60,4 +60,11 @@ private:
 
 using Shapes = QList<Shape>;
 
+/// How a list of shapes is written: as lists (`[1, 28, 28], [5]`: the
+/// summary, the Properties panel) or compact (`1×28×28, 5`: narrow columns
+/// and sentences such as `15→12 inputs`).
+enum class ShapesForm { List, Compact };
+/// Several ports' shapes, joined by `, `; `-` for none.
+QString shapesText(const Shapes &shapes, ShapesForm form = ShapesForm::List);
+
 } // namespace mc

@@ -360,14 +360,6 @@ QString dims(const torch::Tensor &t)
     return parts.isEmpty() ? QStringLiteral("scalar") : parts.join(QChar(0x00d7));
 }
 
-QString sizes(const mc::Shapes &list)
-{
-    QStringList parts;
-    for (const mc::Shape &v : list)
-        parts.append(v.text());
-    return parts.join(QStringLiteral(", "));
-}
-
 QHash<QString, SummaryRow> summaryByName(const ProjectData &project)
 {
     QHash<QString, SummaryRow> rows;
@@ -461,13 +453,14 @@ WeightCarryOver Checkpoint::carryWeightsInto(torch::nn::Module &module, const Pr
             haveRows = true;
         }
         QStringList detail;
+        const auto compact = [](const mc::Shapes &s) { return mc::shapesText(s, mc::ShapesForm::Compact); };
         const auto oldRow = oldRows.constFind(owner);
         const auto newRow = newRows.constFind(owner);
         if (oldRow != oldRows.constEnd() && newRow != newRows.constEnd()) {
             if (oldRow->in != newRow->in)
-                detail.append(QStringLiteral("%1\u2192%2 inputs").arg(sizes(oldRow->in), sizes(newRow->in)));
+                detail.append(QStringLiteral("%1\u2192%2 inputs").arg(compact(oldRow->in), compact(newRow->in)));
             if (oldRow->out != newRow->out)
-                detail.append(QStringLiteral("%1\u2192%2 outputs").arg(sizes(oldRow->out), sizes(newRow->out)));
+                detail.append(QStringLiteral("%1\u2192%2 outputs").arg(compact(oldRow->out), compact(newRow->out)));
         }
         result.reset.append({label, WeightCarryOver::Why::SizesChanged,
                              (detail.isEmpty() ? changes : detail).join(QStringLiteral(", "))});

@@ -17,6 +17,7 @@ exported .pt, opened with torch.jit.load, must give the same output as well.
 """
 
 import glob
+import inspect
 import json
 import os
 import sys
@@ -59,6 +60,31 @@ class Layers(unittest.TestCase):
             registered = set(json.load(f))
         checked = {m["layer"] for _, m in cases()}
         self.assertEqual(registered - checked, set())
+
+    def test_options_are_the_constructors_parameters(self):
+        """Each module layer's options are parameters of torch.nn.<name>, with
+        the same defaults (a tuple of equal numbers stands for PyTorch's scalar)."""
+        with open(os.path.join(LAYER_DIR, "registry.options")) as f:
+            layers = json.load(f)
+        checked = 0
+        for name, layer in sorted(layers.items()):
+            if layer["operator"]:
+                continue
+            with self.subTest(layer=name):
+                self.assertTrue(hasattr(nn, name), "torch.nn has no %s" % name)
+                parameters = inspect.signature(getattr(nn, name).__init__).parameters
+                for option, ours in layer["options"].items():
+                    self.assertIn(option, parameters, "%s(%s=...)" % (name, option))
+                    theirs = parameters[option].default
+                    if ours is None or theirs is inspect.Parameter.empty or theirs is None:
+                        continue
+                    if isinstance(ours, list) and not isinstance(theirs, (tuple, list)) and len(set(ours)) == 1:
+                        ours = ours[0]
+                    if isinstance(theirs, (tuple, list)):
+                        theirs = list(theirs)
+                    self.assertEqual(ours, theirs, "default of %s.%s" % (name, option))
+                checked += 1
+        self.assertGreater(checked, 30)
 
     def test_torch_nn_gives_the_same_output_and_gradient(self):
         count = 0

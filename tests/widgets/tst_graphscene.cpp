@@ -51,6 +51,7 @@ private Q_SLOTS:
     void wheelZoomsAroundCursor();
     void fitShowsEverything();
     void keyboardNudgeMerges();
+    void portsShowTheirShapeWhole();
     void followsTheSystemPalette();
 
 private:
@@ -457,6 +458,16 @@ void tst_GraphScene::keyboardNudgeMerges()
     QTest::keyClick(m_canvas->view(), Qt::Key_Down);
     QCOMPARE(m_project->type(kRoot)->node(fc1)->pos, QPointF(240, 20));
     QCOMPARE(undo()->count(), 1);
+}
+
+void tst_GraphScene::portsShowTheirShapeWhole()
+{
+    // A port node shows `input · 10` where that fits, and the shape alone
+    // (not `input · 1×2…`) where it does not.
+    const int x = nodeId(*m_project, kRoot, QStringLiteral("x"));
+    QTRY_COMPARE(m_canvas->scene()->nodeItem(x)->subtitleShown(), QStringLiteral("input · 10"));
+    QVERIFY(m_editor->setPortShape(kRoot, x, {OptionValue::constant(1), OptionValue::constant(28), OptionValue::constant(28)}));
+    QTRY_COMPARE(m_canvas->scene()->nodeItem(x)->subtitleShown(), QStringLiteral("1×28×28"));
 }
 
 void tst_GraphScene::followsTheSystemPalette()

@@ -290,6 +290,20 @@ void tst_PropertiesPanel::portFeatures()
     typeInto(features->lineEdit(), QStringLiteral("1, 28, 28"));
     QCOMPARE(m_project->type(kRoot)->node(nodeId(*m_project, kRoot, QStringLiteral("x")))->shape,
              (ShapeDecl{OptionValue::constant(1), OptionValue::constant(28), OptionValue::constant(28)}));
+    // A dimension may be an argument of the type, and the field shows it back
+    // as typed: the shape commits and comes back unchanged.
+    typeInto(features->lineEdit(), QStringLiteral("dim, 28"));
+    QCOMPARE(m_project->type(kRoot)->node(nodeId(*m_project, kRoot, QStringLiteral("x")))->shape,
+             (ShapeDecl{OptionValue::ref(QStringLiteral("dim")), OptionValue::constant(28)}));
+    QCoreApplication::processEvents();
+    features = m_panel->optionField(QStringLiteral("shape"));
+    QCOMPARE(features->lineEdit()->text(), QStringLiteral("dim, 28"));
+    QVERIFY(features->error().isEmpty());
+    // A dimension that is neither is refused and the shape stays.
+    typeInto(features->lineEdit(), QStringLiteral("dim, depth"));
+    QVERIFY(features->error().contains(QStringLiteral("`depth`")));
+    QCOMPARE(m_project->type(kRoot)->node(nodeId(*m_project, kRoot, QStringLiteral("x")))->shape,
+             (ShapeDecl{OptionValue::ref(QStringLiteral("dim")), OptionValue::constant(28)}));
     typeInto(features->lineEdit(), QStringLiteral("12"));
     typeInto(m_panel->nameField(), QStringLiteral("inputs"));
     QCOMPARE(m_project->type(kRoot)->ports(NodeKind::Input).first()->name, QStringLiteral("inputs"));

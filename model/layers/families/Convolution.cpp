@@ -13,57 +13,9 @@ namespace nn = torch::nn;
 
 const QString kIn = QStringLiteral("in_channels");
 const QString kOut = QStringLiteral("out_channels");
-const QString kKernel = QStringLiteral("kernel_size");
-const QString kStride = QStringLiteral("stride");
-const QString kPadding = QStringLiteral("padding");
 const QString kOutputPadding = QStringLiteral("output_padding");
-const QString kDilation = QStringLiteral("dilation");
 const QString kGroups = QStringLiteral("groups");
 const QString kBias = QStringLiteral("bias");
-
-/// What the layer takes after the batch: `[C, L]` or `[C, H, W]`.
-QString form(int n)
-{
-    return n == 1 ? QStringLiteral("[C, L]") : QStringLiteral("[C, H, W]");
-}
-
-/// `5` when every number is the same, else `3×5`.
-QString sizeText(const std::vector<int64_t> &v)
-{
-    const bool same = std::all_of(v.begin(), v.end(), [&](int64_t d) { return d == v.front(); });
-    if (same)
-        return QString::number(v.front());
-    QList<qint64> dims(v.begin(), v.end());
-    return Shape(dims).text();
-}
-
-bool anyOtherThan(const std::vector<int64_t> &v, int64_t value)
-{
-    return std::any_of(v.begin(), v.end(), [&](int64_t d) { return d != value; });
-}
-
-/// ` with kernel 5`, ` with kernel 3, padding 1 and dilation 2`.
-QString windowText(const std::vector<int64_t> &k, const std::vector<int64_t> &p, const std::vector<int64_t> &d)
-{
-    QStringList parts{QStringLiteral("kernel ") + sizeText(k)};
-    if (anyOtherThan(p, 0))
-        parts.append(QStringLiteral("padding ") + sizeText(p));
-    if (anyOtherThan(d, 1))
-        parts.append(QStringLiteral("dilation ") + sizeText(d));
-    QString text = parts.takeLast();
-    if (!parts.isEmpty())
-        text = parts.join(QStringLiteral(", ")) + QStringLiteral(" and ") + text;
-    return QStringLiteral(" with ") + text;
-}
-
-/// The spatial dimensions of a [C, *spatial] shape, unknown where not known.
-QList<qint64> spatialOf(const Shape &in, int n)
-{
-    QList<qint64> dims;
-    for (int i = 0; i < n; ++i)
-        dims.append(in.isKnown() ? in.dim(1 + i) : Shape::kUnknown);
-    return dims;
-}
 
 template <int N, bool Transposed>
 void convolutionShapes(LayerShapes &s)
@@ -73,7 +25,7 @@ void convolutionShapes(LayerShapes &s)
     const qint64 outChannels = out > 0 ? out : Shape::kUnknown;
     QList<qint64> result(N + 1, Shape::kUnknown);
     result[0] = outChannels;
-    if (!needRank(s, N + 1, form(N))) {
+    if (!needRank(s, N + 1, spatialForm(N))) {
         s.outputs = {Shape(result)};
         return;
     }

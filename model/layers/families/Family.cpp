@@ -1,5 +1,6 @@
 #include "layers/families/Family.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace mc::family {
@@ -140,6 +141,44 @@ qint64 windowOutput(qint64 in, qint64 kernel, qint64 stride, qint64 padding, qin
     if (room < 0)
         return 0;
     return room / stride + 1;
+}
+
+QString spatialForm(int n)
+{
+    return n == 1 ? QStringLiteral("[C, L]") : QStringLiteral("[C, H, W]");
+}
+
+QList<qint64> spatialOf(const Shape &in, int n)
+{
+    QList<qint64> dims;
+    for (int i = 0; i < n; ++i)
+        dims.append(in.isKnown() ? in.dim(1 + i) : Shape::kUnknown);
+    return dims;
+}
+
+QString sizeText(const std::vector<int64_t> &v)
+{
+    const bool same = std::all_of(v.begin(), v.end(), [&](int64_t d) { return d == v.front(); });
+    if (same)
+        return QString::number(v.front());
+    return Shape(QList<qint64>(v.begin(), v.end())).text();
+}
+
+QString windowText(const std::vector<int64_t> &kernel, const std::vector<int64_t> &padding,
+                   const std::vector<int64_t> &dilation)
+{
+    const auto anyOtherThan = [](const std::vector<int64_t> &v, int64_t value) {
+        return std::any_of(v.begin(), v.end(), [&](int64_t d) { return d != value; });
+    };
+    QStringList parts{QStringLiteral("kernel ") + sizeText(kernel)};
+    if (anyOtherThan(padding, 0))
+        parts.append(QStringLiteral("padding ") + sizeText(padding));
+    if (anyOtherThan(dilation, 1))
+        parts.append(QStringLiteral("dilation ") + sizeText(dilation));
+    QString text = parts.takeLast();
+    if (!parts.isEmpty())
+        text = parts.join(QStringLiteral(", ")) + QStringLiteral(" and ") + text;
+    return QStringLiteral(" with ") + text;
 }
 
 void sameShape(LayerShapes &s)

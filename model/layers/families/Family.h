@@ -51,6 +51,23 @@ qint64 windowOutput(qint64 in, qint64 kernel, qint64 stride, qint64 padding, qin
 /// The same shape as input 0 (activations, dropout).
 void sameShape(LayerShapes &s);
 
+// --- sliding windows (convolution and pooling) ---------------------------------
+inline const QString kKernel = QStringLiteral("kernel_size");
+inline const QString kStride = QStringLiteral("stride");
+inline const QString kPadding = QStringLiteral("padding");
+inline const QString kDilation = QStringLiteral("dilation");
+/// What an N-d window layer takes after the batch: `[C, L]` or `[C, H, W]`.
+QString spatialForm(int n);
+/// The `n` dimensions after the channels of a [C, *spatial] shape, unknown
+/// where not known.
+QList<qint64> spatialOf(const Shape &in, int n);
+/// `5` when every number is the same, else `3×5`.
+QString sizeText(const std::vector<int64_t> &v);
+/// ` with kernel 5`, ` with kernel 3, padding 1 and dilation 2` (padding and
+/// dilation only where they are not 0 and 1).
+QString windowText(const std::vector<int64_t> &kernel, const std::vector<int64_t> &padding,
+                   const std::vector<int64_t> &dilation);
+
 // --- code ---------------------------------------------------------------------
 /// `return <expression>\n`, the body of a one-line forward.
 QString returns(const QString &expression);

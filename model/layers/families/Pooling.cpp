@@ -13,37 +13,11 @@ namespace {
 
 namespace nn = torch::nn;
 
-const QString kKernel = QStringLiteral("kernel_size");
-const QString kStride = QStringLiteral("stride");
-const QString kPadding = QStringLiteral("padding");
-const QString kDilation = QStringLiteral("dilation");
 const QString kOutputSize = QStringLiteral("output_size");
 const QString kSize = QStringLiteral("size");
 const QString kScale = QStringLiteral("scale_factor");
 const QString kMode = QStringLiteral("mode");
 const QString kAlign = QStringLiteral("align_corners");
-
-QString form(int n)
-{
-    return n == 1 ? QStringLiteral("[C, L]") : QStringLiteral("[C, H, W]");
-}
-
-/// `5` when every number is the same, else `3×5`.
-QString sizeText(const std::vector<int64_t> &v)
-{
-    const bool same = std::all_of(v.begin(), v.end(), [&](int64_t d) { return d == v.front(); });
-    if (same)
-        return QString::number(v.front());
-    return Shape(QList<qint64>(v.begin(), v.end())).text();
-}
-
-QList<qint64> spatialOf(const Shape &in, int n)
-{
-    QList<qint64> dims;
-    for (int i = 0; i < n; ++i)
-        dims.append(in.isKnown() ? in.dim(in.rank() - n + i) : Shape::kUnknown);
-    return dims;
-}
 
 /// The stride, which is the kernel size when None (PyTorch's default).
 std::vector<int64_t> strideOf(const ResolvedOptions &o, int n)
@@ -58,7 +32,7 @@ void windowPoolShapes(LayerShapes &s)
 {
     const Shape in = s.input(0);
     QList<qint64> result(N + 1, Shape::kUnknown);
-    if (!needRank(s, N + 1, form(N))) {
+    if (!needRank(s, N + 1, spatialForm(N))) {
         s.outputs = {Shape(result)};
         return;
     }
@@ -92,13 +66,8 @@ void windowPoolShapes(LayerShapes &s)
         result[1 + i] = y > 0 ? y : Shape::kUnknown;
     }
     if (tooSmall) {
-        QString with = QStringLiteral("kernel ") + sizeText(k);
-        if (std::any_of(p.begin(), p.end(), [](int64_t v) { return v != 0; }))
-            with += QStringLiteral(" and padding ") + sizeText(p);
-        if (std::any_of(d.begin(), d.end(), [](int64_t v) { return v != 1; }))
-            with = with.replace(QStringLiteral(" and "), QStringLiteral(", ")) + QStringLiteral(" and dilation ") + sizeText(d);
-        s.fail(QStringLiteral("`%1` makes %2 into %3 with %4: the input is too small")
-                   .arg(s.who, Shape(spatial).text(), Shape(shown).text(), with));
+        s.fail(QStringLiteral("`%1` makes %2 into %3%4: the input is too small")
+                   .arg(s.who, Shape(spatial).text(), Shape(shown).text(), windowText(k, p, d)));
     }
     s.outputs = {Shape(result)};
 }
@@ -202,7 +171,7 @@ void adaptivePoolShapes(LayerShapes &s)
     const std::vector<int64_t> size = s.options.tuple(kOutputSize, N);
     for (int i = 0; i < N; ++i)
         result[1 + i] = size[size_t(i)] > 0 ? size[size_t(i)] : Shape::kUnknown;
-    if (!needRank(s, N + 1, form(N))) {
+    if (!needRank(s, N + 1, spatialForm(N))) {
         s.outputs = {Shape(result)};
         return;
     }
@@ -381,9 +350,11 @@ LayerCall upsampleBuild(const LayerBuild &b)
     // The registered module is LibTorch's Upsample, made for [C, H, W]. A call
     // runs F::interpolate with its options: LibTorch's Upsample::forward warns
     // on every call for a fractional scale_factor, and it needs as many sizes
-    // or scales as the input has spatial dimensions, while a build does not
-    // see the input's rank ([C, L] takes the options for one dimension).
-    // Upsample holds no tensors and no training state.
+    // or scales as the input has spatial dimensions. The input's rank chooses
+    // at each call, as in PyTorch's nn.Upsample (F.interpolate dispatches on
+    // input.dim()): one shared instance may resize a sequence in one place and
+    // an image in another, so the build cannot fix the rank. Upsample holds no
+    // tensors and no training state.
     auto module = b.add(nn::Upsample(upsampleOptions(b.options, 2)));
     const auto images = interpolateOptions(module->options);
     const auto sequences = interpolateOptions(upsampleOptions(b.options, 1));

@@ -116,6 +116,7 @@ private Q_SLOTS:
     void everyLayerIsComplete();
     void samples_data();
     void samples();
+    void pythonNamesWhatIsNotKnown();
     void namesAreUnique();
 };
 
@@ -129,11 +130,40 @@ void tst_LayerRegistry::initTestCase()
     for (const QString &old : dir.entryList(QDir::Files))
         dir.remove(old);
     QJsonArray names;
-    for (const mc::LayerDefinition &d : mc::LayerRegistry::all())
+    // And each layer's options with their defaults, which check_layers.py
+    // holds against the torch.nn constructor's parameters.
+    QJsonObject options;
+    for (const mc::LayerDefinition &d : mc::LayerRegistry::all()) {
         names.append(d.name);
+        QJsonObject layer;
+        layer.insert(QStringLiteral("operator"), d.isOperator);
+        QJsonObject defaults;
+        for (const mc::OptionSpec &o : d.options) {
+            QJsonValue def; // null: None, required, or taken from the input
+            if (o.kind == mc::OptionKind::Choice)
+                def = o.defaultChoice;
+            else if (o.kind == mc::OptionKind::Boolean && !o.defaultValue.isEmpty())
+                def = o.defaultValue.first() != 0;
+            else if (o.defaultValue.size() == 1)
+                def = o.defaultValue.first();
+            else if (!o.defaultValue.isEmpty())
+                def = QJsonArray::fromVariantList([&] {
+                    QVariantList l;
+                    for (double v : o.defaultValue)
+                        l.append(v);
+                    return l;
+                }());
+            defaults.insert(o.name, def);
+        }
+        layer.insert(QStringLiteral("options"), defaults);
+        options.insert(d.name, layer);
+    }
     QFile f(dir.filePath(QStringLiteral("registry.names")));
     QVERIFY(f.open(QIODevice::WriteOnly));
     f.write(QJsonDocument(names).toJson());
+    QFile o(dir.filePath(QStringLiteral("registry.options")));
+    QVERIFY(o.open(QIODevice::WriteOnly));
+    o.write(QJsonDocument(options).toJson());
 }
 
 void tst_LayerRegistry::theIssuesLayersAreThere()
@@ -179,6 +209,20 @@ void tst_LayerRegistry::everyLayerIsComplete()
         if (o.kind == mc::OptionKind::Tuple)
             QVERIFY2(o.tupleSize > 0, qPrintable(o.name));
     }
+}
+
+void tst_LayerRegistry::pythonNamesWhatIsNotKnown()
+{
+    // A size the shape rule has not inferred yet is not written as 0: the
+    // positional arguments stop before it and Python names it as missing.
+    const mc::LayerDefinition *conv = mc::LayerRegistry::find(QStringLiteral("Conv2d"));
+    QVERIFY(conv);
+    mc::ResolvedOptions o;
+    o.setNumber(QStringLiteral("out_channels"), 8);
+    o.set(QStringLiteral("kernel_size"), mc::ResolvedValue{{3, 3}, {}});
+    QCOMPARE(conv->pythonCode(o), QStringLiteral("nn.Conv2d(out_channels=8, kernel_size=3)"));
+    o.setNumber(QStringLiteral("in_channels"), 1);
+    QCOMPARE(conv->pythonCode(o), QStringLiteral("nn.Conv2d(1, 8, 3)"));
 }
 
 void tst_LayerRegistry::namesAreUnique()
