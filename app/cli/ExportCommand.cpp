@@ -83,9 +83,11 @@ int ExportCommand::run(const QStringList &args, QTextStream &out, QTextStream &e
         }
     }
 
+    std::optional<CheckedModel> model;
     ComposedModule module{nullptr};
     try {
-        module = ModelBuilder::build(project, seedValue);
+        model.emplace(CheckedModel::check(project));
+        module = ModelBuilder::build(*model, seedValue);
     } catch (const BuildError &e) {
         return failure(out, err, QStringLiteral("%1: %2").arg(projectPath, QString::fromUtf8(e.what())));
     }
@@ -111,7 +113,7 @@ int ExportCommand::run(const QStringList &args, QTextStream &out, QTextStream &e
     }
 
     QString error;
-    if (!TorchScriptExporter::save(project, module, outPath, &error))
+    if (!TorchScriptExporter::save(*model, module, outPath, &error))
         return failure(out, err, error);
     out << "Exported " << projectPath << " to " << outPath;
     if (weights)

@@ -1,7 +1,7 @@
 #include "TrainCommand.h"
 
 #include "CliOutput.h"
-#include "analysis/Analysis.h"
+#include "analysis/CheckedModel.h"
 #include "training/Checkpoint.h"
 #include "data/Dataset.h"
 #include "distributed/DistributedContext.h"
@@ -479,10 +479,18 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
         (parser.isSet(QStringLiteral("inputs")) || parser.isSet(QStringLiteral("targets"))))
         return usage(QStringLiteral("--inputs and --targets choose CSV columns; give the file with --data"));
 
+    // The model, checked once for the data, the run and the export.
+    std::optional<CheckedModel> model;
+    try {
+        model.emplace(CheckedModel::check(project));
+    } catch (const BuildError &e) {
+        return fail(QString::fromUtf8(e.what()));
+    }
+
     // The data.
     Dataset data;
     try {
-        data = Dataset::forProject(project, settings, QFileInfo(projectPath).absolutePath());
+        data = Dataset::forModel(*model, settings, QFileInfo(projectPath).absolutePath());
     } catch (const DataError &e) {
         return fail(e.message());
     } catch (const std::exception &e) {
@@ -500,7 +508,7 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     Trainer trainer;
     trainer.setDistributed(context.get());
     QString error;
-    if (!trainer.setup(project, settings, data, &error))
+    if (!trainer.setup(*model, settings, data, &error))
         return fail(error);
     if (resume && !trainer.restore(*resume, &error))
         return fail(QStringLiteral("%1: %2").arg(parser.value(resumeOption), error));
@@ -510,7 +518,6 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
         trainer.setCheckpointPath(checkpointPath);
     }
 
-    const Analysis analysis(project);
     // A CSV's columns by name, but a wide one (784 pixels) as a few names and
     // the count: the model's description lists every name.
     QString dataText = data.description();
@@ -521,7 +528,7 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     }
     QString plan = QStringLiteral("training %1 (%2 parameters, %3 trainable) on %4: %5 training and %6 validation "
                                   "rows, %7 batch(es) of %8 per epoch; %9, %10 lr %11")
-                       .arg(project.root).arg(analysis.totalParams()).arg(trainer.optimizedParameterCount())
+                       .arg(project.root).arg(model->analysis().totalParams()).arg(trainer.optimizedParameterCount())
                        .arg(dataText).arg(trainer.trainRows()).arg(trainer.validationRows())
                        .arg(trainer.batchesPerEpoch()).arg(settings.batchSize)
                        .arg(TrainingSettings::lossName(settings.loss), TrainingSettings::optimizerName(settings.optimizer))
@@ -597,7 +604,7 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
         out << "checkpoint " << checkpointPath << "\n";
     if (parser.isSet(exportOption)) {
         ComposedModule module = trainer.module();
-        if (!TorchScriptExporter::save(project, module, parser.value(exportOption), &error))
+        if (!TorchScriptExporter::save(*model, module, parser.value(exportOption), &error))
             return fail(error);
         if (!json)
             out << "exported " << parser.value(exportOption) << "\n";

@@ -288,8 +288,9 @@ bool TrainingController::start(bool continueRun)
     QString error;
     m_carryNote.clear();
     try {
-        const Dataset dataset = Dataset::forProject(data, settings, baseDir);
-        if (!trainer->setup(data, settings, dataset, &error)) {
+        const CheckedModel model = CheckedModel::check(data);
+        const Dataset dataset = Dataset::forModel(model, settings, baseDir);
+        if (!trainer->setup(model, settings, dataset, &error)) {
             delete trainer;
             fail(error);
             return false;
@@ -368,8 +369,9 @@ bool TrainingController::startProcesses(bool continueRun, const ProjectData &dat
         Trainer trainer;
         QString error;
         try {
-            const Dataset dataset = Dataset::forProject(data, local, baseDir);
-            bool ok = trainer.setup(data, local, dataset, &error);
+            const CheckedModel model = CheckedModel::check(data);
+            const Dataset dataset = Dataset::forModel(model, local, baseDir);
+            bool ok = trainer.setup(model, local, dataset, &error);
             if (ok && continuesExactly(settings)) {
                 ok = trainer.restore(resumable(trainer), &error);
             } else if (ok) {
@@ -690,15 +692,13 @@ std::vector<std::pair<std::string, at::Tensor>> TrainingController::currentWeigh
         return {};
     try {
         const ProjectData data = m_window->project()->data();
-        const Analysis analysis(data);
-        if (analysis.hasErrors())
-            return {};
+        const CheckedModel model = CheckedModel::check(data); // refused: no weights (caught below)
         TrainingSettings settings;
         try {
             settings = TrainingSettings::fromJson(data.training);
         } catch (...) {
         }
-        ComposedModule module = ModelBuilder::build(data, analysis, settings.seed);
+        ComposedModule module = ModelBuilder::build(model, settings.seed);
         if (m_lastMatchesGraph && !m_last->mismatch(*module)) {
             m_last->loadWeights(*module);
         } else {
@@ -781,6 +781,7 @@ bool TrainingController::exportTorchScript(const QString &path, QString *error)
 {
     const ProjectData data = m_window->project()->data();
     try {
+        const CheckedModel model = CheckedModel::check(data);
         ComposedModule module{nullptr};
         if (m_trainer && !isRunning() && m_lastMatchesGraph && m_trainer->module())
             module = m_trainer->module();
@@ -790,7 +791,7 @@ bool TrainingController::exportTorchScript(const QString &path, QString *error)
                 settings = TrainingSettings::fromJson(data.training);
             } catch (...) {
             }
-            module = ModelBuilder::build(data, settings.seed);
+            module = ModelBuilder::build(model, settings.seed);
             if (m_last && m_lastMatchesGraph && !m_last->mismatch(*module)) {
                 m_last->loadWeights(*module);
             } else if (m_last) {
@@ -801,7 +802,7 @@ bool TrainingController::exportTorchScript(const QString &path, QString *error)
                                                        10000);
             }
         }
-        if (!TorchScriptExporter::save(data, module, path, error))
+        if (!TorchScriptExporter::save(model, module, path, error))
             return false;
         // Long enough to read, unless a sentence about the weights is showing.
         if (m_window->statusBar()->currentMessage().isEmpty() ||

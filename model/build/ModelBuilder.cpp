@@ -138,18 +138,12 @@ ComposedModule buildType(const ProjectData &project, const TypeEval &eval)
 
 ComposedModule ModelBuilder::build(const ProjectData &project, std::optional<uint64_t> seed)
 {
-    const Analysis analysis(project);
-    return build(project, analysis, seed);
+    return build(CheckedModel::check(project), seed);
 }
 
-ComposedModule ModelBuilder::build(const ProjectData &project, const Analysis &analysis,
-                                   std::optional<uint64_t> seed)
+ComposedModule ModelBuilder::build(const CheckedModel &model, std::optional<uint64_t> seed)
 {
-    if (analysis.hasErrors())
-        throw BuildError("The model cannot be built:\n" + analysis.errorLines().join(QLatin1Char('\n')).toStdString());
-    if (!analysis.root())
-        throw BuildError("The project has no root model.");
     if (seed)
         torch::manual_seed(*seed);
-    return buildType(project, *analysis.root());
+    return buildType(model.project(), model.root());
 }

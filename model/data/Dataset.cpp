@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "analysis/Analysis.h"
+#include "analysis/CheckedModel.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -266,20 +266,32 @@ Dataset Dataset::create(const TrainingSettings &settings, int inputFeatures, int
     throw DataError(QStringLiteral("Unknown kind of data set."));
 }
 
+namespace {
+
+/// A sample is a row of values: an input of shape [1, 28, 28] takes 784.
+int rowValues(const mc::Shape &shape)
+{
+    const qint64 n = shape.elements().value_or(-1);
+    return n > std::numeric_limits<int>::max() ? -1 : int(n);
+}
+
+} // namespace
+
+Dataset Dataset::forModel(const CheckedModel &model, const TrainingSettings &settings, const QString &baseDir)
+{
+    if (const auto refusal = model.trainingRefusal())
+        throw DataError(*refusal);
+    const TypeEval &root = model.root();
+    return create(settings, rowValues(root.inputs.first()), rowValues(root.outputs.first()), baseDir);
+}
+
 Dataset Dataset::forProject(const ProjectData &project, const TrainingSettings &settings, const QString &baseDir)
 {
     const Analysis analysis(project);
     const auto root = analysis.root();
     if (!root)
         throw DataError(QStringLiteral("The project has no root model to make data for."));
-    if (root->inputs.size() != 1 || root->outputs.size() != 1)
-        throw DataError(QStringLiteral("The root model `%1` has %2 input(s) and %3 output(s); training needs "
-                                       "exactly one of each.")
-                            .arg(root->type).arg(root->inputs.size()).arg(root->outputs.size()));
-    // A sample is a row of values: an input of shape [1, 28, 28] takes 784.
-    auto values = [](const mc::Shape &shape) {
-        const qint64 n = shape.elements().value_or(-1);
-        return n > std::numeric_limits<int>::max() ? -1 : int(n);
-    };
-    return create(settings, values(root->inputs.first()), values(root->outputs.first()), baseDir);
+    if (const auto refusal = CheckedModel::trainingRefusal(*root))
+        throw DataError(*refusal);
+    return create(settings, rowValues(root->inputs.first()), rowValues(root->outputs.first()), baseDir);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/CheckedModel.h"
 #include "data/CsvReader.h"
 #include "document/GraphTypes.h"
 #include "training/TrainingSettings.h"
@@ -29,8 +30,12 @@ public:
     /// taken relative to `baseDir`. Throws DataError.
     static Dataset create(const TrainingSettings &settings, int inputFeatures, int outputFeatures,
                           const QString &baseDir = QString());
-    /// The same, with the sizes of the project's root model (one input and one
-    /// output with known features). Throws DataError.
+    /// The same, with the sizes of the model's root (one input and one output
+    /// with known shapes). Throws DataError.
+    static Dataset forModel(const CheckedModel &model, const TrainingSettings &settings,
+                            const QString &baseDir = QString());
+    /// The same for a project that may not be buildable yet (the window's CSV
+    /// import): only its root's input and output shapes are needed.
     static Dataset forProject(const ProjectData &project, const TrainingSettings &settings,
                               const QString &baseDir = QString());
 

@@ -1,6 +1,6 @@
 #include "export/TorchScriptExporter.h"
 
-#include "analysis/Analysis.h"
+#include "analysis/CheckedModel.h"
 #include "layers/LayerRegistry.h"
 #include "layers/PythonText.h"
 #include "build/ModelBuilder.h"
@@ -424,18 +424,23 @@ QByteArray readZipEntry(QIODevice &file, const QString &entry, qint64 maxBytes)
     throw ZipFailure{ZipProblem::NoEntry, QString()};
 }
 
+QString exportFailure(const QString &path, const QString &reason)
+{
+    return QStringLiteral("Cannot export %1: %2").arg(path, reason);
+}
+
 } // namespace
 
 torch::jit::Module TorchScriptExporter::toScript(const ProjectData &project, ComposedModule &module)
 {
-    const Analysis analysis(project);
-    if (analysis.hasErrors())
-        throw BuildError("The model cannot be built:\n" +
-                         str(analysis.errorLines().join(QLatin1Char('\n'))));
-    if (!analysis.root())
-        throw BuildError("The project has no root model.");
+    return toScript(CheckedModel::check(project), module);
+}
+
+torch::jit::Module TorchScriptExporter::toScript(const CheckedModel &model, ComposedModule &module)
+{
+    const ProjectData &project = model.project();
     ScriptBuilder builder(project);
-    JitModule script = builder.composed(*analysis.root(), *module, QString());
+    JitModule script = builder.composed(model.root(), *module, QString());
     // The tree was walked by the project; make sure it covered every tensor.
     compareTensors(module->named_parameters(), script.named_parameters(), "parameters");
     compareTensors(module->named_buffers(), script.named_buffers(), "buffers");
@@ -446,14 +451,27 @@ torch::jit::Module TorchScriptExporter::toScript(const ProjectData &project, Com
 bool TorchScriptExporter::save(const ProjectData &project, ComposedModule &module, const QString &path,
                                QString *error)
 {
+    try {
+        return save(CheckedModel::check(project), module, path, error);
+    } catch (const BuildError &e) {
+        if (error)
+            *error = exportFailure(path, QString::fromUtf8(e.what()));
+        return false;
+    }
+}
+
+bool TorchScriptExporter::save(const CheckedModel &model, ComposedModule &module, const QString &path,
+                               QString *error)
+{
+    const ProjectData &project = model.project();
     auto fail = [&](const QString &reason) {
         if (error)
-            *error = QStringLiteral("Cannot export %1: %2").arg(path, reason);
+            *error = exportFailure(path, reason);
         return false;
     };
     JitModule script;
     try {
-        script = toScript(project, module);
+        script = toScript(model, module);
     } catch (const c10::Error &e) {
         return fail(QString::fromUtf8(e.what_without_backtrace()));
     } catch (const std::exception &e) {

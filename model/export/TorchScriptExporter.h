@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/CheckedModel.h"
 #include "build/ComposedModule.h"
 #include "document/GraphTypes.h"
 
@@ -40,11 +41,15 @@ public:
     /// eval mode. Throws BuildError when the project has errors, ExportError when
     /// `module` does not match the project, c10::Error when TorchScript refuses
     /// the generated code.
+    static torch::jit::Module toScript(const CheckedModel &model, ComposedModule &module);
+    /// The same, checking the project first.
     static torch::jit::Module toScript(const ProjectData &project, ComposedModule &module);
 
     /// Exports `module` to `path` with the project attached as the extra file
     /// kProjectEntry. Written atomically: on failure the previous file is intact.
     /// Returns false with a sentence in *error (may be null) on failure.
+    static bool save(const CheckedModel &model, ComposedModule &module, const QString &path, QString *error);
+    /// The same, checking the project first.
     static bool save(const ProjectData &project, ComposedModule &module, const QString &path,
                      QString *error);
 

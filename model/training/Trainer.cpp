@@ -88,6 +88,22 @@ Trainer::~Trainer() = default;
 
 bool Trainer::setup(const ProjectData &project, const TrainingSettings &settings, const Dataset &data, QString *error)
 {
+    try {
+        const CheckedModel model = CheckedModel::check(project);
+        return setup(&model, QString(), settings, data, error);
+    } catch (const BuildError &e) {
+        return setup(nullptr, QString::fromStdString(e.what()), settings, data, error);
+    }
+}
+
+bool Trainer::setup(const CheckedModel &model, const TrainingSettings &settings, const Dataset &data, QString *error)
+{
+    return setup(&model, QString(), settings, data, error);
+}
+
+bool Trainer::setup(const CheckedModel *model, const QString &modelError, const TrainingSettings &settings,
+                    const Dataset &data, QString *error)
+{
     auto refuse = [&](const QString &message) {
         if (error)
             *error = message;
@@ -101,15 +117,11 @@ bool Trainer::setup(const ProjectData &project, const TrainingSettings &settings
     if (const auto conflict = settings.conflict())
         return refuse(*conflict);
 
-    const Analysis analysis(project);
-    if (analysis.hasErrors())
-        return refuse(QStringLiteral("The model cannot be built:\n%1").arg(analysis.errorLines().join(QLatin1Char('\n'))));
-    const auto root = analysis.root();
-    if (!root)
-        return refuse(QStringLiteral("The project has no root model."));
-    if (root->inputs.size() != 1 || root->outputs.size() != 1)
-        return refuse(QStringLiteral("The root model `%1` has %2 input(s) and %3 output(s); training needs exactly "
-                                     "one of each.").arg(root->type).arg(root->inputs.size()).arg(root->outputs.size()));
+    if (!model)
+        return refuse(modelError);
+    if (const auto refusal = model->trainingRefusal())
+        return refuse(*refusal);
+    const TypeEval *root = &model->root();
     // The data holds each sample's values in a row; a batch is viewed as the
     // input's shape ([B, 1, 28, 28] from rows of 784) and the output is
     // compared with the targets flattened the same way.
@@ -139,9 +151,7 @@ bool Trainer::setup(const ProjectData &project, const TrainingSettings &settings
     }
 
     try {
-        m_module = ModelBuilder::build(project, analysis, settings.seed);
-    } catch (const BuildError &e) {
-        return refuse(QString::fromStdString(e.what()));
+        m_module = ModelBuilder::build(*model, settings.seed);
     } catch (const std::bad_alloc &) {
         return refuse(QStringLiteral("The model's weights do not fit in memory; make its layers smaller."));
     } catch (const c10::Error &e) {
@@ -150,7 +160,7 @@ bool Trainer::setup(const ProjectData &project, const TrainingSettings &settings
                           .arg(QString::fromStdString(e.what_without_backtrace())));
     }
     m_rngState = defaultRngState();
-    m_project = project;
+    m_project = model->project();
     m_settings = settings;
 
     m_params.clear();

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "training/Checkpoint.h"
+#include "analysis/CheckedModel.h"
 #include "build/ComposedModule.h"
 #include "data/Dataset.h"
 #include "document/GraphTypes.h"
@@ -74,6 +75,9 @@ public:
     /// prepares the batches and creates the optimizer over the parameters that
     /// require gradients (frozen ones are left out). Returns false with a
     /// sentence in `error` when the settings, the model or the data do not fit.
+    bool setup(const CheckedModel &model, const TrainingSettings &settings, const Dataset &data,
+               QString *error = nullptr);
+    /// The same, checking the project first.
     bool setup(const ProjectData &project, const TrainingSettings &settings, const Dataset &data,
                QString *error = nullptr);
     /// After setup() with the checkpoint's project: continues from where the
@@ -162,6 +166,10 @@ private:
         PauseBit = 2,
     };
 
+    /// setup() with a checked model, or without one and the sentence that says
+    /// why the project is not (given in setup's order of refusals).
+    bool setup(const CheckedModel *model, const QString &modelError, const TrainingSettings &settings,
+               const Dataset &data, QString *error);
     void restorePosition(const Checkpoint &checkpoint);
     void train(TrainingResult &result);
     void clearGradients();

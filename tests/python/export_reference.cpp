@@ -66,17 +66,17 @@ int main(int argc, char **argv)
                                 QStringLiteral("conv-autoencoder")}) {
         try {
             const ProjectData project = ProjectFile::load(examples.filePath(name + QStringLiteral(".mcproj")));
-            const Analysis analysis(project);
-            ComposedModule module = ModelBuilder::build(project, analysis, 0);
+            const CheckedModel model = CheckedModel::check(project);
+            ComposedModule module = ModelBuilder::build(model, 0);
             module->eval();
             QString error;
-            if (!TorchScriptExporter::save(project, module, out.filePath(name + QStringLiteral(".pt")), &error)) {
+            if (!TorchScriptExporter::save(model, module, out.filePath(name + QStringLiteral(".pt")), &error)) {
                 err << "error: " << error << "\n";
                 return 1;
             }
             torch::NoGradGuard noGrad;
             torch::manual_seed(1234);
-            const torch::Tensor x = torch::randn(analysis.root()->inputs.value(0).batched(8));
+            const torch::Tensor x = torch::randn(model.root().inputs.value(0).batched(8));
             const torch::Tensor y = module->forward(x);
             QJsonObject json{{QStringLiteral("project"), name},
                              {QStringLiteral("seed"), 0},

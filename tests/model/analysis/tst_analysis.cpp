@@ -1,9 +1,11 @@
 #include "analysis/Analysis.h"
+#include "analysis/CheckedModel.h"
 #include "document/ProjectFile.h"
 
 #include <QRandomGenerator>
 #include <QtTest>
 
+#include <algorithm>
 #include <functional>
 
 namespace {
@@ -277,6 +279,7 @@ class tst_Analysis : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void checkedModel();
     void examplesAreClean_data();
     void examplesAreClean();
     void sizesFlow();
@@ -678,6 +681,56 @@ void tst_Analysis::manyProblemsAreDeduplicated()
         relu += d.message == QLatin1String("Input `x` of `relu` is not connected.") ? 1 : 0;
     QCOMPARE(relu, 1);
     QCOMPARE(a.evaluatedCount(), 5);
+}
+
+void tst_Analysis::checkedModel()
+{
+    // A buildable project passes, with its root evaluated once.
+    const ProjectData lenet = example(QStringLiteral("lenet.mcproj"));
+    const CheckedModel model = CheckedModel::check(lenet);
+    QCOMPARE(model.root().type, lenet.root);
+    QCOMPARE(model.analysis().totalParams(), qint64(61706));
+    QCOMPARE(model.project().root, lenet.root);
+    QVERIFY(!model.trainingRefusal());
+
+    // A project with errors is refused in one sentence that lists them.
+    ProjectData broken = lenet;
+    for (ModuleType &t : broken.types)
+        if (t.name == broken.root)
+            t.wires.removeFirst();
+    const Analysis brokenAnalysis(broken);
+    QVERIFY(brokenAnalysis.hasErrors());
+    try {
+        CheckedModel::check(broken);
+        QFAIL("a project with errors was checked");
+    } catch (const BuildError &e) {
+        QCOMPARE(QString::fromUtf8(e.what()),
+                 QStringLiteral("The model cannot be built:\n") + brokenAnalysis.errorLines().join(QLatin1Char('\n')));
+    }
+    ProjectData rootless = lenet;
+    rootless.root.clear();
+    QVERIFY_THROWS_EXCEPTION(BuildError, CheckedModel::check(rootless));
+
+    // A root with two outputs builds, but training says why it will not take it.
+    ProjectData twoOutputs = example(QStringLiteral("encoder-decoder.mcproj"));
+    for (ModuleType &t : twoOutputs.types) {
+        if (t.name != twoOutputs.root)
+            continue;
+        Node second = *t.ports(NodeKind::Output).first();
+        const int first = second.id;
+        second.id = 9999;
+        second.name = QStringLiteral("again");
+        t.nodes.append(second);
+        const auto into = std::find_if(t.wires.cbegin(), t.wires.cend(), [&](const Wire &w) { return w.to.node == first; });
+        QVERIFY(into != t.wires.cend());
+        Wire w = *into;
+        w.to.node = second.id;
+        t.wires.append(w);
+    }
+    const CheckedModel two = CheckedModel::check(twoOutputs);
+    QCOMPARE(*two.trainingRefusal(),
+             QStringLiteral("The root model `%1` has 1 input(s) and 2 output(s); training needs exactly one of each.")
+                 .arg(twoOutputs.root));
 }
 
 QTEST_GUILESS_MAIN(tst_Analysis)

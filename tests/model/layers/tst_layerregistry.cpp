@@ -254,17 +254,18 @@ void tst_LayerRegistry::samples()
 
     // The project reader takes the sample's options as a user's file holds them.
     const ProjectData project = ProjectFile::fromBytes(sampleProject(d, s));
-    const Analysis analysis(project);
-    QVERIFY2(!analysis.hasErrors(), qPrintable(analysis.errorLines().join(QLatin1Char('\n'))));
-    const InstanceEval *ie = analysis.root()->instance(QStringLiteral("layer"));
+    const auto analysis = std::make_shared<const Analysis>(project);
+    QVERIFY2(!analysis->hasErrors(), qPrintable(analysis->errorLines().join(QLatin1Char('\n'))));
+    const InstanceEval *ie = analysis->root()->instance(QStringLiteral("layer"));
     QVERIFY(ie);
 
-    ComposedModule module = ModelBuilder::build(project, analysis, 7);
+    const CheckedModel model = CheckedModel::check(project, analysis);
+    ComposedModule module = ModelBuilder::build(model, 7);
     module->eval();
     // The analysis counts what the module holds.
     QCOMPARE(ie->params, elements(module->parameters()));
     QCOMPARE(ie->buffers, elements(module->buffers()));
-    QCOMPARE(analysis.totalParams(), elements(module->parameters()));
+    QCOMPARE(analysis->totalParams(), elements(module->parameters()));
 
     torch::manual_seed(11);
     std::vector<torch::Tensor> inputs;
@@ -281,7 +282,7 @@ void tst_LayerRegistry::samples()
         QCOMPARE(outputs[k].sizes().vec(), ie->out.value(int(k)).batched(3));
 
     // The TorchScript export gives the same output.
-    torch::jit::Module script = TorchScriptExporter::toScript(project, module);
+    torch::jit::Module script = TorchScriptExporter::toScript(model, module);
     {
         torch::NoGradGuard noGrad;
         const std::vector<torch::Tensor> scripted = runScript(script, inputs);
@@ -318,7 +319,7 @@ void tst_LayerRegistry::samples()
     QDir dir(QString::fromLocal8Bit(dirName));
     const QString name = QStringLiteral("%1_%2").arg(d.name, s.label);
     QString error;
-    QVERIFY2(TorchScriptExporter::save(project, module, dir.filePath(name + QStringLiteral(".pt")), &error),
+    QVERIFY2(TorchScriptExporter::save(model, module, dir.filePath(name + QStringLiteral(".pt")), &error),
              qPrintable(error));
     QJsonObject tensors;
     for (size_t k = 0; k < inputs.size(); ++k) {
