@@ -29,6 +29,8 @@
 #include <chrono>
 #include <iostream>
 
+using namespace mc;
+
 namespace {
 
 QString option(const QStringList &args, const QString &name, const QString &fallback)

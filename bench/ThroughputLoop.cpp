@@ -7,6 +7,8 @@
 
 #include <chrono>
 
+using namespace mc;
+
 BenchSpec benchSpec(const QString &model)
 {
     BenchSpec s;

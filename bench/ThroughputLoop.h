@@ -13,6 +13,8 @@
 #include <functional>
 #include <vector>
 
+using namespace mc;
+
 using ForwardFn = std::function<torch::Tensor(const torch::Tensor &)>;
 
 /// What a model is trained on: sizes, loss and batch.

@@ -2,6 +2,8 @@
 
 #include "analysis/Analysis.h"
 
+namespace mc {
+
 /// A copy of the document and the Analysis of that copy, kept together, so that
 /// a view always reads sizes against the document they were computed from.
 /// Copying the document is cheap (Qt's implicit sharing). Given the snapshot
@@ -24,3 +26,5 @@ private:
     const ProjectData m_data;
     const Analysis m_analysis;
 };
+
+} // namespace mc

@@ -14,6 +14,8 @@
 
 #include <cmath>
 
+namespace mc {
+
 ArgumentsEditor::ArgumentsEditor(QWidget *parent)
     : QWidget(parent), m_table(new QTableWidget(0, 2, this)), m_message(new QLabel(this))
 {
@@ -142,3 +144,5 @@ void ArgumentsEditor::removeSelected()
     fill();
     Q_EMIT argumentsEdited(m_arguments);
 }
+
+} // namespace mc

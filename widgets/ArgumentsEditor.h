@@ -8,6 +8,8 @@ class QLabel;
 class QTableWidget;
 class QTableWidgetItem;
 
+namespace mc {
+
 /// The arguments of a module type (name and default value) as a table, with
 /// Add and Remove. Renaming an argument is reported apart, so that the editor
 /// can rename the references to it too.
@@ -42,3 +44,5 @@ private:
     QLabel *m_message;
     bool m_filling = false;
 };
+
+} // namespace mc

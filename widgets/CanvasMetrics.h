@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+namespace mc {
+
 /// Sizes of the canvas's drawing, in scene units (one unit is one logical
 /// pixel at 100 % zoom). The layout and the items share them.
 namespace CanvasMetrics {
@@ -32,3 +34,5 @@ inline double nodeHeight(NodeKind kind, int inputs, int outputs)
 }
 
 } // namespace CanvasMetrics
+
+} // namespace mc

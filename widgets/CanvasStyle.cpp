@@ -1,5 +1,7 @@
 #include "CanvasStyle.h"
 
+namespace mc {
+
 QColor CanvasStyle::mix(const QColor &a, const QColor &b, double t)
 {
     return QColor::fromRgbF(float(a.redF() + (b.redF() - a.redF()) * t),
@@ -100,3 +102,5 @@ QColor CanvasStyle::category(const QString &category, const QPalette &palette)
         c = QColor(0x5d, 0x6b, 0x7e);
     return isDark(palette) ? c.darker(115) : c;
 }
+
+} // namespace mc

@@ -4,6 +4,8 @@
 #include <QPalette>
 #include <QString>
 
+namespace mc {
+
 /// Colours of the canvas, derived from the application palette so that the
 /// canvas follows the system's light or dark theme.
 class CanvasStyle
@@ -29,3 +31,5 @@ public:
     /// "Normalization", "Operators"), "Module", "Stack" or "Port".
     static QColor category(const QString &category, const QPalette &palette);
 };
+
+} // namespace mc

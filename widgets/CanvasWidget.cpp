@@ -13,6 +13,8 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+namespace mc {
+
 CanvasWidget::CanvasWidget(DocumentEditor *editor, QWidget *parent)
     : QWidget(parent), m_editor(editor), m_scene(new GraphScene(editor, this)), m_view(new GraphView(m_scene, this)),
       m_back(new QToolButton(this)), m_crumbs(new QLabel(this))
@@ -203,3 +205,5 @@ void CanvasWidget::updateCrumbs()
     }
     m_crumbs->setText(parts.join(QStringLiteral(" &nbsp;›&nbsp; ")));
 }
+
+} // namespace mc

@@ -4,11 +4,14 @@
 #include <QPointF>
 #include <QWidget>
 
+class QLabel;
+class QToolButton;
+
+namespace mc {
+
 class DocumentEditor;
 class GraphScene;
 class GraphView;
-class QLabel;
-class QToolButton;
 
 /// The canvas with its breadcrumb: which module type is open, how the user got
 /// there (root › encoder: Encoder › …), and the way back. Opening a node's
@@ -64,3 +67,5 @@ private:
     QLabel *m_crumbs;
     QList<Crumb> m_path;
 };
+
+} // namespace mc

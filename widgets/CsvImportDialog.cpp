@@ -25,6 +25,8 @@
 #include <algorithm>
 #include <new>
 
+namespace mc {
+
 namespace {
 
 const QColor kInputBack(219, 233, 246);
@@ -565,3 +567,5 @@ void CsvImportDialog::updateState()
     }
     m_buttons->button(QDialogButtonBox::Ok)->setEnabled(isAcceptable());
 }
+
+} // namespace mc

@@ -7,12 +7,15 @@
 
 #include <memory>
 
-class CsvTable;
 class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
 class QTableWidget;
+
+namespace mc {
+
+class CsvTable;
 
 /// Chooses a CSV file and its input and target columns for training. The
 /// dialog previews the first rows (header as column titles), lets the user
@@ -128,3 +131,5 @@ private:
     QLabel *m_problemLabel;
     QDialogButtonBox *m_buttons;
 };
+
+} // namespace mc

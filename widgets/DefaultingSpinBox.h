@@ -5,6 +5,8 @@
 
 #include <utility>
 
+namespace mc {
+
 /// A spin box (QSpinBox or QDoubleSpinBox) in which an emptied field means
 /// the setting's documented default: when the user clears the text and
 /// presses Enter or leaves the field, it takes and shows `defaultValue()`
@@ -42,3 +44,5 @@ private:
 
 using DefaultingIntSpinBox = DefaultingSpinBox<QSpinBox>;
 using DefaultingDoubleSpinBox = DefaultingSpinBox<QDoubleSpinBox>;
+
+} // namespace mc

@@ -3,6 +3,8 @@
 #include <QList>
 #include <QObject>
 
+namespace mc {
+
 /// Call from the destructor of a widget whose own children signal into its
 /// slots. QWidget's destructor runs after the derived class is gone and still
 /// moves the focus and hides the widget, so a child field that has the focus
@@ -15,3 +17,5 @@ inline void disconnectChildren(QObject *receiver)
     for (QObject *child : children)
         QObject::disconnect(child, nullptr, receiver, nullptr);
 }
+
+} // namespace mc

@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <cmath>
 
+namespace mc {
+
 namespace {
 
 double snap(double v)
@@ -995,3 +997,5 @@ std::optional<QList<int>> DocumentEditor::paste(const QString &type, const QByte
     }
     return created;
 }
+
+} // namespace mc

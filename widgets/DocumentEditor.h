@@ -16,6 +16,8 @@
 class QTimer;
 class QUndoStack;
 
+namespace mc {
+
 /// The editor's verbs: every edit a user can make, each as one undoable command
 /// on the document. Edits go through Project's checked API and are recorded as
 /// before/after snapshots (SnapshotCommand), so undo gives back the exact
@@ -171,3 +173,5 @@ private:
     bool m_stale = true;
     bool m_structural = true; ///< A change since the last analysis that a move alone is not.
 };
+
+} // namespace mc

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+namespace mc {
+
 QHash<int, QPointF> GraphLayout::arrange(const ModuleType &type, const std::function<double(int)> &height)
 {
     QHash<int, int> index; // node id -> position in type.nodes
@@ -117,3 +119,5 @@ QHash<int, QPointF> GraphLayout::arrange(const ModuleType &type, const std::func
     }
     return positions;
 }
+
+} // namespace mc

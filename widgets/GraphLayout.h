@@ -7,6 +7,8 @@
 
 #include <functional>
 
+namespace mc {
+
 /// The "arrange" command's layout: nodes in columns from left to right so that
 /// every wire goes right, inputs in the first column and outputs in the last,
 /// and the order inside a column chosen to keep wires short (barycentres).
@@ -22,3 +24,5 @@ public:
     /// height on the canvas. Linear in nodes and wires (a few sweeps).
     static QHash<int, QPointF> arrange(const ModuleType &type, const std::function<double(int)> &height);
 };
+
+} // namespace mc

@@ -16,6 +16,8 @@
 
 #include <cmath>
 
+namespace mc {
+
 using namespace CanvasMetrics;
 
 GraphScene::GraphScene(DocumentEditor *editor, QObject *parent)
@@ -802,3 +804,5 @@ void GraphScene::clearWireDrag()
     delete m_wireDrag->path;
     m_wireDrag.reset();
 }
+
+} // namespace mc

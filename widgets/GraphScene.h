@@ -8,11 +8,14 @@
 
 #include <optional>
 
+class QGraphicsPathItem;
+class QGraphicsRectItem;
+
+namespace mc {
+
 class DocumentEditor;
 class PortItem;
 class Project;
-class QGraphicsPathItem;
-class QGraphicsRectItem;
 class WireItem;
 
 /// The canvas of one module type. Its items are built from Project's signals
@@ -131,3 +134,5 @@ private:
     std::optional<ShareDrag> m_shareDrag;
     bool m_pressedOnNode = false;
 };
+
+} // namespace mc

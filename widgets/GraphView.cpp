@@ -16,6 +16,8 @@
 
 #include <cmath>
 
+namespace mc {
+
 GraphView::GraphView(GraphScene *scene, QWidget *parent) : QGraphicsView(scene, parent), m_scene(scene)
 {
     setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
@@ -296,3 +298,5 @@ void GraphView::changeEvent(QEvent *event)
     }
     QGraphicsView::changeEvent(event);
 }
+
+} // namespace mc

@@ -2,8 +2,11 @@
 
 #include <QGraphicsView>
 
-class GraphScene;
 class QGestureEvent;
+
+namespace mc {
+
+class GraphScene;
 
 /// The canvas's view: wheel and pinch zoom around the mouse, panning with the
 /// middle button, Space+drag or two-finger scrolling, rubber-band selection,
@@ -64,3 +67,5 @@ private:
     bool m_spaceHeld = false;
     QPoint m_panLast;
 };
+
+} // namespace mc

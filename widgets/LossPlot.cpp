@@ -18,6 +18,8 @@
 
 #include <cmath>
 
+namespace mc {
+
 namespace {
 const QColor kRaw(31, 119, 180, 70);
 const QColor kSmooth(31, 119, 180);
@@ -396,3 +398,5 @@ void LossPlot::exportCsvDialog()
     if (!path.isEmpty())
         exportCsv(path);
 }
+
+} // namespace mc

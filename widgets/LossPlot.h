@@ -15,6 +15,8 @@ class QMouseEvent;
 class QSlider;
 class QTimer;
 
+namespace mc {
+
 /// The loss curves of training runs: the training loss of every step (raw and
 /// smoothed with an exponential moving average), the validation loss of every
 /// epoch, and earlier runs as faded curves. Points arrive in batches
@@ -104,3 +106,5 @@ private:
     int m_replots = 0;
     QString m_readout;
 };
+
+} // namespace mc

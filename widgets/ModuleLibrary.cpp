@@ -1,5 +1,7 @@
 #include "ModuleLibrary.h"
 
+namespace mc {
+
 namespace {
 
 Instance layer(const QString &name, const QString &type, const OptionMap &options = {})
@@ -137,3 +139,5 @@ const ModuleType *ModuleLibrary::find(const QString &name)
             return &t;
     return nullptr;
 }
+
+} // namespace mc

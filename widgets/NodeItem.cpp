@@ -16,6 +16,8 @@
 #include <cmath>
 #include <memory>
 
+namespace mc {
+
 using namespace CanvasMetrics;
 
 namespace {
@@ -547,3 +549,5 @@ void NodeItem::paintPort(QPainter *painter, const QPalette &pal, bool detailed)
     painter->setPen(CanvasStyle::dimText(pal));
     draw(painter, m_texts.subtitle, QPointF(left, baseline(f.smallMetrics, 25, 18)));
 }
+
+} // namespace mc

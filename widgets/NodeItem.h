@@ -7,6 +7,8 @@
 #include <QList>
 #include <QStringList>
 
+namespace mc {
+
 class PortItem;
 class WireItem;
 
@@ -123,3 +125,5 @@ private:
     QList<WireItem *> m_wires;
     mutable Texts m_texts;
 };
+
+} // namespace mc

@@ -11,6 +11,8 @@
 
 #include <cmath>
 
+namespace mc {
+
 OptionField::~OptionField()
 {
     disconnectChildren(this); // the line edit commits on focus-out, also while QWidget tears it down
@@ -281,3 +283,5 @@ void OptionField::commit()
     m_value = parsed;
     Q_EMIT committed(parsed);
 }
+
+} // namespace mc

@@ -10,6 +10,8 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 
+namespace mc {
+
 /// One option or argument value in the Properties dock: a number, a tuple
 /// (`3, 3`), a word of a choice, the name of an argument of the enclosing
 /// module type, or empty for the default; or, with Rule::shape, an Input's
@@ -81,3 +83,5 @@ private:
     ShapeDecl m_shape;
     QString m_error;
 };
+
+} // namespace mc

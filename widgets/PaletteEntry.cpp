@@ -4,6 +4,8 @@
 #include <QJsonObject>
 #include <QMimeData>
 
+namespace mc {
+
 namespace {
 
 const char *kindName(PaletteEntry::Kind kind)
@@ -64,3 +66,5 @@ std::optional<PaletteEntry> PaletteEntry::fromMimeData(const QMimeData *mime)
         return std::nullopt;
     return fromBytes(mime->data(mimeType()));
 }
+
+} // namespace mc

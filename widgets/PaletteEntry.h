@@ -7,6 +7,8 @@
 
 class QMimeData;
 
+namespace mc {
+
 /// One thing the palette offers to drop on the canvas: a built-in layer, a port,
 /// a module type of the project, a ready type from the library, or a stack.
 struct PaletteEntry
@@ -33,3 +35,5 @@ struct PaletteEntry
     QMimeData *toMimeData() const;
     static std::optional<PaletteEntry> fromMimeData(const QMimeData *mime);
 };
+
+} // namespace mc

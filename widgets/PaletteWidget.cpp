@@ -13,6 +13,8 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+namespace mc {
+
 namespace {
 
 constexpr int kEntryRole = Qt::UserRole + 1;
@@ -207,3 +209,5 @@ std::optional<PaletteEntry> PaletteWidget::entryOf(const QTreeWidgetItem *item)
         return std::nullopt;
     return PaletteEntry::fromBytes(bytes);
 }
+
+} // namespace mc

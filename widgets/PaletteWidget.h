@@ -6,10 +6,13 @@
 
 #include <optional>
 
-class Project;
 class QLineEdit;
 class QTreeWidget;
 class QTreeWidgetItem;
+
+namespace mc {
+
+class Project;
 
 /// The palette: built-in layers by category, inputs and outputs, stacks, the
 /// project's module types and the library of ready types, searchable. Items
@@ -46,3 +49,5 @@ private:
     QTreeWidget *m_tree;
     QTreeWidgetItem *m_projectGroup = nullptr;
 };
+
+} // namespace mc

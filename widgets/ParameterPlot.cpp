@@ -7,6 +7,8 @@
 #include <QLabel>
 #include <QLocale>
 
+namespace mc {
+
 ParameterPlot::ParameterPlot(DocumentEditor *editor, QWidget *parent)
     : QWidget(parent)
     , m_editor(editor)
@@ -84,3 +86,5 @@ void ParameterPlot::refresh()
                                total < 0 || trainable < 0 ? unknown : locale.toString(total - trainable)));
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
+
+} // namespace mc

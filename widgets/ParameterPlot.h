@@ -4,10 +4,13 @@
 #include <QVector>
 #include <QWidget>
 
-class DocumentEditor;
 class QCPBars;
 class QCustomPlot;
 class QLabel;
+
+namespace mc {
+
+class DocumentEditor;
 
 /// Parameters per top-level submodule of the root model as stacked bars,
 /// trainable and frozen apart, with the totals beside them. Follows the
@@ -38,3 +41,5 @@ private:
     QVector<double> m_trainable;
     QVector<double> m_frozen;
 };
+
+} // namespace mc

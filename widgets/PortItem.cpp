@@ -9,6 +9,8 @@
 #include <QPainter>
 #include <QStyleOptionGraphicsItem>
 
+namespace mc {
+
 PortItem::PortItem(NodeItem *node, bool input, int index)
     : QGraphicsItem(node), m_node(node), m_input(input), m_index(index)
 {
@@ -93,3 +95,5 @@ void PortItem::hoverLeaveEvent(QGraphicsSceneHoverEvent *)
     m_hovered = false;
     update();
 }
+
+} // namespace mc

@@ -2,6 +2,8 @@
 
 #include <QGraphicsItem>
 
+namespace mc {
+
 class NodeItem;
 
 /// A port of a node on the canvas: the small circle a wire starts or ends at.
@@ -44,3 +46,5 @@ private:
     bool m_hovered = false;
     Mark m_mark = Mark::None;
 };
+
+} // namespace mc

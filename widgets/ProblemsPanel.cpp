@@ -9,6 +9,8 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+namespace mc {
+
 ProblemsPanel::ProblemsPanel(DocumentEditor *editor, QWidget *parent)
     : QWidget(parent), m_editor(editor), m_tree(new QTreeWidget(this)), m_empty(new QLabel(this))
 {
@@ -76,3 +78,5 @@ void ProblemsPanel::refresh()
         Q_EMIT countsChanged(errors, warnings);
     }
 }
+
+} // namespace mc

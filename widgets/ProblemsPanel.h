@@ -2,10 +2,13 @@
 
 #include <QWidget>
 
-class DocumentEditor;
 class QLabel;
 class QTreeWidget;
 class QTreeWidgetItem;
+
+namespace mc {
+
+class DocumentEditor;
 
 /// The Problems dock: the Analysis diagnostics, errors first, kept current as
 /// the user edits. Activating one asks for its module type to be opened and
@@ -36,3 +39,5 @@ private:
     int m_errors = -1;
     int m_warnings = -1;
 };
+
+} // namespace mc

@@ -21,6 +21,8 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+namespace mc {
+
 namespace {
 
 /// The option field's text of a default value.
@@ -600,3 +602,5 @@ void PropertiesPanel::report(const QString &problem)
     if (!problem.isEmpty())
         Q_EMIT statusMessage(problem);
 }
+
+} // namespace mc

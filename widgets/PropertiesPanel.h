@@ -12,10 +12,13 @@
 #include <QPointer>
 #include <QScrollArea>
 
-class DocumentEditor;
-class GraphScene;
 class QFormLayout;
 class QTimer;
+
+namespace mc {
+
+class DocumentEditor;
+class GraphScene;
 
 /// The Properties dock. With one node selected: its instance name, type,
 /// options or argument values (numbers or arguments of the enclosing type,
@@ -88,3 +91,5 @@ private:
     QPointer<QLabel> m_twins;
     QPointer<QLabel> m_rootLabel;
 };
+
+} // namespace mc

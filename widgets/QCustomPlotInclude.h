@@ -17,3 +17,8 @@
 #undef foreach
 #undef MC_QCP_DEFINED_KEYWORDS
 #endif
+
+namespace mc {
+
+
+} // namespace mc

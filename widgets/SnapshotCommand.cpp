@@ -2,6 +2,8 @@
 
 #include "document/Project.h"
 
+namespace mc {
+
 namespace {
 
 QStringList namesOf(const ProjectData &d)
@@ -125,3 +127,5 @@ void SnapshotCommand::apply(Project &project, const ProjectData &from, const Pro
     if (!ok || !(project.data() == to))
         project.setData(to);
 }
+
+} // namespace mc

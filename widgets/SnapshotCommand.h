@@ -4,6 +4,8 @@
 
 #include <QUndoCommand>
 
+namespace mc {
+
 class Project;
 
 /// An undoable edit kept as the document before and after it. Undo and redo
@@ -41,3 +43,5 @@ private:
     QString m_mergeKey;
     bool m_applied = true;
 };
+
+} // namespace mc

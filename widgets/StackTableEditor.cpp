@@ -13,6 +13,8 @@
 
 #include <algorithm>
 
+namespace mc {
+
 StackTableEditor::StackTableEditor(QWidget *parent)
     : QWidget(parent), m_table(new QTableWidget(this)), m_message(new QLabel(this)), m_add(new QToolButton(this)),
       m_remove(new QToolButton(this)), m_up(new QToolButton(this)), m_down(new QToolButton(this))
@@ -215,3 +217,5 @@ void StackTableEditor::moveDown()
     m_table->selectRow(r + 1);
     Q_EMIT rowsEdited(m_rows);
 }
+
+} // namespace mc

@@ -9,6 +9,8 @@ class QTableWidget;
 class QTableWidgetItem;
 class QToolButton;
 
+namespace mc {
+
 /// The per-block arguments of a stack as a table: one row per block
 /// (`blocks.0`, `blocks.1`, …), one column per argument of the block type.
 /// A cell holds a number, an argument of the enclosing type, or nothing (the
@@ -58,3 +60,5 @@ private:
     QToolButton *m_down;
     bool m_filling = false;
 };
+
+} // namespace mc

@@ -8,6 +8,8 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+namespace mc {
+
 SummaryPanel::SummaryPanel(DocumentEditor *editor, QWidget *parent)
     : QWidget(parent), m_editor(editor), m_tree(new QTreeWidget(this)), m_totals(new QLabel(this))
 {
@@ -87,3 +89,5 @@ void SummaryPanel::refresh()
     // The analysis's own totals lines (an unknown count says so), on one line.
     m_totals->setText(analysis.totalsText().trimmed().replace(QLatin1Char('\n'), QStringLiteral("   ")));
 }
+
+} // namespace mc

@@ -2,9 +2,12 @@
 
 #include <QWidget>
 
-class DocumentEditor;
 class QLabel;
 class QTreeWidget;
+
+namespace mc {
+
+class DocumentEditor;
 
 /// The Summary dock: the model summary in the manner of Lightning's
 /// ModelSummary (name, type, parameters, trainable, input and output sizes)
@@ -31,3 +34,5 @@ private:
     QLabel *m_totals;
     bool m_stale = true;
 };
+
+} // namespace mc

@@ -23,6 +23,8 @@
 #include <cmath>
 #include <limits>
 
+namespace mc {
+
 TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
     : QWidget(parent)
     , m_editor(editor)
@@ -441,3 +443,5 @@ CsvImportDialog *TrainingPanel::importCsv()
     dialog->open();
     return dialog;
 }
+
+} // namespace mc

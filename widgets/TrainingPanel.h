@@ -6,15 +6,18 @@
 
 #include <functional>
 
-class CsvImportDialog;
-class DocumentEditor;
-class Project;
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
+
+namespace mc {
+
+class CsvImportDialog;
+class DocumentEditor;
+class Project;
 
 /// The training dock: every training setting as a form, stored in the
 /// project's `training` object as it is edited (each change an undoable edit), the data source (a generated
@@ -104,3 +107,5 @@ private:
     TrainingSettings m_extra; ///< Fields the form does not show are kept as they were.
     std::function<QString()> m_baseDir;
 };
+
+} // namespace mc

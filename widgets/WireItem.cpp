@@ -10,6 +10,8 @@
 
 #include <cmath>
 
+namespace mc {
+
 WireItem::WireItem(const Wire &wire, NodeItem *from, NodeItem *to) : m_wire(wire), m_from(from), m_to(to)
 {
     setFlag(ItemIsSelectable);
@@ -84,3 +86,5 @@ void WireItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->setBrush(Qt::NoBrush);
     painter->drawPath(m_path);
 }
+
+} // namespace mc

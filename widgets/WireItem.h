@@ -5,6 +5,8 @@
 #include <QGraphicsItem>
 #include <QPainterPath>
 
+namespace mc {
+
 class NodeItem;
 
 /// A wire on the canvas, from an output port to an input port. Keeps the
@@ -43,3 +45,5 @@ private:
     mutable QPainterPath m_shape;
     QString m_problem;
 };
+
+} // namespace mc

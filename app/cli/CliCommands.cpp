@@ -10,6 +10,8 @@
 
 #include <QTextStream>
 
+namespace mc {
+
 namespace {
 
 QTextStream &out()
@@ -137,3 +139,5 @@ int runCli(const QStringList &arguments)
         return ExportCommand::run(args, out(), err());
     return usageError(QStringLiteral("unknown command '%1'").arg(command));
 }
+
+} // namespace mc

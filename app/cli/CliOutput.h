@@ -3,6 +3,8 @@
 #include <QString>
 #include <QTextStream>
 
+namespace mc {
+
 /// The command line's two ways to fail, shared by every command: a usage error
 /// (exit status 2, with a pointer to --help) and a failure (exit status 1, one
 /// line `error: …` on stderr after whatever stdout already holds).
@@ -28,3 +30,5 @@ inline int failure(QTextStream &out, QTextStream &err, const QString &message)
 }
 
 } // namespace CliOutput
+
+} // namespace mc

@@ -13,6 +13,8 @@
 
 #include <optional>
 
+namespace mc {
+
 namespace {
 
 int usageError(QTextStream &err, const QString &message)
@@ -128,3 +130,5 @@ int ExportCommand::run(const QStringList &args, QTextStream &out, QTextStream &e
     err.flush();
     return 0;
 }
+
+} // namespace mc

@@ -4,6 +4,8 @@
 
 class QTextStream;
 
+namespace mc {
+
 /// `modelcomposer-cli export PROJECT -o OUT.pt [--checkpoint CHECKPOINT] [--seed N]`:
 /// builds the project's model (weights from the seed, or from a checkpoint the
 /// trainer wrote) and writes it as TorchScript with the project inside
@@ -15,3 +17,5 @@ public:
     /// Returns the exit status: 0 success, 1 failure (`error: …`), 2 usage error.
     static int run(const QStringList &args, QTextStream &out, QTextStream &err);
 };
+
+} // namespace mc

@@ -32,6 +32,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+namespace mc {
+
 namespace {
 
 /// Column lists longer than this are shortened (columnsText()).
@@ -616,3 +618,5 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     out.flush();
     return 0;
 }
+
+} // namespace mc

@@ -4,6 +4,8 @@
 
 class QTextStream;
 
+namespace mc {
+
 /// `modelcomposer-cli train PROJECT [options]`: trains the project's model with
 /// its training settings, each of which a flag can override (docs/training.md),
 /// printing one line per epoch and a final line with the total time. Writes a
@@ -15,3 +17,5 @@ public:
     /// Returns the exit status: 0 success, 1 failure (`error: …`), 2 usage error.
     static int run(const QStringList &args, QTextStream &out, QTextStream &err);
 };
+
+} // namespace mc

@@ -6,6 +6,8 @@
 
 #include <QCoreApplication>
 
+using namespace mc;
+
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);

@@ -13,6 +13,8 @@
 #include <QStandardPaths>
 #include <QUuid>
 
+namespace mc {
+
 Autosave::Autosave(const QString &directory, QObject *parent) : QObject(parent), m_directory(directory)
 {
     QDir().mkpath(m_directory);
@@ -86,3 +88,5 @@ void Autosave::removeOrphan(const Orphan &orphan)
     lockPath.replace(QStringLiteral(".mcproj"), QStringLiteral(".lock"));
     QFile::remove(lockPath);
 }
+
+} // namespace mc

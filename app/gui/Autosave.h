@@ -9,6 +9,8 @@
 
 class QLockFile;
 
+namespace mc {
+
 /// Crash recovery. While the window runs, unsaved work is written now and then
 /// to a file of its own in `directory`, next to a lock that the running process
 /// holds. After a crash the lock is stale: the next start finds the file
@@ -49,3 +51,5 @@ private:
     QString m_file;
     std::unique_ptr<QLockFile> m_lock;
 };
+
+} // namespace mc

@@ -10,6 +10,8 @@
 #include <memory>
 #include <stdexcept>
 
+namespace mc {
+
 namespace {
 
 /// Walks the unpickled module tree, naming each tensor by its attribute path.
@@ -76,3 +78,5 @@ std::map<std::string, torch::Tensor> ExportedWeights::read(const QString &ptPath
                 .toStdString());
     }
 }
+
+} // namespace mc

@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+namespace mc {
+
 /// The tensors stored in an exported TorchScript `.pt`, by dotted name as the
 /// module tree holds them (`encoder.fc.weight`, `blocks.0.fc.bias`).
 ///
@@ -24,3 +26,5 @@ public:
     /// a sentence naming the file when it cannot be read as an export.
     static std::map<std::string, torch::Tensor> read(const QString &ptPath);
 };
+
+} // namespace mc

@@ -48,6 +48,8 @@
 
 #include <cmath>
 
+namespace mc {
+
 namespace {
 
 constexpr int kMaxRecent = 8;
@@ -1084,3 +1086,5 @@ void MainWindow::onAbout()
                           "TorchScript.</p>")
                            .arg(QStringLiteral(MODELCOMPOSER_VERSION)));
 }
+
+} // namespace mc

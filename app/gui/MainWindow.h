@@ -8,13 +8,6 @@
 #include <memory>
 #include <optional>
 
-class Autosave;
-class CanvasWidget;
-class DocumentEditor;
-class PaletteWidget;
-class ProblemsPanel;
-class Project;
-class PropertiesPanel;
 class QAction;
 class QDialog;
 class QDockWidget;
@@ -22,6 +15,16 @@ class QLabel;
 class QMenu;
 class QTimer;
 class QToolBar;
+
+namespace mc {
+
+class Autosave;
+class CanvasWidget;
+class DocumentEditor;
+class PaletteWidget;
+class ProblemsPanel;
+class Project;
+class PropertiesPanel;
 class SummaryPanel;
 struct ProjectData;
 
@@ -212,3 +215,5 @@ private:
     QDialog *m_help = nullptr; ///< The user guide, made when first asked for.
 
 };
+
+} // namespace mc

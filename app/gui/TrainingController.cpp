@@ -40,6 +40,8 @@
 #include <QTimer>
 #include <QUndoStack>
 
+namespace mc {
+
 namespace {
 QString fromException(const std::exception &e) { return QString::fromUtf8(e.what()); }
 
@@ -886,3 +888,5 @@ std::unique_ptr<Checkpoint> TrainingController::exportedWeights(const ProjectDat
     }
     return checkpoint;
 }
+
+} // namespace mc

@@ -15,11 +15,6 @@
 namespace at {
 class Tensor;
 }
-class Checkpoint;
-class LocalLauncher;
-class LossPlot;
-class MainWindow;
-class ParameterPlot;
 class QAction;
 class QDockWidget;
 class QLabel;
@@ -27,6 +22,14 @@ class QProgressBar;
 class QTemporaryDir;
 class QThread;
 class QTimer;
+
+namespace mc {
+
+class Checkpoint;
+class LocalLauncher;
+class LossPlot;
+class MainWindow;
+class ParameterPlot;
 class Trainer;
 class TrainingPanel;
 struct ProjectData;
@@ -176,3 +179,5 @@ private:
     QList<QPointer<QAction>> m_disabledActions;
     std::function<bool()> m_askStop;
 };
+
+} // namespace mc

@@ -12,6 +12,8 @@
 #include <QMessageBox>
 #include <QTimer>
 
+using namespace mc;
+
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);

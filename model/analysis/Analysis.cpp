@@ -6,6 +6,8 @@
 #include <cmath>
 #include <queue>
 
+namespace mc {
+
 namespace {
 
 constexpr int kMaxDepth = 64;
@@ -892,3 +894,5 @@ QString Analysis::totalsText() const
       << '\n';
     return out;
 }
+
+} // namespace mc

@@ -11,6 +11,8 @@
 #include <optional>
 #include <vector>
 
+namespace mc {
+
 /// A problem in the document, attached to the node it belongs to.
 struct Diagnostic
 {
@@ -189,3 +191,5 @@ private:
     int m_evaluated = 0;
     int m_reused = 0;
 };
+
+} // namespace mc

@@ -1,5 +1,7 @@
 #include "analysis/CheckedModel.h"
 
+namespace mc {
+
 CheckedModel CheckedModel::check(const ProjectData &project)
 {
     return check(project, std::make_shared<const Analysis>(project));
@@ -28,3 +30,5 @@ std::optional<QString> CheckedModel::trainingRefusal(const TypeEval &root)
         .arg(root.inputs.size())
         .arg(root.outputs.size());
 }
+
+} // namespace mc

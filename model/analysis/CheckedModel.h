@@ -7,6 +7,8 @@
 #include <optional>
 #include <stdexcept>
 
+namespace mc {
+
 /// The document has errors and cannot be built; what() lists them, one a line.
 class BuildError : public std::runtime_error
 {
@@ -46,3 +48,5 @@ private:
     std::shared_ptr<const Analysis> m_analysis;
     std::shared_ptr<const TypeEval> m_root;
 };
+
+} // namespace mc

@@ -1,5 +1,7 @@
 #include "build/ComposedModule.h"
 
+namespace mc {
+
 ComposedModuleImpl::ComposedModuleImpl(std::string typeName, int inputCount, int outputCount)
     : m_typeName(std::move(typeName)), m_inputCount(inputCount), m_outputCount(outputCount)
 {
@@ -65,3 +67,5 @@ torch::Tensor BlockStackImpl::forward(torch::Tensor x)
         x = block->forward(x);
     return x;
 }
+
+} // namespace mc

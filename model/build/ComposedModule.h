@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+namespace mc {
+
 /// A module built from a module type's graph. Its children are registered under
 /// the instance names; `forward` runs a schedule fixed when the module was
 /// built: a flat list of steps over numbered value slots, with no walk of the
@@ -62,3 +64,5 @@ private:
     std::vector<ComposedModule> m_blocks;
 };
 TORCH_MODULE(BlockStack);
+
+} // namespace mc

@@ -4,6 +4,8 @@
 
 #include <QHash>
 
+namespace mc {
+
 namespace {
 
 using mc::Slots;
@@ -147,3 +149,5 @@ ComposedModule ModelBuilder::build(const CheckedModel &model, std::optional<uint
         torch::manual_seed(*seed);
     return buildType(model.project(), model.root());
 }
+
+} // namespace mc

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 
+namespace mc {
+
 /// Turns a project into a tree of registered LibTorch modules: one registered
 /// submodule per instance, nested as the module types nest and named by the
 /// instance names; a shared instance is registered once and called at each of
@@ -20,3 +22,5 @@ public:
     /// The same, checking the project first. Throws BuildError.
     static ComposedModule build(const ProjectData &project, std::optional<uint64_t> seed = std::nullopt);
 };
+
+} // namespace mc

@@ -1,5 +1,7 @@
 #include "data/CsvReader.h"
 
+namespace mc {
+
 CsvReader::CsvReader(const QString &path)
     : m_table(path)
 {
@@ -11,3 +13,5 @@ torch::Tensor CsvReader::read(const QList<int> &columns, int classCount) const
     std::vector<float> values = m_table.read(columns, classCount, &rows);
     return torch::from_blob(values.data(), {rows, qint64(columns.size())}, torch::kFloat32).clone();
 }
+
+} // namespace mc

@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+namespace mc {
+
 /// Reads a comma-separated file whose first row names the columns into float
 /// tensors: a thin wrapper over CsvTable (which has the rules and the messages)
 /// that returns tensors. The header is read when the reader is made; `read`
@@ -44,3 +46,5 @@ public:
 private:
     CsvTable m_table;
 };
+
+} // namespace mc

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <limits>
 
+namespace mc {
+
 namespace {
 
 /// The next line of `bytes` from `pos` without its line end; advances `pos`.
@@ -301,3 +303,5 @@ qint64 CsvTable::firstInvalidUtf8(const QByteArray &bytes)
     }
     return -1;
 }
+
+} // namespace mc

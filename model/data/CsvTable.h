@@ -9,6 +9,8 @@
 
 #include <vector>
 
+namespace mc {
+
 /// The torch-free core of CsvReader: a comma-separated text whose first row
 /// names the columns. The header is read when the table is made; `read` then
 /// parses the chosen columns of every row into floats, all or nothing: a bad
@@ -64,3 +66,5 @@ private:
     qint64 m_headerLines = 0; ///< Lines up to and including the header.
     QStringList m_header;
 };
+
+} // namespace mc

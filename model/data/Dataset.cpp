@@ -11,6 +11,8 @@
 
 #include <cmath>
 
+namespace mc {
+
 namespace {
 
 enum Stream : uint64_t {
@@ -295,3 +297,5 @@ Dataset Dataset::forProject(const ProjectData &project, const TrainingSettings &
         throw DataError(*refusal);
     return create(settings, rowValues(root->inputs.first()), rowValues(root->outputs.first()), baseDir);
 }
+
+} // namespace mc

@@ -12,6 +12,8 @@
 
 #include <cstdint>
 
+namespace mc {
+
 /// A training data set held in memory: one row per sample. Inputs are float32
 /// [rows, input features]; targets are float32 [rows, output features], or
 /// int64 class indices [rows] for cross entropy and NLL.
@@ -96,3 +98,5 @@ private:
     QStringList m_inputNames;
     QStringList m_targetNames;
 };
+
+} // namespace mc

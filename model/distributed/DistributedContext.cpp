@@ -14,6 +14,8 @@
 #include <mutex>
 #include <thread>
 
+namespace mc {
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -481,3 +483,5 @@ void DistributedContext::leave(const QString &error)
     }
     d->stopHeartbeat();
 }
+
+} // namespace mc

@@ -9,6 +9,8 @@
 #include <memory>
 #include <stdexcept>
 
+namespace mc {
+
 class GradientBuckets;
 
 /// A collective that failed, or ranks that did not meet, with a sentence that
@@ -84,3 +86,5 @@ private:
     struct Private;
     std::unique_ptr<Private> d;
 };
+
+} // namespace mc

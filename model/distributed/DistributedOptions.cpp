@@ -1,5 +1,7 @@
 #include "distributed/DistributedOptions.h"
 
+namespace mc {
+
 namespace {
 
 bool readWhole(const QProcessEnvironment &env, const char *name, int *value, QString *error)
@@ -68,3 +70,5 @@ std::optional<QString> DistributedOptions::problem() const
         return QStringLiteral("Timeouts must be at least one second.");
     return std::nullopt;
 }
+
+} // namespace mc

@@ -5,6 +5,8 @@
 
 #include <optional>
 
+namespace mc {
+
 /// Where one process stands in a data-parallel run and how it reaches the
 /// others: the environment contract torchrun gives its workers, as a plain
 /// struct. `modelcomposer-cli train` reads it from the environment and lets
@@ -49,3 +51,5 @@ struct DistributedOptions
     /// port or timeout), as a sentence; nullopt when they can.
     std::optional<QString> problem() const;
 };
+
+} // namespace mc

@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <unordered_set>
 
+namespace mc {
+
 GradientBuckets::GradientBuckets(const std::vector<torch::Tensor> &parameters, int64_t capBytes, int extraValues)
     : m_extraCount(extraValues)
 {
@@ -70,3 +72,5 @@ void GradientBuckets::gather()
         s.parameter.mutable_grad() = s.gradient;
     }
 }
+
+} // namespace mc

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+namespace mc {
+
 /// The gradients of a model's trainable parameters laid out in a few flat
 /// float32 buffers, so that one all-reduce moves many gradients at once (as
 /// DistributedDataParallel's buckets do) instead of one call per tensor.
@@ -52,3 +54,5 @@ private:
     float *m_extras = nullptr;
     int m_extraCount = 0;
 };
+
+} // namespace mc

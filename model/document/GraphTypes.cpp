@@ -2,6 +2,8 @@
 
 #include <QStringList>
 
+namespace mc {
+
 QString OptionValue::toString() const
 {
     if (isArgument())
@@ -122,3 +124,5 @@ ModuleType *ProjectData::type(const QString &name)
             return &t;
     return nullptr;
 }
+
+} // namespace mc

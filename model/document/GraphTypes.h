@@ -11,6 +11,8 @@
 
 #include <optional>
 
+namespace mc {
+
 /// A value of an option or argument: a constant number, a tuple of whole
 /// numbers (`[3, 3]`), a word (`"bilinear"`), or a reference to an argument of
 /// the enclosing module type (written `{"arg": "input_dim"}` in JSON).
@@ -169,3 +171,5 @@ struct ProjectData
         return root == o.root && types == o.types && training == o.training;
     }
 };
+
+} // namespace mc

@@ -5,6 +5,8 @@
 #include <QRegularExpression>
 #include <QSet>
 
+namespace mc {
+
 namespace {
 
 const QSet<QString> &reservedNames()
@@ -688,3 +690,5 @@ QString Project::uniqueInstanceName(const QString &typeName, const QString &base
             return candidate;
     }
 }
+
+} // namespace mc

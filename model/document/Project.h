@@ -7,6 +7,8 @@
 
 #include <optional>
 
+namespace mc {
+
 /// The outcome of an edit that may not be possible: ok, or a sentence saying why not.
 struct EditResult
 {
@@ -134,3 +136,5 @@ private:
 
     ProjectData m_data;
 };
+
+} // namespace mc

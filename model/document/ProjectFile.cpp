@@ -14,6 +14,8 @@
 
 #include <cmath>
 
+namespace mc {
+
 namespace {
 
 constexpr int kMaxTypes = 10000;
@@ -613,3 +615,5 @@ bool ProjectFile::save(const ProjectData &project, const QString &path, QString 
     }
     return true;
 }
+
+} // namespace mc

@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 
+namespace mc {
+
 /// A project file that cannot be read, with one sentence naming the JSON path of
 /// the problem (`types[1].nodes[3].pos: expected an array of two numbers`).
 class ProjectFormatError : public std::runtime_error
@@ -39,3 +41,5 @@ public:
     /// Writes atomically (QSaveFile): on failure the previous file is intact.
     static bool save(const ProjectData &project, const QString &path, QString *error);
 };
+
+} // namespace mc

@@ -2,6 +2,8 @@
 
 #include <QSaveFile>
 
+namespace mc {
+
 bool saveFileAtomically(const QString &path, const QByteArray &bytes, QString *reason)
 {
     QSaveFile file(path);
@@ -17,3 +19,5 @@ bool saveFileAtomically(const QString &path, const QByteArray &bytes, QString *r
         *reason = file.errorString();
     return false; // an uncommitted QSaveFile removes its temporary file
 }
+
+} // namespace mc

@@ -3,6 +3,8 @@
 #include <QByteArray>
 #include <QString>
 
+namespace mc {
+
 /// Writes `bytes` to `path` atomically: through a QSaveFile opened unbuffered
 /// and written until every byte is in, then committed. On failure the previous
 /// file stays as it was, nothing is left beside it, and `reason` (if given)
@@ -13,3 +15,5 @@
 /// file size limit) as a whole one and then commits the cut file over the old
 /// one (tst_saving shows it for projects, checkpoints, CSV exports).
 bool saveFileAtomically(const QString &path, const QByteArray &bytes, QString *reason = nullptr);
+
+} // namespace mc

@@ -6,6 +6,8 @@
 #include <array>
 #include <initializer_list>
 
+namespace mc {
+
 namespace {
 
 quint64 le(const QByteArray &b, qint64 at, int bytes)
@@ -149,3 +151,5 @@ QByteArray readStoredZipEntry(QIODevice &device, const ZipEntry &entry, qint64 m
         throw ZipFailure{ZipProblem::BadEntry, QStringLiteral("is damaged (checksum mismatch)")};
     return bytes;
 }
+
+} // namespace mc

@@ -12,6 +12,8 @@
 
 class QIODevice;
 
+namespace mc {
+
 /// Why an archive cannot give what was asked of it.
 enum class ZipProblem {
     NotZip,   ///< No readable zip directory.
@@ -49,3 +51,5 @@ quint64 zipEntryData(QIODevice &device, const ZipEntry &entry);
 /// The stored (uncompressed) bytes of `entry`, checked against its CRC;
 /// throws ZipFailure (BadEntry) for a compressed, oversized or damaged entry.
 QByteArray readStoredZipEntry(QIODevice &device, const ZipEntry &entry, qint64 maxBytes);
+
+} // namespace mc

@@ -20,6 +20,8 @@
 #include <ostream>
 #include <streambuf>
 
+namespace mc {
+
 namespace {
 
 using JitModule = torch::jit::Module;
@@ -530,3 +532,5 @@ ProjectData TorchScriptExporter::readProject(const QString &ptPath)
         throw ProjectFormatError(QStringLiteral("%1 (%2): %3").arg(name, QLatin1String(kProjectEntry), e.message()));
     }
 }
+
+} // namespace mc

@@ -10,6 +10,8 @@
 
 #include <stdexcept>
 
+namespace mc {
+
 /// A module tree that does not match the project it is exported with (built
 /// from another project, or changed since); what() says which part differs.
 class ExportError : public std::runtime_error
@@ -59,3 +61,5 @@ public:
     /// Model Composer export or its project does not read.
     static ProjectData readProject(const QString &ptPath);
 };
+
+} // namespace mc

@@ -18,6 +18,8 @@
 #include <sys/prctl.h>
 #endif
 
+namespace mc {
+
 /// Where the workers meet: c10d's FileStore in a folder of this run that only
 /// this user can enter. No socket listens for it (a TCPStore's server would
 /// listen on every interface, unauthenticated); the folder goes with the run.
@@ -273,3 +275,5 @@ void LocalLauncher::finish()
     }
     Q_EMIT finished(result);
 }
+
+} // namespace mc

@@ -17,6 +17,8 @@ class QProcess;
 class QTemporaryDir;
 class QTimer;
 
+namespace mc {
+
 /// Trains a project with N local processes: starts N `modelcomposer-cli
 /// train` workers with QProcess (the environment torchrun would give them,
 /// with a FileStore in a private folder instead of a TCPStore, so that no
@@ -127,3 +129,5 @@ private:
     TrainingResult m_result;
     QString m_failure; ///< The first failure seen: which rank and how.
 };
+
+} // namespace mc

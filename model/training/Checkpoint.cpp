@@ -19,6 +19,8 @@
 #include <cstring>
 #include <map>
 
+namespace mc {
+
 namespace {
 
 constexpr qint64 kMaxBytes = qint64(8) * 1024 * 1024 * 1024;
@@ -470,3 +472,5 @@ WeightCarryOver Checkpoint::carryWeightsInto(torch::nn::Module &module, const Pr
             result.removed.append(owner.isEmpty() ? QStringLiteral("(the root model)") : owner);
     return result;
 }
+
+} // namespace mc

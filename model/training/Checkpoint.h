@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+namespace mc {
+
 /// A checkpoint that cannot be used, with a sentence saying why.
 class CheckpointError : public std::runtime_error
 {
@@ -116,3 +118,5 @@ struct Checkpoint
     static std::vector<std::pair<std::string, torch::Tensor>> namedTensors(const torch::nn::Module &module,
                                                                            bool clone);
 };
+
+} // namespace mc

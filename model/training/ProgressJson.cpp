@@ -4,6 +4,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+namespace mc {
+
 namespace {
 
 QJsonValue number(double value)
@@ -139,3 +141,5 @@ std::optional<ProgressJson::Line> ProgressJson::parse(const QByteArray &text)
     }
     return std::nullopt;
 }
+
+} // namespace mc

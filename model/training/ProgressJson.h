@@ -7,6 +7,8 @@
 
 #include <optional>
 
+namespace mc {
+
 /// Training reports as one line of JSON each: what `modelcomposer-cli train
 /// --progress-json` prints on standard output and LocalLauncher reads back
 /// into the values a Trainer emits. The lines (keys in snake_case, NaN as
@@ -37,3 +39,5 @@ public:
     /// (a line of text, broken JSON, an unknown type).
     static std::optional<Line> parse(const QByteArray &line);
 };
+
+} // namespace mc

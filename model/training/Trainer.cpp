@@ -17,6 +17,8 @@
 #include <new>
 #include <sstream>
 
+namespace mc {
+
 namespace {
 
 constexpr uint64_t kSplitStream = 16;
@@ -867,3 +869,5 @@ void Trainer::writeCheckpoint()
     else
         Q_EMIT warning(error);
 }
+
+} // namespace mc

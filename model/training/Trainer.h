@@ -20,6 +20,8 @@
 #include <memory>
 #include <vector>
 
+namespace mc {
+
 class DistributedContext;
 class GradientBuckets;
 
@@ -240,3 +242,5 @@ private:
     QMutex m_mutex;
     QWaitCondition m_wake;
 };
+
+} // namespace mc

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <limits>
 
+namespace mc {
+
 /// The loss of one optimizer step: the loss of its batch before the step.
 struct LossPoint
 {
@@ -68,7 +70,9 @@ struct TrainingResult
     bool ok() const { return outcome != Outcome::Failed; }
 };
 
-Q_DECLARE_METATYPE(LossPoint)
-Q_DECLARE_METATYPE(EpochPoint)
-Q_DECLARE_METATYPE(TrainingProgress)
-Q_DECLARE_METATYPE(TrainingResult)
+} // namespace mc
+
+Q_DECLARE_METATYPE(mc::LossPoint)
+Q_DECLARE_METATYPE(mc::EpochPoint)
+Q_DECLARE_METATYPE(mc::TrainingProgress)
+Q_DECLARE_METATYPE(mc::TrainingResult)

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <utility>
 
+namespace mc {
+
 namespace {
 
 template <typename E>
@@ -397,3 +399,5 @@ bool TrainingSettings::operator==(const TrainingSettings &o) const
            gradientClipNorm == o.gradientClipNorm && earlyStoppingPatience == o.earlyStoppingPatience &&
            schedule == o.schedule && threads == o.threads && data == o.data;
 }
+
+} // namespace mc

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 
+namespace mc {
+
 /// Where the training data comes from (the `data` object of the project's
 /// `training` settings). Sizes are not stored: they follow the root model's
 /// input and output features.
@@ -142,3 +144,5 @@ struct TrainingSettings
     bool operator==(const TrainingSettings &o) const;
     bool operator!=(const TrainingSettings &o) const { return !(*this == o); }
 };
+
+} // namespace mc

@@ -12,6 +12,8 @@
 
 #include <torch/script.h>
 
+using namespace mc;
+
 namespace {
 
 struct Run

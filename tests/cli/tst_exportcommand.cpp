@@ -9,6 +9,8 @@
 
 #include <torch/script.h>
 
+using namespace mc;
+
 namespace {
 
 struct Run

@@ -11,6 +11,8 @@
 
 #include <cmath>
 
+using namespace mc;
+
 namespace {
 
 QStringList inputs(const QString &target)

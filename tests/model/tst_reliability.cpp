@@ -19,6 +19,8 @@
 
 #include <unistd.h>
 
+using namespace mc;
+
 namespace {
 
 /// encoder-decoder.mcproj (10 -> hidden -> 1, sigmoid, BCE) with `hidden`

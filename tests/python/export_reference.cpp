@@ -19,6 +19,8 @@
 
 #include <torch/torch.h>
 
+using namespace mc;
+
 namespace {
 
 /// One row per sample, the sample's values in row-major order.

@@ -21,6 +21,8 @@
 #include <functional>
 #include <memory>
 
+using namespace mc;
+
 /// A base without Q_OBJECT: it has no test functions of its own.
 class TrainingWindowFixture : public QObject
 {

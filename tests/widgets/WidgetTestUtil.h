@@ -11,6 +11,8 @@
 #include <QString>
 #include <QtTest>
 
+using namespace mc;
+
 namespace wtu {
 
 inline ProjectData example(const QString &file)

@@ -12,6 +12,8 @@
 #include <QUndoStack>
 #include <QtTest>
 
+using namespace mc;
+
 namespace {
 
 /// A graph of `chains` parallel chains of Linear/ReLU layers between one input

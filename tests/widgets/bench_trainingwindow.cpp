@@ -16,6 +16,8 @@
 #include <algorithm>
 #include <ctime>
 
+using namespace mc;
+
 class BenchTrainingWindow : public QObject
 {
     Q_OBJECT

@@ -22,6 +22,8 @@
 
 #include <cstdio>
 
+using namespace mc;
+
 namespace {
 
 void say(const QString &key, const QString &value)

@@ -19,6 +19,8 @@
 #include <QUndoStack>
 #include <QtTest>
 
+using namespace mc;
+
 using namespace wtu;
 
 /// The article's three models, drawn from an empty project with the editor's

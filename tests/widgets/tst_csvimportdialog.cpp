@@ -20,6 +20,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+using namespace mc;
+
 namespace {
 
 void writeFile(const QString &path, const QByteArray &bytes)

@@ -11,6 +11,8 @@
 #include <QUndoStack>
 #include <QtTest>
 
+using namespace mc;
+
 using namespace wtu;
 
 namespace {

@@ -16,6 +16,8 @@
 #include <QUndoStack>
 #include <QtTest>
 
+using namespace mc;
+
 using namespace wtu;
 
 namespace {

@@ -6,6 +6,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+using namespace mc;
+
 namespace {
 QVector<LossPoint> points(qint64 from, qint64 count, qint32 epoch, float loss = 1.0f)
 {

@@ -29,6 +29,8 @@
 #include <QUndoStack>
 #include <QtTest>
 
+using namespace mc;
+
 using namespace wtu;
 
 /// The window: files (open, bad files, save, examples, recent files,

@@ -20,6 +20,8 @@
 
 #include <memory>
 
+using namespace mc;
+
 /// Every way of opening a file (Open, Open Recent, the command line, from
 /// another project, crash recovery, an exported `.pt`) restores that file's
 /// own checkpoint and nothing of another project: the Training panel and the

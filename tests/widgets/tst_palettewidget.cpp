@@ -10,6 +10,8 @@
 #include <QTreeWidget>
 #include <QtTest>
 
+using namespace mc;
+
 using namespace wtu;
 
 /// The palette: every built-in layer, the library, the project's own types,

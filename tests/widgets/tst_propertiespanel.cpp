@@ -14,6 +14,8 @@
 #include <QUndoStack>
 #include <QtTest>
 
+using namespace mc;
+
 using namespace wtu;
 
 namespace {

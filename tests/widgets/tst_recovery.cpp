@@ -12,6 +12,8 @@
 
 #include <csignal>
 
+using namespace mc;
+
 /// Crash recovery with real processes (issue 7): recovery_helper (the real
 /// MainWindow) edits a project and autosaves it, and is killed with SIGKILL;
 /// the real modelcomposer then starts with --recover, restores the work and

@@ -24,6 +24,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+using namespace mc;
+
 using namespace wtu;
 
 /// Saves that fail in the window (issue 7): a read-only folder, a full disk,

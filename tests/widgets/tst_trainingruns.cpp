@@ -31,6 +31,8 @@
 #include <csignal>
 #include <map>
 
+using namespace mc;
+
 namespace {
 std::map<std::string, torch::Tensor> byName(const std::vector<std::pair<std::string, torch::Tensor>> &tensors)
 {

@@ -36,6 +36,8 @@
 #include <QUndoStack>
 #include <QtTest>
 
+using namespace mc;
+
 class TestTrainingWindow : public TrainingWindowFixture
 {
     Q_OBJECT

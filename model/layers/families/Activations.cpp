@@ -129,6 +129,11 @@ QList<LayerDefinition> activationLayers()
         },
         [](const ResolvedOptions &, const QStringList &a) { return returns(QStringLiteral("torch.hardswish(%1)").arg(a.value(0))); });
 
+    LayerDefinition selu = plain(
+        QStringLiteral("SELU"), QStringLiteral("scale · elu(x, alpha), self-normalizing (alpha ≈ 1.673, scale ≈ 1.051)"),
+        QStringLiteral("selu"), [](const LayerBuild &b) { return unaryCall(b.add(nn::SELU())); },
+        [](const ResolvedOptions &, const QStringList &a) { return returns(QStringLiteral("torch.selu(%1)").arg(a.value(0))); });
+
     LayerDefinition softmax = normalizedExponential(QStringLiteral("Softmax"), QStringLiteral("Normalized exponentials along dim."),
                                                     QStringLiteral("softmax"));
     softmax.build = [](const LayerBuild &b) {
@@ -151,7 +156,7 @@ QList<LayerDefinition> activationLayers()
     logSoftmax.python = [](const ResolvedOptions &o, const QStringList &) {
         return QStringLiteral("nn.LogSoftmax(dim=%1)").arg(o.integer(QStringLiteral("dim")));
     };
-    return {relu, leaky, gelu, tanh, sigmoid, silu, elu, softplus, hardswish, softmax, logSoftmax};
+    return {relu, leaky, gelu, tanh, sigmoid, silu, elu, selu, softplus, hardswish, softmax, logSoftmax};
 }
 
 } // namespace mc::family

@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <functional>
 
+using namespace mc;
+
 namespace {
 
 ProjectData example(const QString &name)

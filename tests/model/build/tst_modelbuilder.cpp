@@ -5,6 +5,8 @@
 
 #include <set>
 
+using namespace mc;
+
 namespace {
 
 ProjectData example(const QString &name)

@@ -8,6 +8,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+using namespace mc;
+
 namespace {
 
 /// The message of the DataError that `f` throws, or "" if it throws none.

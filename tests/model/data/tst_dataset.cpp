@@ -5,6 +5,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+using namespace mc;
+
 namespace {
 
 const QString kTenFeatures = QStringLiteral(MC_TESTDATA_DIR "/ten-features.csv");

@@ -25,6 +25,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+using namespace mc;
+
 namespace {
 
 QString example(const QString &name)

@@ -4,6 +4,8 @@
 #include <QSignalSpy>
 #include <QtTest>
 
+using namespace mc;
+
 namespace {
 
 Instance layer(const QString &name, const QString &type, OptionMap options = {})

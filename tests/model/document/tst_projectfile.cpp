@@ -9,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+using namespace mc;
+
 class tst_ProjectFile : public QObject
 {
     Q_OBJECT

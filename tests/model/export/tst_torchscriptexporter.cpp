@@ -10,6 +10,8 @@
 
 #include <sstream>
 
+using namespace mc;
+
 namespace {
 
 ProjectData example(const QString &name)

@@ -28,6 +28,8 @@
 
 #include <torch/torch.h>
 
+using namespace mc;
+
 namespace {
 
 /// The one-layer project of a sample, as JSON a user's file would hold.

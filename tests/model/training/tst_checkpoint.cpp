@@ -9,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+using namespace mc;
+
 namespace {
 
 ProjectData example(const QString &name)

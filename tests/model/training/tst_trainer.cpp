@@ -11,6 +11,8 @@
 
 #include <cmath>
 
+using namespace mc;
+
 namespace {
 
 ProjectData example(const QString &name)

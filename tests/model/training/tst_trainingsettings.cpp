@@ -4,6 +4,8 @@
 #include <QJsonDocument>
 #include <QtTest>
 
+using namespace mc;
+
 namespace {
 
 QJsonObject json(const char *text)
