@@ -207,24 +207,22 @@ QString OptionField::shapeText(const ShapeDecl &shape)
 
 void OptionField::setShape(const ShapeDecl &shape)
 {
-    QLineEdit *edit = lineEdit();
-    const bool typing = edit->hasFocus() && edit->isModified();
     m_shape = shape;
-    if (typing)
-        return;
-    edit->setText(shapeText(shape));
-    edit->setModified(false);
-    showError(QString());
+    showText(shapeText(shape));
 }
 
 void OptionField::setValue(const std::optional<OptionValue> &value)
 {
-    QLineEdit *edit = lineEdit();
-    const bool typing = edit->hasFocus() && edit->isModified();
     m_value = value;
-    if (typing)
-        return;
-    edit->setText(text(value, m_rule));
+    showText(text(value, m_rule));
+}
+
+void OptionField::showText(const QString &text)
+{
+    QLineEdit *edit = lineEdit();
+    if (edit->hasFocus() && edit->isModified())
+        return; // the user is typing: their text stays
+    edit->setText(text);
     edit->setModified(false);
     showError(QString());
 }
@@ -255,33 +253,27 @@ void OptionField::validate()
 
 void OptionField::commit()
 {
+    // Shows whether the text reads; a text that reads is no longer "being typed".
+    const auto settle = [this](bool ok, const QString &error) {
+        showError(ok ? QString() : error);
+        if (ok)
+            lineEdit()->setModified(false);
+        return ok;
+    };
+    QString error;
     if (m_rule.shape) {
         ShapeDecl parsed;
-        QString error;
-        if (!parseShape(lineEdit()->text(), m_rule, &parsed, &error)) {
-            showError(error);
-            return;
+        if (settle(parseShape(lineEdit()->text(), m_rule, &parsed, &error), error) && parsed != m_shape) {
+            m_shape = parsed;
+            Q_EMIT shapeCommitted(parsed);
         }
-        showError(QString());
-        lineEdit()->setModified(false);
-        if (parsed == m_shape)
-            return;
-        m_shape = parsed;
-        Q_EMIT shapeCommitted(parsed);
         return;
     }
     std::optional<OptionValue> parsed;
-    QString error;
-    if (!parse(lineEdit()->text(), m_rule, &parsed, &error)) {
-        showError(error);
-        return;
+    if (settle(parse(lineEdit()->text(), m_rule, &parsed, &error), error) && parsed != m_value) {
+        m_value = parsed;
+        Q_EMIT committed(parsed);
     }
-    showError(QString());
-    lineEdit()->setModified(false);
-    if (parsed == m_value)
-        return;
-    m_value = parsed;
-    Q_EMIT committed(parsed);
 }
 
 } // namespace mc

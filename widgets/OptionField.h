@@ -75,6 +75,8 @@ Q_SIGNALS:
 private:
     void validate();
     void commit();
+    /// Shows the document's text, unless the user is typing in the field.
+    void showText(const QString &text);
 
     Rule m_rule;
     QComboBox *m_combo;
