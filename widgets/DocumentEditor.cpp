@@ -947,8 +947,8 @@ std::optional<QList<int>> DocumentEditor::paste(const QString &type, const QByte
             QString reason;
             std::optional<int> id;
             if (n.kind == NodeKind::Call) {
-                // Said here in words that are not circular (Project's check
-                // would say "`A` cannot contain `A`: `A` already contains `A`").
+                // Said here in a paste's words (Project's check says
+                // "`A` cannot contain an instance of itself").
                 if (const Instance *i = source->instance(n.name)) {
                     const QString used = i->isStack() ? i->blockType : i->type;
                     if (used == type)

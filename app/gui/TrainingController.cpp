@@ -6,7 +6,7 @@
 #include "data/CsvReader.h"
 #include "data/Dataset.h"
 #include "DocumentEditor.h"
-#include "ExportedWeights.h"
+#include "export/ExportedWeights.h"
 #include "GraphView.h"
 #include "launch/LocalLauncher.h"
 #include "LossPlot.h"

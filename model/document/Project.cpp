@@ -256,7 +256,9 @@ EditResult Project::checkNewInstance(const ModuleType &parent, const Instance &i
     if (!mc::LayerRegistry::isBuiltin(used)) {
         if (!m_data.type(used))
             return EditResult::failure(QStringLiteral("There is no layer or module type `%1`.").arg(used));
-        if (used == parent.name || typeUses(used, parent.name))
+        if (used == parent.name)
+            return EditResult::failure(QStringLiteral("`%1` cannot contain an instance of itself.").arg(used));
+        if (typeUses(used, parent.name))
             return EditResult::failure(
                 QStringLiteral("`%1` cannot contain `%2`: `%2` already contains `%1`.")
                     .arg(parent.name, used));

@@ -555,7 +555,7 @@ void Trainer::train(TrainingResult &result)
             if (m_control.load(std::memory_order_relaxed) != 0 || (m_stepLimit > 0 && m_step >= m_stepLimit)) {
                 if (!waitIfPaused(epochStart)) {
                     result.outcome = TrainingResult::Outcome::Stopped;
-                    result.message = QStringLiteral("Stopped at epoch %1, step %2.").arg(m_epoch).arg(m_step);
+                    result.message = stoppedText();
                     return;
                 }
             }
@@ -571,7 +571,7 @@ void Trainer::train(TrainingResult &result)
             float value = *loss.data_ptr<float>();
             if (m_buckets && !shareGradients(value)) {
                 result.outcome = TrainingResult::Outcome::Stopped;
-                result.message = QStringLiteral("Stopped at epoch %1, step %2.").arg(m_epoch).arg(m_step);
+                result.message = stoppedText();
                 return;
             }
             if (!std::isfinite(value))
@@ -627,7 +627,7 @@ void Trainer::train(TrainingResult &result)
                 result.outcome = TrainingResult::Outcome::EarlyStopped;
                 result.message = QStringLiteral("Stopped early after epoch %1: the validation loss has not improved "
                                                 "for %2 epoch(s) (best %3).")
-                                     .arg(point.epoch).arg(m_epochsWithoutImprovement).arg(m_bestValLoss);
+                                     .arg(point.epoch + 1).arg(m_epochsWithoutImprovement).arg(m_bestValLoss);
                 return;
             }
         }
@@ -831,10 +831,17 @@ void Trainer::restoreSnapshot()
         m_allParams[k].copy_(m_snapshot[k]);
 }
 
+QString Trainer::stoppedText() const
+{
+    // Epochs and steps as people count them: the first epoch is 1, and the
+    // steps are those taken.
+    return QStringLiteral("Stopped in epoch %1 after %2 step(s).").arg(m_epoch + 1).arg(m_step);
+}
+
 void Trainer::failWith(TrainingResult &result, const QString &what)
 {
     result.outcome = TrainingResult::Outcome::Failed;
-    result.message = QStringLiteral("Training failed at epoch %1, step %2: %3").arg(m_epoch).arg(m_step).arg(what);
+    result.message = QStringLiteral("Training failed in epoch %1 at step %2: %3").arg(m_epoch + 1).arg(m_step + 1).arg(what);
     // An error inside an optimizer step may leave some weights updated and
     // others not; non-finite ones go back to the last snapshot.
     try {

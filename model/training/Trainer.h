@@ -191,6 +191,8 @@ private:
     void snapshotWeights();
     bool weightsFinite() const;
     void restoreSnapshot();
+    /// "Stopped in epoch 3 after 1,200 step(s).": where a stopped run is.
+    QString stoppedText() const;
     void failWith(TrainingResult &result, const QString &what);
     void failNonFinite(TrainingResult &result, const char *what, double value);
     void writeCheckpoint();

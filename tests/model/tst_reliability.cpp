@@ -140,7 +140,7 @@ void tst_Reliability::batchTooLargeEndsRunCleanly()
     const TrainingResult r = runToEnd(trainer);
     qInfo().noquote() << r.message;
     QCOMPARE(r.outcome, TrainingResult::Outcome::Failed);
-    QVERIFY2(r.message.startsWith(QStringLiteral("Training failed at epoch 0, step 0: ")), qPrintable(r.message));
+    QVERIFY2(r.message.startsWith(QStringLiteral("Training failed in epoch 1 at step 1: ")), qPrintable(r.message));
     QVERIFY2(r.message.contains(QStringLiteral("memory")), qPrintable(r.message));
     QCOMPARE(r.steps, qint64(0));
     QVERIFY(sameTensors(before, copies(*trainer.module())));
@@ -191,7 +191,7 @@ void tst_Reliability::stopBeforeFirstStep()
     trainer.stop(); // before run(): the run takes no step
     const TrainingResult r = runToEnd(trainer);
     QCOMPARE(r.outcome, TrainingResult::Outcome::Stopped);
-    QCOMPARE(r.message, QStringLiteral("Stopped at epoch 0, step 0."));
+    QCOMPARE(r.message, QStringLiteral("Stopped in epoch 1 after 0 step(s)."));
     QCOMPARE(r.steps, qint64(0));
     QVERIFY(sameTensors(before, copies(*trainer.module())));
     QCOMPARE(trainer.state(), Trainer::State::Finished);
@@ -224,7 +224,7 @@ void tst_Reliability::stopDuringFirstStep()
     QVERIFY(thread.wait(60000));
     QTRY_COMPARE(finishedCount, 1); // delivered to this thread
     QCOMPARE(result.outcome, TrainingResult::Outcome::Stopped);
-    QCOMPARE(result.message, QStringLiteral("Stopped at epoch %1, step %2.").arg(result.epochs).arg(result.steps));
+    QCOMPARE(result.message, QStringLiteral("Stopped in epoch %1 after %2 step(s).").arg(result.epochs + 1).arg(result.steps));
     QCOMPARE(trainer->stepsDone(), result.steps);
     for (const torch::Tensor &p : trainer->module()->parameters())
         QVERIFY(torch::isfinite(p).all().item<bool>());

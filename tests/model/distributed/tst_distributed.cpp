@@ -611,7 +611,7 @@ void tst_Distributed::killedRankEndsTheOthers()
     const QString err = QString::fromUtf8(survivor->readAllStandardError());
     QCOMPARE(survivor->exitStatus(), QProcess::NormalExit);
     QCOMPARE(survivor->exitCode(), 1);
-    QVERIFY2(err.contains(QStringLiteral("error: Training failed at epoch")), qPrintable(err));
+    QVERIFY2(err.contains(QStringLiteral("error: Training failed in epoch")), qPrintable(err));
     QVERIFY2(err.contains(QStringLiteral("rank %1 stopped responding").arg(killed)), qPrintable(err));
     qInfo("the survivor ended %lld ms after the kill", ms);
     for (QProcess &p : ranks) { // reap the killed one
@@ -637,7 +637,7 @@ void tst_Distributed::stopSignalStopsEveryRank()
     const Run r = finish(launcher, 30000);
     QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
     const QString out = seen + r.out;
-    const QRegularExpression stopped(QStringLiteral(R"(Stopped at epoch \d+, step (\d+)\.)"));
+    const QRegularExpression stopped(QStringLiteral(R"(Stopped in epoch \d+ after (\d+) step\(s\)\.)"));
     const QRegularExpressionMatch match = stopped.match(out);
     QVERIFY2(match.hasMatch(), qPrintable(out));
     const Metrics m = readMetrics(metrics);

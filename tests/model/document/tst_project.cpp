@@ -95,7 +95,7 @@ void tst_Project::refusedEdits_data()
     QTest::addRow("attribute") << "forward" << "ReLU" << "reserved";
     QTest::addRow("empty") << "" << "ReLU" << "needs a name";
     QTest::addRow("unknown_type") << "z" << "Linaer" << "There is no layer or module type `Linaer`";
-    QTest::addRow("contains_itself") << "me" << "Net" << "`Net` cannot contain `Net`";
+    QTest::addRow("contains_itself") << "me" << "Net" << "`Net` cannot contain an instance of itself.";
 }
 
 void tst_Project::refusedEdits()

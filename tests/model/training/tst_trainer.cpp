@@ -534,7 +534,7 @@ void tst_Trainer::runtimeErrorEndsRunWithMessage()
     QCOMPARE(finished.count(), 1);
     const auto r = finished.at(0).at(0).value<TrainingResult>();
     QCOMPARE(r.outcome, TrainingResult::Outcome::Failed);
-    QVERIFY2(r.message.startsWith(QStringLiteral("Training failed at epoch 0, step 0: ")), qPrintable(r.message));
+    QVERIFY2(r.message.startsWith(QStringLiteral("Training failed in epoch 1 at step 1: ")), qPrintable(r.message));
     QVERIFY2(r.message.contains(QStringLiteral("out of bounds")), qPrintable(r.message));
     QVERIFY(sameTensors(before, copies(*trainer.module())));
     QCOMPARE(trainer.state(), Trainer::State::Finished);

@@ -16,9 +16,7 @@ namespace mc {
 /// TorchScript code from the file is compiled or run (no `__setstate__`
 /// either), so opening a file never runs code from it. Module classes are
 /// stood in for by empty class types that hold what the pickle gives them.
-///
-/// This belongs with TorchScriptExporter::readProject() in model/export; it
-/// lives here until that folder's rewrite is done.
+/// The window reads an opened export's weights with it.
 class ExportedWeights
 {
 public:

@@ -1,4 +1,4 @@
-#include "ExportedWeights.h"
+#include "export/ExportedWeights.h"
 
 #include <QFileInfo>
 
