@@ -116,6 +116,7 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
         bound(m_stepSize, "schedule.step_size");
         bound(m_gamma, "schedule.gamma");
         bound(m_threads, "threads");
+        bound(m_processes, "processes");
         bound(m_samples, "data.samples");
     }
     // An emptied field means the documented default (TrainingSettings' own), shown.
@@ -140,7 +141,7 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
         def(m_stepSize, d.schedule.stepSize);
         def(m_gamma, d.schedule.gamma);
         def(m_threads, d.threads);
-        def(m_processes, 1);
+        def(m_processes, d.processes);
         def(m_samples, d.data.samples);
     }
     m_importCsv = named(new QPushButton(tr("Import CSV…")), "importCsvButton");
@@ -226,7 +227,7 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
     });
     for (QDoubleSpinBox *s : {m_lr, m_weightDecay, m_momentum, m_valSplit, m_clip, m_gamma})
         connect(s, &QDoubleSpinBox::valueChanged, this, &TrainingPanel::storeToProject);
-    for (QSpinBox *s : {m_batchSize, m_epochs, m_limitBatches, m_seed, m_patience, m_stepSize, m_threads, m_samples})
+    for (QSpinBox *s : {m_batchSize, m_epochs, m_limitBatches, m_seed, m_patience, m_stepSize, m_threads, m_processes, m_samples})
         connect(s, &QSpinBox::valueChanged, this, &TrainingPanel::storeToProject);
     for (QCheckBox *b : {m_nesterov, m_shuffle})
         connect(b, &QCheckBox::toggled, this, &TrainingPanel::storeToProject);
@@ -259,6 +260,7 @@ TrainingSettings TrainingPanel::settings() const
     s.schedule.stepSize = m_stepSize->value();
     s.schedule.gamma = m_gamma->value();
     s.threads = m_threads->value();
+    s.processes = m_processes->value();
     s.data.kind = DataSettings::Kind(m_dataKind->currentData().toInt());
     s.data.samples = m_samples->value();
     // path, inputs and targets: as m_extra has them (set by the import dialog)
@@ -288,6 +290,7 @@ void TrainingPanel::setSettings(const TrainingSettings &s)
     m_stepSize->setValue(s.schedule.stepSize);
     m_gamma->setValue(s.schedule.gamma);
     m_threads->setValue(s.threads);
+    m_processes->setValue(s.processes);
     select(m_dataKind, int(s.data.kind));
     m_samples->setValue(s.data.samples);
     showCsvSummary();

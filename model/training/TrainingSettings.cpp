@@ -252,6 +252,7 @@ std::optional<TrainingSettings::Range> TrainingSettings::range(const QString &ke
         h.insert(QStringLiteral("gradient_clip_norm"), number(0, 1e9, false, QStringLiteral("(0: off)")));
         h.insert(QStringLiteral("early_stopping_patience"), whole(0, kMaxCount, QStringLiteral("(0: off)")));
         h.insert(QStringLiteral("threads"), whole(0, 1024, QStringLiteral("(0: default)")));
+        h.insert(QStringLiteral("processes"), whole(1, 16));
         h.insert(QStringLiteral("schedule.step_size"), whole(1, kMaxCount));
         h.insert(QStringLiteral("schedule.gamma"), number(0, 1e3, true));
         h.insert(QStringLiteral("data.samples"), whole(1, 1e8));
@@ -268,7 +269,7 @@ TrainingSettings TrainingSettings::fromJson(const QJsonObject &json, const QStri
     const Reader r(json, path,
                    {"loss", "optimizer", "learning_rate", "weight_decay", "momentum", "nesterov", "batch_size",
                     "epochs", "limit_train_batches", "validation_split", "seed", "shuffle", "gradient_clip_norm",
-                    "early_stopping_patience", "schedule", "threads", "data"});
+                    "early_stopping_patience", "schedule", "threads", "processes", "data"});
     TrainingSettings s;
     s.loss = r.choice("loss", s.loss, kLosses);
     s.optimizer = r.choice("optimizer", s.optimizer, kOptimizers);
@@ -285,6 +286,7 @@ TrainingSettings TrainingSettings::fromJson(const QJsonObject &json, const QStri
     s.gradientClipNorm = r.number("gradient_clip_norm", s.gradientClipNorm, "gradient_clip_norm");
     s.earlyStoppingPatience = int(r.number("early_stopping_patience", s.earlyStoppingPatience, "early_stopping_patience"));
     s.threads = int(r.number("threads", s.threads, "threads"));
+    s.processes = int(r.number("processes", s.processes, "processes"));
 
     if (r.has("schedule")) {
         const QJsonObject o = r.object("schedule");
@@ -336,6 +338,7 @@ QJsonObject TrainingSettings::toJson() const
                                                  {QStringLiteral("step_size"), schedule.stepSize},
                                                  {QStringLiteral("gamma"), schedule.gamma}}},
         {QStringLiteral("threads"), threads},
+        {QStringLiteral("processes"), processes},
         {QStringLiteral("data"), data},
     };
 }
@@ -397,7 +400,7 @@ bool TrainingSettings::operator==(const TrainingSettings &o) const
            batchSize == o.batchSize && epochs == o.epochs && limitTrainBatches == o.limitTrainBatches &&
            validationSplit == o.validationSplit && seed == o.seed && shuffle == o.shuffle &&
            gradientClipNorm == o.gradientClipNorm && earlyStoppingPatience == o.earlyStoppingPatience &&
-           schedule == o.schedule && threads == o.threads && data == o.data;
+           schedule == o.schedule && threads == o.threads && processes == o.processes && data == o.data;
 }
 
 } // namespace mc

@@ -96,6 +96,9 @@ struct TrainingSettings
     int earlyStoppingPatience = 0;   ///< Epochs without a better validation loss; 0: off.
     ScheduleSettings schedule;
     int threads = 0; ///< 0: LibTorch's default.
+    /// Local processes the window trains with (data parallel; 1: in its own
+    /// thread). The command line takes --nproc-per-node instead.
+    int processes = 1;
     DataSettings data;
 
     /// The bounds of one number field of `training`, and the one sentence

@@ -60,6 +60,14 @@ private Q_SLOTS:
 
 private:
     QSpinBox *processes() const { return m_controller->panel()->findChild<QSpinBox *>(QStringLiteral("processesSpin")); }
+    /// Sets the Processes box as a user does and saves (the count is a saved
+    /// setting, so closing would otherwise ask about unsaved changes).
+    void setProcesses(int n)
+    {
+        processes()->setValue(n);
+        QString error;
+        QVERIFY2(m_window->saveFile(m_window->filePath(), &error), qPrintable(error));
+    }
     QList<qint64> workerPids() const
     {
         QList<qint64> pids;
@@ -234,7 +242,7 @@ void TestTrainingRuns::stopEndsEveryWorker()
         s.limitTrainBatches = 0;
         s.data.samples = 64;
     });
-    processes()->setValue(2);
+    setProcesses(2);
     QSignalSpy finished(m_controller, &TrainingController::runFinished);
     button("startButton")->click();
     QVERIFY2(m_controller->isMultiProcessRun(), qPrintable(m_controller->panel()->status()));
@@ -259,7 +267,7 @@ void TestTrainingRuns::closingEndsEveryWorker()
         s.epochs = 1000000;
         s.limitTrainBatches = 0;
     });
-    processes()->setValue(3);
+    setProcesses(3);
     int asked = 0;
     m_controller->setCloseQuestion([&] {
         ++asked;
@@ -286,7 +294,7 @@ void TestTrainingRuns::failingWorkerShowsItsMessage()
         s.data.kind = DataSettings::Kind::Csv;
         s.data.path = QStringLiteral("no-such-file.csv");
     });
-    processes()->setValue(2);
+    setProcesses(2);
     QSignalSpy finished(m_controller, &TrainingController::runFinished);
     button("startButton")->click();
     QVERIFY2(m_controller->isMultiProcessRun(), qPrintable(m_controller->panel()->status()));
@@ -303,14 +311,14 @@ void TestTrainingRuns::failingWorkerShowsItsMessage()
 void TestTrainingRuns::missingWorkerProgramSaysSo()
 {
     m_controller->setWorkerProgram(QString());
-    processes()->setValue(2);
+    setProcesses(2);
     QVERIFY(!m_controller->start());
     QVERIFY(!m_controller->isRunning());
     const QString status = m_controller->panel()->status();
     QVERIFY2(status.contains(QStringLiteral("modelcomposer-cli")) && status.contains(QStringLiteral("Processes to 1")),
              qPrintable(status));
     // One process needs no program.
-    processes()->setValue(1);
+    setProcesses(1);
     QSignalSpy finished(m_controller, &TrainingController::runFinished);
     QVERIFY(m_controller->start());
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 30000);

@@ -408,6 +408,20 @@ void TestTrainingWindow::settingsEditsAreUndoableAndSaved()
     QVERIFY2(m_window->saveFile(path, &error), qPrintable(error));
     QVERIFY(!m_window->isModified());
     QCOMPARE(TrainingSettings::fromJson(ProjectFile::load(path).training).epochs, 70);
+
+    // The Processes count is a setting like the others: an edit, saved, and
+    // shown again when the file is opened (it reset to 1 before).
+    auto *processes = m_controller->panel()->findChild<QSpinBox *>(QStringLiteral("processesSpin"));
+    QVERIFY(processes);
+    QCOMPARE(processes->value(), 1);
+    typeInto(processes, QStringLiteral("2"));
+    QVERIFY(m_window->isModified());
+    QCOMPARE(m_controller->panel()->processCount(), 2);
+    QVERIFY2(m_window->saveFile(path, &error), qPrintable(error));
+    QCOMPARE(TrainingSettings::fromJson(ProjectFile::load(path).training).processes, 2);
+    typeInto(processes, QStringLiteral("1"));
+    QVERIFY2(m_window->openFile(path, &error), qPrintable(error));
+    QCOMPARE(processes->value(), 2);
 }
 
 void TestTrainingWindow::emptiedFieldMeansItsDefault()

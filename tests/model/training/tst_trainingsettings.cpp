@@ -128,7 +128,7 @@ void tst_TrainingSettings::roundTrip()
     QVERIFY(back == s);
     // Defaults round-trip too, and toJson writes every field.
     QVERIFY(TrainingSettings::fromJson(TrainingSettings().toJson()) == TrainingSettings());
-    QCOMPARE(TrainingSettings().toJson().size(), 17);
+    QCOMPARE(TrainingSettings().toJson().size(), 18);
 }
 
 void tst_TrainingSettings::partialObjectsKeepOtherDefaults()
