@@ -48,6 +48,8 @@ void ComposedModuleImpl::runSteps(std::vector<torch::Tensor> &slots) const
         for (const Step &step : m_steps) {
             current = &step;
             step.run(slots);
+            for (int k : step.release)
+                slots[size_t(k)].reset();
         }
     } catch (const c10::Error &e) {
         // Name the instance that failed: a size that only shows at run time.

@@ -20,6 +20,10 @@ public:
     {
         std::function<void(std::vector<torch::Tensor> &slots)> run;
         std::string label; ///< The instance or node name, for error messages.
+        /// Slots this step reads last: dropped after it, so that a tensor
+        /// autograd does not keep is freed as soon as its last reader is done
+        /// (as in a hand-written forward) rather than when forward returns.
+        std::vector<int> release;
     };
 
     ComposedModuleImpl(std::string typeName, int inputCount, int outputCount);

@@ -2,6 +2,7 @@
 
 #include "layers/LayerBuild.h"
 
+#include <algorithm>
 #include <QHash>
 
 namespace mc {
@@ -34,6 +35,7 @@ ComposedModule buildType(const ProjectData &project, const TypeEval &eval)
     int slotCount = 0;
     std::vector<int> inputSlots, outputSlots;
     std::vector<ComposedModuleImpl::Step> steps;
+    std::vector<int> lastReader; // slot -> the step that reads it last (-1: none)
 
     // Register each instance once, in the type's instance order, so that
     // parameter order and initialisation follow the document.
@@ -92,6 +94,11 @@ ComposedModule buildType(const ProjectData &project, const TypeEval &eval)
             outputSlots[size_t(outputs.indexOf(&n))] = in[0];
             continue;
         }
+        for (int s : in) {
+            if (size_t(s) >= lastReader.size())
+                lastReader.resize(size_t(s) + 1, -1);
+            lastReader[size_t(s)] = int(steps.size());
+        }
         const InstanceEval &ie = *instances.value(n.name);
         const int outCount = int(ie.out.size());
         std::vector<int> out;
@@ -132,6 +139,10 @@ ComposedModule buildType(const ProjectData &project, const TypeEval &eval)
             steps.push_back({[run, in, out](Slots &s) { run(s, in, out); }, str(ie.name)});
         }
     }
+    // Each slot is dropped after its last reader, unless the module returns it.
+    for (size_t s = 0; s < lastReader.size(); ++s)
+        if (lastReader[s] >= 0 && std::find(outputSlots.begin(), outputSlots.end(), int(s)) == outputSlots.end())
+            steps[size_t(lastReader[s])].release.push_back(int(s));
     module->setSchedule(std::move(steps), slotCount, std::move(inputSlots), std::move(outputSlots));
     return module;
 }
