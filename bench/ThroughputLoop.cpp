@@ -91,6 +91,7 @@ torch::Tensor lossOf(const BenchSpec &spec, const torch::Tensor &out, const torc
 double plainLoop(torch::nn::Module &model, const ForwardFn &forward, const BenchSpec &spec,
                  const BenchData &data, int warmup, int steps)
 {
+    keepFreedMemory(); // the allocator the trainer runs with: the comparison is of the loops
     torch::optim::Adam optimizer(model.parameters(), torch::optim::AdamOptions(1e-3));
     // Each batch as the model takes it: [B, features], or images [B, 1, 28, 28].
     const std::vector<int64_t> shape = spec.batchShape();

@@ -947,19 +947,6 @@ std::optional<QList<int>> DocumentEditor::paste(const QString &type, const QByte
             QString reason;
             std::optional<int> id;
             if (n.kind == NodeKind::Call) {
-                // Said here in a paste's words (Project's check says
-                // "`A` cannot contain an instance of itself").
-                if (const Instance *i = source->instance(n.name)) {
-                    const QString used = i->isStack() ? i->blockType : i->type;
-                    if (used == type)
-                        return EditResult::failure(
-                            QStringLiteral("`%1` cannot be pasted into itself: a module type cannot contain an "
-                                           "instance of itself.").arg(used));
-                    if (m_project->type(used) && m_project->typeUses(used, type))
-                        return EditResult::failure(
-                            QStringLiteral("`%1` cannot be pasted into `%2`: `%1` contains `%2`, so each would "
-                                           "contain the other.").arg(used, type));
-                }
                 if (renamed.contains(n.name)) {
                     id = m_project->addSharedCall(type, renamed.value(n.name), pos, &reason);
                 } else {

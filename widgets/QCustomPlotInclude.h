@@ -17,8 +17,3 @@
 #undef foreach
 #undef MC_QCP_DEFINED_KEYWORDS
 #endif
-
-namespace mc {
-
-
-} // namespace mc

@@ -12,14 +12,14 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <cmath>
-
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <map>
 #include <mutex>
 #include <new>
 #include <sstream>
+
+#ifdef __GLIBC__
+#include <malloc.h> // mallopt
+#endif
 
 namespace mc {
 
@@ -81,13 +81,14 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const TrainingSettings &s
     return nullptr;
 }
 
-/// Lets glibc keep freed memory for the next step. By default it gives the
-/// top of the heap back when a step's activations and gradients are freed, and
-/// takes it again in the next step: LeNet at batch 32 made 3,172 brk calls and
-/// 781 page faults a step in the trainer (docs/benchmarks.md), the kernel's
-/// page zeroing showing as system time. Tensors up to 64 MiB come from the
-/// heap, and up to 256 MiB of freed heap stays with the process. Once per
-/// process; other C libraries are left as they are.
+} // namespace
+
+// By default glibc gives the top of the heap back when a step's activations
+// and gradients are freed, and takes it again in the next step: LeNet at batch 32 made 3,172 brk calls and
+// 781 page faults a step in the trainer (docs/benchmarks.md), the kernel's
+// page zeroing showing as system time. Tensors up to 64 MiB come from the
+// heap, and up to 256 MiB of freed heap stays with the process. Once per
+// process; other C libraries are left as they are.
 void keepFreedMemory()
 {
 #ifdef __GLIBC__
@@ -99,8 +100,6 @@ void keepFreedMemory()
     (void)once;
 #endif
 }
-
-} // namespace
 
 Trainer::Trainer(QObject *parent)
     : QObject(parent)

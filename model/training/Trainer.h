@@ -22,6 +22,12 @@
 
 namespace mc {
 
+/// Lets glibc keep freed memory for the next training step instead of giving
+/// the top of the heap back after each backward and faulting it in again (see
+/// Trainer.cpp). Trainer::run() calls it; a hand-written loop measured against
+/// the trainer (bench/ThroughputLoop.cpp) calls it too. Process-wide, once.
+void keepFreedMemory();
+
 class DistributedContext;
 class GradientBuckets;
 
