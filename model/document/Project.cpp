@@ -227,6 +227,32 @@ EditResult Project::setArguments(const QString &typeName, const QList<Argument> 
             return EditResult::failure(QStringLiteral("Two arguments are called `%1`.").arg(a.name));
         names.insert(a.name);
     }
+    // An argument the type still refers to stays: without it the document
+    // would be one the project reader refuses.
+    for (const Argument &old : std::as_const(t->arguments)) {
+        if (names.contains(old.name))
+            continue;
+        auto refers = [&](const OptionValue &v) { return v.isArgument() && v.argument == old.name; };
+        auto usedBy = [&]() -> QString {
+            for (const Instance &i : std::as_const(t->instances)) {
+                for (const OptionValue &v : i.options)
+                    if (refers(v))
+                        return QStringLiteral("`%1`").arg(i.name);
+                for (const OptionMap &row : i.rows)
+                    for (const OptionValue &v : row)
+                        if (refers(v))
+                            return QStringLiteral("`%1`").arg(i.name);
+            }
+            for (const Node &n : std::as_const(t->nodes))
+                for (const OptionValue &d : n.shape)
+                    if (refers(d))
+                        return QStringLiteral("the shape of `%1`").arg(n.name);
+            return {};
+        };
+        if (const QString user = usedBy(); !user.isEmpty())
+            return EditResult::failure(QStringLiteral("`%1` is still used by %2: give it a value there before removing "
+                                                      "the argument.").arg(old.name, user));
+    }
     t->arguments = arguments;
     Q_EMIT typeChanged(typeName);
     Q_EMIT changed();

@@ -45,6 +45,7 @@ private Q_SLOTS:
     void uniqueNames();
     void setDataEmitsReset();
     void argumentsMayReferToTheProjectsOwnData();
+    void usedArgumentIsNotRemoved();
 };
 
 void tst_Project::addTypeBecomesRoot()
@@ -313,6 +314,30 @@ void tst_Project::argumentsMayReferToTheProjectsOwnData()
     QVERIFY(p.removeType(p.types().last().name));
     QVERIFY(!p.type(QStringLiteral("Spare")));
     QCOMPARE(typeRemoved.takeFirst().at(0).toString(), QStringLiteral("Spare"));
+}
+
+// Removing an argument the type still refers to would leave a document the
+// reader refuses (the thousand-random-edits test reached one): refused, with
+// the place that uses it, and nothing changes.
+void tst_Project::usedArgumentIsNotRemoved()
+{
+    Project p;
+    makeNet(p);
+    const QString net = QStringLiteral("Net");
+    QVERIFY(p.setArguments(net, {Argument{QStringLiteral("width"), 8}, Argument{QStringLiteral("spare"), 1}}));
+    Instance fc = layer(QStringLiteral("fc"), QStringLiteral("Linear"));
+    fc.options.insert(QStringLiteral("out_features"), OptionValue::ref(QStringLiteral("width")));
+    QVERIFY(p.addCall(net, fc, {}));
+    const ProjectData before = p.data();
+    QSignalSpy changed(&p, &Project::changed);
+    const EditResult r = p.setArguments(net, {Argument{QStringLiteral("spare"), 1}});
+    QVERIFY(!r);
+    QVERIFY2(r.reason.contains(QStringLiteral("`width` is still used by `fc`")), qPrintable(r.reason));
+    QCOMPARE(changed.count(), 0);
+    QVERIFY(p.data() == before);
+    // One nobody uses goes.
+    QVERIFY(p.setArguments(net, {Argument{QStringLiteral("width"), 8}}));
+    ProjectFile::fromJson(ProjectFile::toJson(p.data()));
 }
 
 QTEST_GUILESS_MAIN(tst_Project)
