@@ -177,6 +177,33 @@ std::optional<int> DocumentEditor::performAdd(const QString &text,
     return id;
 }
 
+void DocumentEditor::placeClear(const QString &type, const QList<int> &fresh)
+{
+    const ModuleType *t = m_project->type(type);
+    if (!t || fresh.isEmpty())
+        return;
+    const QPointF d = GraphLayout::clearOffset(*t, fresh, [&](int id) {
+        const Node *n = t->node(id);
+        const auto [ins, outs] = m_project->portCounts(type, id);
+        return QSizeF(CanvasMetrics::nodeWidth(n->kind), CanvasMetrics::nodeHeight(n->kind, ins, outs));
+    });
+    if (d.isNull())
+        return;
+    QHash<int, QPointF> moved;
+    for (int id : fresh)
+        if (const Node *n = t->node(id))
+            moved.insert(id, n->pos + d);
+    for (auto it = moved.cbegin(); it != moved.cend(); ++it)
+        m_project->moveNode(type, it.key(), it.value());
+}
+
+std::optional<int> DocumentEditor::placedClear(const QString &type, std::optional<int> id)
+{
+    if (id)
+        placeClear(type, {*id});
+    return id;
+}
+
 // --- questions -------------------------------------------------------------------
 
 QString DocumentEditor::instanceBaseName(const QString &typeName)
@@ -239,6 +266,55 @@ QString DocumentEditor::uniquePortName(const QString &type, NodeKind kind, const
             return stem + QString::number(k);
 }
 
+OptionMap DocumentEditor::nextStackRow(const QString &type, const QString &instance)
+{
+    const ModuleType *t = m_project->type(type);
+    const Instance *stack = t ? t->instance(instance) : nullptr;
+    if (!stack || !stack->isStack() || stack->rows.isEmpty())
+        return {};
+    OptionMap row = stack->rows.last();
+    const ModuleType *block = m_project->type(stack->blockType);
+    const QList<const Node *> inputs = block ? block->ports(NodeKind::Input) : QList<const Node *>{};
+    if (inputs.size() != 1 || inputs.first()->shape.isEmpty() || !inputs.first()->shape.last().isArgument())
+        return row;
+    const QString sizeArgument = inputs.first()->shape.last().argument;
+    const std::shared_ptr<const TypeEval> view = analysis()->analysis().view(type);
+    const InstanceEval *eval = view ? view->instance(instance) : nullptr;
+    if (!eval || eval->blocks.size() != stack->rows.size() || !eval->blocks.last() ||
+        eval->blocks.last()->outputs.isEmpty())
+        return row;
+    const qint64 size = eval->blocks.last()->outputs.first().dim(-1);
+    if (size > 0)
+        row.insert(sizeArgument, OptionValue::constant(double(size)));
+    return row;
+}
+
+QString DocumentEditor::wireProblem(const QString &type, const Wire &wire, const std::optional<Wire> &lifted)
+{
+    const std::shared_ptr<const AnalysisSnapshot> before = analysis();
+    ProjectData trial = before->data();
+    auto t = std::find_if(trial.types.begin(), trial.types.end(), [&](const ModuleType &m) { return m.name == type; });
+    if (t == trial.types.end())
+        return {};
+    // An input takes one wire: the new one replaces what it had.
+    t->wires.erase(std::remove_if(t->wires.begin(), t->wires.end(),
+                                  [&](const Wire &w) { return (lifted && w == *lifted) || w.to == wire.to; }),
+                   t->wires.end());
+    t->wires.append(wire);
+    const AnalysisSnapshot after(trial, before.get());
+    const QList<Diagnostic> &old = before->analysis().diagnostics();
+    QString elsewhere;
+    for (const Diagnostic &d : after.analysis().diagnostics()) {
+        if (d.severity != Diagnostic::Severity::Error || old.contains(d))
+            continue;
+        if (d.type == type && d.node == wire.to.node)
+            return d.message;
+        if (elsewhere.isEmpty())
+            elsewhere = d.type == type ? d.message : QStringLiteral("In `%1`: %2").arg(d.type, d.message);
+    }
+    return elsewhere;
+}
+
 QStringList DocumentEditor::stackableTypes(const QString &type) const
 {
     QStringList out;
@@ -295,7 +371,7 @@ std::optional<int> DocumentEditor::addLayer(const QString &type, const QString &
         Instance i;
         i.type = layer;
         i.name = m_project->uniqueInstanceName(type, instanceBaseName(layer));
-        return m_project->addCall(type, i, pos, reason);
+        return placedClear(type, m_project->addCall(type, i, pos, reason));
     }, why);
 }
 
@@ -309,7 +385,7 @@ std::optional<int> DocumentEditor::rawAddModule(const QString &type, const QStri
     Instance i;
     i.type = moduleType;
     i.name = m_project->uniqueInstanceName(type, instanceBaseName(moduleType));
-    return m_project->addCall(type, i, pos, why);
+    return placedClear(type, m_project->addCall(type, i, pos, why));
 }
 
 std::optional<int> DocumentEditor::addModule(const QString &type, const QString &moduleType, QPointF pos,
@@ -376,7 +452,7 @@ std::optional<int> DocumentEditor::addStack(const QString &type, const QString &
         i.blockType = block;
         i.rows = {OptionMap{}};
         i.name = m_project->uniqueInstanceName(type, instanceBaseName(kStackType));
-        return m_project->addCall(type, i, pos, reason);
+        return placedClear(type, m_project->addCall(type, i, pos, reason));
     }, why);
 }
 
@@ -385,7 +461,7 @@ std::optional<int> DocumentEditor::addPort(const QString &type, NodeKind kind, Q
     const bool input = kind == NodeKind::Input;
     return performAdd(input ? QStringLiteral("Add input") : QStringLiteral("Add output"), [&](QString *reason) {
         const QString name = uniquePortName(type, kind, input ? QStringLiteral("x") : QStringLiteral("y"));
-        return m_project->addPort(type, kind, name, pos, {}, reason);
+        return placedClear(type, m_project->addPort(type, kind, name, pos, {}, reason));
     }, why);
 }
 
@@ -398,7 +474,7 @@ std::optional<int> DocumentEditor::addSharedCall(const QString &type, int node, 
             *reason = QStringLiteral("Only a node that calls an instance can be called again.");
             return std::nullopt;
         }
-        return m_project->addSharedCall(type, n->name, pos, reason);
+        return placedClear(type, m_project->addSharedCall(type, n->name, pos, reason));
     }, why);
 }
 
@@ -668,6 +744,66 @@ EditResult DocumentEditor::setRootType(const QString &type)
 
 // --- structure ---------------------------------------------------------------------------
 
+DocumentEditor::GroupBoundary DocumentEditor::groupBoundary(const ModuleType &t, const QSet<int> &selected) const
+{
+    GroupBoundary b;
+    for (const Wire &w : t.wires) {
+        const bool fromIn = selected.contains(w.from.node);
+        const bool toIn = selected.contains(w.to.node);
+        if (!fromIn && toIn && !b.sources.contains(w.from))
+            b.sources.append(w.from);
+        else if (fromIn && !toIn && !b.results.contains(w.from))
+            b.results.append(w.from);
+    }
+    // An output port of the selection that no wire leaves yet is its result
+    // too: a selection at the end of a graph still drawn has no outside reader.
+    for (const Node &n : t.nodes) {
+        if (!selected.contains(n.id) || n.kind != NodeKind::Call)
+            continue;
+        const QStringList outs = m_project->portNames(t.name, n.id, false);
+        for (int p = 0; p < outs.size(); ++p) {
+            const PortRef port{n.id, p};
+            const bool used = std::any_of(t.wires.begin(), t.wires.end(), [&](const Wire &w) { return w.from == port; });
+            if (!used) {
+                b.results.append(port);
+                b.unused.append(port);
+            }
+        }
+    }
+    auto byPosition = [&](const PortRef &a, const PortRef &c) {
+        const Node *na = t.node(a.node);
+        const Node *nc = t.node(c.node);
+        if (na->pos.y() != nc->pos.y())
+            return na->pos.y() < nc->pos.y();
+        return a.node != c.node ? a.node < c.node : a.port < c.port;
+    };
+    std::stable_sort(b.sources.begin(), b.sources.end(), byPosition);
+    std::stable_sort(b.results.begin(), b.results.end(), byPosition);
+    return b;
+}
+
+QString DocumentEditor::groupOutputsNote(const QString &type, const QList<int> &nodes) const
+{
+    const ModuleType *t = m_project->type(type);
+    if (!t)
+        return {};
+    const GroupBoundary b = groupBoundary(*t, QSet<int>(nodes.begin(), nodes.end()));
+    if (b.unused.isEmpty())
+        return {};
+    QStringList names;
+    for (const PortRef &p : b.results) {
+        const Node *n = t->node(p.node);
+        const QStringList outs = m_project->portNames(type, p.node, false);
+        QString name = n ? n->name : QString::number(p.node);
+        if (outs.size() > 1 && p.port < outs.size())
+            name += QLatin1Char('.') + outs.at(p.port);
+        names.append(b.unused.contains(p) ? QStringLiteral("`%1` (not used yet)").arg(name)
+                                          : QStringLiteral("`%1`").arg(name));
+    }
+    return names.size() == 1 ? QStringLiteral("The new module's output will be %1.").arg(names.first())
+                             : QStringLiteral("The new module's outputs will be %1.").arg(names.join(QStringLiteral(", ")));
+}
+
 std::optional<int> DocumentEditor::groupNodes(const QString &type, const QList<int> &nodes, const QString &name,
                                               QString *why)
 {
@@ -725,32 +861,20 @@ std::optional<int> DocumentEditor::groupNodes(const QString &type, const QList<i
                     useArgument(v);
             inner.instances.append(i);
         }
-        // Crossing wires: one input per outside source, one output per inside source.
-        QList<PortRef> sources;  // outside ports feeding the selection
-        QList<PortRef> results;  // inside ports feeding the outside
+        // Crossing wires: one input per outside source, one output per inside
+        // source that feeds the outside or is not used yet.
+        const GroupBoundary boundary = groupBoundary(t, selected);
+        const QList<PortRef> &sources = boundary.sources;
+        const QList<PortRef> &results = boundary.results;
         QList<Wire> incoming, outgoing;
         for (const Wire &w : t.wires) {
             const bool fromIn = selected.contains(w.from.node);
             const bool toIn = selected.contains(w.to.node);
-            if (!fromIn && toIn) {
+            if (!fromIn && toIn)
                 incoming.append(w);
-                if (!sources.contains(w.from))
-                    sources.append(w.from);
-            } else if (fromIn && !toIn) {
+            else if (fromIn && !toIn)
                 outgoing.append(w);
-                if (!results.contains(w.from))
-                    results.append(w.from);
-            }
         }
-        auto byPosition = [&](const PortRef &a, const PortRef &b) {
-            const Node *na = t.node(a.node);
-            const Node *nb = t.node(b.node);
-            if (na->pos.y() != nb->pos.y())
-                return na->pos.y() < nb->pos.y();
-            return a.node != b.node ? a.node < b.node : a.port < b.port;
-        };
-        std::stable_sort(sources.begin(), sources.end(), byPosition);
-        std::stable_sort(results.begin(), results.end(), byPosition);
 
         double minX = 1e300, minY = 1e300, maxX = -1e300;
         double sumX = 0, sumY = 0;
@@ -820,7 +944,7 @@ std::optional<int> DocumentEditor::groupNodes(const QString &type, const QList<i
         for (const Argument &a : std::as_const(inner.arguments))
             instance.options.insert(a.name, OptionValue::ref(a.name));
         const QPointF at(snap(sumX / selected.size()), snap(sumY / selected.size()));
-        const std::optional<int> id = m_project->addCall(type, instance, at, reason);
+        const std::optional<int> id = placedClear(type, m_project->addCall(type, instance, at, reason));
         if (!id)
             return std::nullopt;
         for (int k = 0; k < sources.size(); ++k)
@@ -975,6 +1099,7 @@ std::optional<QList<int>> DocumentEditor::paste(const QString &type, const QByte
             if (EditResult added = m_project->addWire(type, mapped); !added)
                 return added;
         }
+        placeClear(type, created);
         return EditResult::success();
     });
     if (!r) {

@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QObject>
 #include <QPointF>
+#include <QSet>
 
 #include <functional>
 #include <memory>
@@ -123,8 +124,13 @@ public:
     /// with an input per outside source that feeds the selection and an output
     /// per inside port that feeds the outside, and puts one instance of it in
     /// their place. Returns the new node.
+    /// Output ports of the selection that no wire leaves yet become outputs of
+    /// the new type too.
     std::optional<int> groupNodes(const QString &type, const QList<int> &nodes, const QString &name = {},
                                   QString *why = nullptr);
+    /// What groupNodes will make the new type's outputs, as a sentence, when
+    /// some of them are ports not used yet (empty otherwise: nothing to tell).
+    QString groupOutputsNote(const QString &type, const QList<int> &nodes) const;
     /// Lays the graph out left to right (GraphLayout) as one command.
     EditResult arrange(const QString &type);
 
@@ -145,6 +151,18 @@ public:
     QString uniqueTypeName(const QString &base) const;
     /// Module types a stack in `type` may hold: one input, one output, no cycle.
     QStringList stackableTypes(const QString &type) const;
+    /// The row Stack ▸ Add appends to `instance` (a stack in `type`): the last
+    /// row, with the block's input size argument (the one its input's last
+    /// dimension names) set to the last block's output size, so that the chain
+    /// continues; the last row as it is when the block has no such argument or
+    /// that size is not known.
+    OptionMap nextStackRow(const QString &type, const QString &instance);
+    /// The error a wire `wire` in `type` would cause (a size that does not
+    /// fit, said as the analysis says it), with `lifted` taken away first when
+    /// the wire is being moved; empty when it would cause none. For showing
+    /// while a wire is dragged: it analyses a trial copy, the document does
+    /// not change.
+    QString wireProblem(const QString &type, const Wire &wire, const std::optional<Wire> &lifted = std::nullopt);
     /// The module type that opening a call node shows (its type, or a stack's
     /// block type); empty for built-in layers and ports.
     QString innerTypeOf(const QString &type, int node) const;
@@ -156,6 +174,20 @@ Q_SIGNALS:
     void analysisUpdated();
 
 private:
+    /// The ports where a selection meets the rest of its type: the outside
+    /// ports that feed it and its own ports that feed the outside or nothing
+    /// yet (`unused`), each in the order of their nodes on the canvas.
+    struct GroupBoundary
+    {
+        QList<PortRef> sources;
+        QList<PortRef> results;
+        QList<PortRef> unused;
+    };
+    GroupBoundary groupBoundary(const ModuleType &t, const QSet<int> &selected) const;
+    /// Moves the new nodes `fresh` of `type` together to the nearest place
+    /// where they cover no other node (GraphLayout::clearOffset).
+    void placeClear(const QString &type, const QList<int> &fresh);
+    std::optional<int> placedClear(const QString &type, std::optional<int> id);
     EditResult perform(const QString &text, const std::function<EditResult()> &edit, int mergeId = -1,
                        const QString &mergeKey = {});
     std::optional<int> performAdd(const QString &text, const std::function<std::optional<int>(QString *)> &add,

@@ -1,6 +1,10 @@
 #include "GraphLayout.h"
 
+#include "CanvasMetrics.h"
+
 #include <QMap>
+#include <QRectF>
+#include <QSet>
 
 #include <algorithm>
 #include <cmath>
@@ -104,20 +108,87 @@ QHash<int, QPointF> GraphLayout::arrange(const ModuleType &type, const std::func
         sweep(false);
     }
     sweep(true);
+    QList<double> columnHeight(columns, 0.0);
+    for (int ci = 0; ci < columns; ++ci) {
+        for (int k : column.at(ci))
+            columnHeight[ci] += std::ceil((height(type.nodes.at(k).id) + kRowGap) / 10.0) * 10.0;
+        columnHeight[ci] -= kRowGap;
+    }
+    // A long graph wraps: `perRow` columns to a row, rows one under another,
+    // as many columns to a row as make the block about 1.6 times as wide as
+    // it is tall.
+    int perRow = columns;
+    double bandHeight = 0;
+    if (columns > kWrapColumns) {
+        bandHeight = *std::max_element(columnHeight.begin(), columnHeight.end()) + kBandGap;
+        bandHeight = std::ceil(bandHeight / 10.0) * 10.0;
+        perRow = int(std::ceil(std::sqrt(1.6 * columns * bandHeight / kColumnSpacing)));
+        perRow = std::clamp(perRow, kWrapColumns, columns);
+    }
     QHash<int, QPointF> positions;
     for (int ci = 0; ci < columns; ++ci) {
         const QList<int> &c = column.at(ci);
-        double total = 0;
-        for (int k : c)
-            total += height(type.nodes.at(k).id) + kRowGap;
-        total -= kRowGap;
-        double y = std::round(-total / 2.0 / 10.0) * 10.0;
+        const double x = (ci % perRow) * kColumnSpacing;
+        double y = (ci / perRow) * bandHeight + std::round(-columnHeight.at(ci) / 2.0 / 10.0) * 10.0;
         for (int k : c) {
-            positions.insert(type.nodes.at(k).id, QPointF(ci * kColumnSpacing, y));
+            positions.insert(type.nodes.at(k).id, QPointF(x, y));
             y += std::ceil((height(type.nodes.at(k).id) + kRowGap) / 10.0) * 10.0;
         }
     }
     return positions;
+}
+
+QPointF GraphLayout::clearOffset(const ModuleType &type, const QList<int> &fresh,
+                                 const std::function<QSizeF(int)> &size)
+{
+    const QSet<int> mine(fresh.begin(), fresh.end());
+    QList<QRectF> ours, others;
+    for (const Node &n : type.nodes) {
+        const QRectF r(n.pos, size(n.id));
+        if (mine.contains(n.id))
+            ours.append(r.adjusted(-kClearance, -kClearance, kClearance, kClearance));
+        else
+            others.append(r);
+    }
+    if (ours.isEmpty() || others.isEmpty())
+        return {};
+    auto clearAt = [&](QPointF d) {
+        for (const QRectF &r : std::as_const(ours)) {
+            const QRectF moved = r.translated(d);
+            for (const QRectF &o : std::as_const(others))
+                if (moved.intersects(o))
+                    return false;
+        }
+        return true;
+    };
+    if (clearAt({}))
+        return {};
+    // Rings of grid points around the wanted place, nearest first.
+    const double g = CanvasMetrics::kGrid;
+    constexpr int kRings = 300; // 6,000 units: beyond that the canvas is full anyway
+    QList<QPoint> ring;
+    for (int r = 1; r <= kRings; ++r) {
+        ring.clear();
+        for (int i = -r; i <= r; ++i)
+            for (int j = -r; j <= r; ++j)
+                if (std::max(std::abs(i), std::abs(j)) == r)
+                    ring.append(QPoint(i, j));
+        // Nearest first; on a tie below, then right, then above, then left.
+        auto rank = [](const QPoint &p) {
+            return p.y() > 0 ? 0 : p.x() > 0 ? 1 : p.y() < 0 ? 2 : 3;
+        };
+        std::sort(ring.begin(), ring.end(), [&](const QPoint &a, const QPoint &b) {
+            const int da = a.x() * a.x() + a.y() * a.y();
+            const int db = b.x() * b.x() + b.y() * b.y();
+            return da != db ? da < db : rank(a) < rank(b);
+        });
+        for (const QPoint &p : std::as_const(ring)) {
+            const QPointF d(p.x() * g, p.y() * g);
+            if (clearAt(d))
+                return d;
+        }
+    }
+    return {};
 }
 
 } // namespace mc

@@ -748,20 +748,32 @@ void GraphScene::updateWireDrag(QPointF scenePos)
         }
     }
     QPointF end = scenePos;
+    bool mismatch = false;
     if (target) {
         const EditResult r = check(target);
         drag.target = target;
         drag.valid = r.ok;
-        target->setMark(r.ok ? PortItem::Mark::Accepted : PortItem::Mark::Refused);
-        if (r.ok)
+        if (r.ok) {
+            // Allowed; but would its size fit? Asked once per target port.
+            const Wire w = candidate(target);
+            if (!drag.tried || !(*drag.tried == w)) {
+                drag.tried = w;
+                drag.problem = drag.lifted && w == *drag.lifted ? QString() : m_editor->wireProblem(m_type, w, drag.lifted);
+            }
+            mismatch = !drag.problem.isEmpty();
+            reason = drag.problem;
             end = target->scenePos();
-        else
+        } else {
             reason = r.reason;
+        }
+        target->setMark(!r.ok ? PortItem::Mark::Refused : mismatch ? PortItem::Mark::Mismatch : PortItem::Mark::Accepted);
     }
     const QPointF anchorPos = anchorNode->portPos(!drag.fromOutput, drag.anchor.port);
     drag.path->setPath(drag.fromOutput ? WireItem::curve(anchorPos, end) : WireItem::curve(end, anchorPos));
     QPen pen = drag.path->pen();
-    pen.setColor(target && !drag.valid ? CanvasStyle::error() : CanvasStyle::selection(palette()));
+    pen.setColor(target && !drag.valid ? CanvasStyle::error()
+                 : mismatch                ? CanvasStyle::warning()
+                                           : CanvasStyle::selection(palette()));
     pen.setStyle(target && !drag.valid ? Qt::DashLine : Qt::SolidLine);
     drag.path->setPen(pen);
     Q_EMIT statusMessage(reason);

@@ -83,6 +83,8 @@ private:
         PortItem *target = nullptr;      ///< The port under the mouse.
         bool valid = false;
         QGraphicsPathItem *path = nullptr;
+        std::optional<Wire> tried;       ///< The last wire the analysis was asked about,
+        QString problem;                 ///< and the error it would cause (empty: none).
     };
     struct ShareDrag
     {

@@ -250,6 +250,9 @@ void GraphView::dropEvent(QDropEvent *event)
         return;
     }
     m_scene->selectNodes({*id});
+    // Moved off another node, it may have left the view.
+    if (NodeItem *item = m_scene->nodeItem(*id))
+        ensureVisible(item);
     event->acceptProposedAction();
     setFocus();
     Q_EMIT nodeDropped(*id);

@@ -62,6 +62,10 @@ void PortItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
         ring = CanvasStyle::accept();
         fill = ring;
         r += 2;
+    } else if (m_mark == Mark::Mismatch) {
+        ring = CanvasStyle::warning();
+        fill = ring;
+        r += 2;
     } else if (m_mark == Mark::Refused) {
         ring = CanvasStyle::error();
         fill = CanvasStyle::nodeBody(pal);
@@ -75,6 +79,12 @@ void PortItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     if (fill != ring) {
         painter->setBrush(fill);
         painter->drawEllipse(QPointF(0, 0), r - 0.8, r - 0.8);
+    }
+    if (m_mark == Mark::Mismatch) {
+        // An exclamation mark: it connects, and it will be a problem.
+        painter->setPen(QPen(CanvasStyle::nodeBody(pal), 1.6, Qt::SolidLine, Qt::RoundCap));
+        painter->drawLine(QPointF(0, -r * 0.55), QPointF(0, r * 0.1));
+        painter->drawPoint(QPointF(0, r * 0.5));
     }
     if (m_mark == Mark::Refused) {
         painter->setPen(QPen(ring, 1.6, Qt::SolidLine, Qt::RoundCap));

@@ -16,6 +16,7 @@ public:
     enum class Mark {
         None,     ///< Not a target.
         Accepted, ///< The dragged wire may end here.
+        Mismatch, ///< It may end here, but its size does not fit (the sentence is in the status bar).
         Refused,  ///< The dragged wire may not end here (the reason is in the status bar).
     };
 

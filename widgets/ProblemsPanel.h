@@ -20,6 +20,8 @@ public:
     explicit ProblemsPanel(DocumentEditor *editor, QWidget *parent = nullptr);
 
     QTreeWidget *tree() const { return m_tree; }
+    /// The line under the list with the current problem in full.
+    QLabel *detail() const { return m_detail; }
     int errorCount() const { return m_errors; }
     int warningCount() const { return m_warnings; }
 
@@ -36,6 +38,7 @@ private:
     DocumentEditor *m_editor;
     QTreeWidget *m_tree;
     QLabel *m_empty;
+    QLabel *m_detail; ///< The current problem's whole sentence.
     int m_errors = -1;
     int m_warnings = -1;
 };

@@ -360,6 +360,7 @@ void PropertiesPanel::buildCallForm(QFormLayout *form)
         if (inner)
             m_stack->setColumns(inner->arguments, enclosingArgs, m_type);
         m_stack->setRows(inst->rows);
+        m_stack->setNextRow([this, instanceName] { return m_editor->nextStackRow(m_type, instanceName()); });
         form->addRow(m_stack);
         connect(m_stack, &StackTableEditor::rowsEdited, this, [this, instanceName](const QList<OptionMap> &rows) {
             const EditResult r = m_editor->setStackRows(m_type, instanceName(), rows);

@@ -27,7 +27,7 @@ StackTableEditor::StackTableEditor(QWidget *parent)
     m_table->setEditTriggers(QAbstractItemView::DoubleClicked | QAbstractItemView::EditKeyPressed |
                              QAbstractItemView::AnyKeyPressed);
     m_add->setText(tr("Add"));
-    m_add->setToolTip(tr("Add a block with the arguments of the last one"));
+    m_add->setToolTip(tr("Add a block that takes the last one's output"));
     m_remove->setText(tr("Remove"));
     m_remove->setToolTip(tr("Remove the selected blocks"));
     m_up->setIcon(style()->standardIcon(QStyle::SP_ArrowUp));
@@ -171,7 +171,7 @@ void StackTableEditor::onItemChanged(QTableWidgetItem *item)
 
 void StackTableEditor::addRow()
 {
-    m_rows.append(m_rows.isEmpty() ? OptionMap{} : m_rows.last());
+    m_rows.append(m_rows.isEmpty() ? OptionMap{} : m_nextRow ? m_nextRow() : m_rows.last());
     fill();
     m_table->selectRow(int(m_rows.size()) - 1);
     Q_EMIT rowsEdited(m_rows);

@@ -4,6 +4,8 @@
 
 #include <QWidget>
 
+#include <functional>
+
 class QLabel;
 class QTableWidget;
 class QTableWidgetItem;
@@ -30,9 +32,12 @@ public:
     QList<OptionMap> rows() const { return m_rows; }
     QTableWidget *table() const { return m_table; }
     QString problem() const;
+    /// What Add appends (the editor's nextStackRow); without it, a copy of
+    /// the last row.
+    void setNextRow(std::function<OptionMap()> nextRow) { m_nextRow = std::move(nextRow); }
 
 public Q_SLOTS:
-    /// Appends a block with the arguments of the last one (or the defaults).
+    /// Appends a block that continues the chain (setNextRow), or the defaults.
     void addRow();
     void removeSelectedRows();
     void moveUp();
@@ -52,6 +57,7 @@ private:
     QStringList m_arguments;
     QString m_enclosingType;
     QList<OptionMap> m_rows;
+    std::function<OptionMap()> m_nextRow;
     QTableWidget *m_table;
     QLabel *m_message;
     QToolButton *m_add;

@@ -251,7 +251,7 @@ void MainWindow::createDocks()
         const QPointF snapped(std::round(at.x() / CanvasMetrics::kGrid) * CanvasMetrics::kGrid,
                               std::round(at.y() / CanvasMetrics::kGrid) * CanvasMetrics::kGrid);
         if (const auto id = m_editor->addEntry(currentType(), entry, snapped, &why))
-            m_canvas->scene()->selectNodes({*id});
+            showNewNodes({*id});
         else
             showStatus(why);
     });
@@ -821,6 +821,18 @@ bool MainWindow::onSaveAs()
     return saveFile(path);
 }
 
+void MainWindow::showNewNodes(const QList<int> &ids)
+{
+    GraphScene *scene = m_canvas->scene();
+    scene->selectNodes(ids);
+    QRectF area;
+    for (int id : ids)
+        if (NodeItem *item = scene->nodeItem(id))
+            area |= item->sceneBoundingRect();
+    if (!area.isNull())
+        m_canvas->view()->ensureVisible(area);
+}
+
 QPointF MainWindow::pastePosition() const
 {
     if (m_menuScenePos)
@@ -881,7 +893,7 @@ void MainWindow::onPaste()
     QString why;
     const QPointF at = pastePosition() + (m_menuScenePos ? QPointF() : QPointF(40, 40));
     if (const auto ids = m_editor->paste(currentType(), bytes, at, &why)) {
-        m_canvas->scene()->selectNodes(*ids);
+        showNewNodes(*ids);
         showStatus(tr("Pasted %1.").arg(nodesText(int(ids->size()))));
     } else {
         showStatus(tr("Nothing was pasted: %1").arg(why));
@@ -920,7 +932,7 @@ void MainWindow::onCallAgain()
     const QPointF at = item ? item->pos() + QPointF(0, item->height() + 40) : pastePosition();
     QString why;
     if (const auto id = m_editor->addSharedCall(currentType(), ids.first(), at, &why))
-        m_canvas->scene()->selectNodes({*id});
+        showNewNodes({*id});
     else
         showStatus(why);
 }
@@ -931,15 +943,18 @@ void MainWindow::onMakeModule()
     if (ids.isEmpty())
         return;
     bool ok = false;
-    const QString name = QInputDialog::getText(this, tr("Make Module from Selection"),
-                                               tr("Name of the new module type:"), QLineEdit::Normal,
+    // Say which ports become outputs when some of them are not used yet.
+    const QString note = m_editor->groupOutputsNote(currentType(), ids);
+    const QString label = note.isEmpty() ? tr("Name of the new module type:")
+                                         : note + QStringLiteral("\n\n") + tr("Name of the new module type:");
+    const QString name = QInputDialog::getText(this, tr("Make Module from Selection"), label, QLineEdit::Normal,
                                                m_editor->uniqueTypeName(QStringLiteral("Module1")), &ok)
                              .trimmed();
     if (!ok || name.isEmpty())
         return;
     QString why;
     if (const auto id = m_editor->groupNodes(currentType(), ids, name, &why))
-        m_canvas->scene()->selectNodes({*id});
+        showNewNodes({*id});
     else
         QMessageBox::information(this, tr("Make Module from Selection"), why);
 }
@@ -994,7 +1009,7 @@ void MainWindow::onAddPort(bool input)
     }
     QString why;
     if (const auto id = m_editor->addPort(currentType(), input ? NodeKind::Input : NodeKind::Output, at, &why))
-        m_canvas->scene()->selectNodes({*id});
+        showNewNodes({*id});
     else
         showStatus(why);
 }
@@ -1054,7 +1069,7 @@ void MainWindow::showTypeMenu(const QString &type, const QPoint &globalPos)
         QString why;
         const QPointF at = pastePosition();
         if (const auto id = m_editor->addStack(currentType(), type, at, &why))
-            m_canvas->scene()->selectNodes({*id});
+            showNewNodes({*id});
         else
             showStatus(why);
     });

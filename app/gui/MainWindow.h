@@ -127,6 +127,8 @@ private:
     void showCanvasMenu(const QPoint &globalPos, const QPointF &scenePos, bool onNode);
     void showTypeMenu(const QString &type, const QPoint &globalPos);
     QString currentType() const;
+    /// Selects nodes just made and scrolls the canvas so that they are in sight.
+    void showNewNodes(const QList<int> &ids);
     QPointF pastePosition() const;
 
     // Action handlers.

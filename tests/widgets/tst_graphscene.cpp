@@ -41,6 +41,7 @@ private Q_SLOTS:
     void portDragAddsWire();
     void wrongTargetRefusedWhileDragging_data();
     void wrongTargetRefusedWhileDragging();
+    void sizeMismatchShownWhileDragging();
     void inputEndPicksUpWire();
     void altDragCallsInstanceAgain();
     void twinsHighlightTogether();
@@ -224,6 +225,43 @@ void tst_GraphScene::wrongTargetRefusedWhileDragging()
     QCOMPARE(port->mark(), PortItem::Mark::None);
     QCOMPARE(json(*m_project), before);
     QCOMPARE(undo()->count(), commands);
+}
+
+// A wire that may be made but whose size does not fit: the port shows it
+// (not the green of a fitting port) and the status bar says the sentence the
+// wire will cause.
+void tst_GraphScene::sizeMismatchShownWhileDragging()
+{
+    GraphScene *scene = m_canvas->scene();
+    const std::optional<int> narrow = m_editor->addLayer(kRoot, QStringLiteral("Linear"), QPointF(300, 420));
+    QVERIFY(narrow);
+    const QString name = m_project->type(kRoot)->node(*narrow)->name;
+    QVERIFY(m_editor->setOption(kRoot, name, QStringLiteral("in_features"), OptionValue::constant(7)));
+    const std::optional<int> fitting = m_editor->addLayer(kRoot, QStringLiteral("Linear"), QPointF(300, 600));
+    QVERIFY(fitting);
+    QCoreApplication::processEvents();
+    const int x = nodeId(*m_project, kRoot, QStringLiteral("x"));
+    QSignalSpy status(scene, &GraphScene::statusMessage);
+    QWidget *vp = m_canvas->view()->viewport();
+    const QPoint start = portPoint(x, false, 0);
+    QTest::mousePress(vp, Qt::LeftButton, Qt::NoModifier, start);
+    QTest::mouseMove(vp, (start + portPoint(*fitting, true, 0)) / 2);
+    QTest::mouseMove(vp, portPoint(*fitting, true, 0));
+    QCOMPARE(scene->nodeItem(*fitting)->port(true, 0)->mark(), PortItem::Mark::Accepted);
+    QVERIFY(status.last().at(0).toString().isEmpty());
+    QTest::mouseMove(vp, portPoint(*narrow, true, 0));
+    PortItem *port = scene->nodeItem(*narrow)->port(true, 0);
+    QCOMPARE(port->mark(), PortItem::Mark::Mismatch);
+    const QString shown = status.last().at(0).toString();
+    QVERIFY2(shown.contains(QStringLiteral("7")) && shown.contains(QStringLiteral("10")), qPrintable(shown));
+    // Dropped there, the wire is made, and the problem is the one announced.
+    QTest::mouseRelease(vp, Qt::LeftButton, Qt::NoModifier, portPoint(*narrow, true, 0));
+    QCOMPARE(port->mark(), PortItem::Mark::None);
+    QVERIFY(m_project->type(kRoot)->wireInto({*narrow, 0}));
+    QStringList messages;
+    for (const Diagnostic &d : m_editor->analysis()->analysis().diagnostics())
+        messages.append(d.message);
+    QVERIFY2(messages.contains(shown), qPrintable(messages.join('\n')));
 }
 
 void tst_GraphScene::inputEndPicksUpWire()

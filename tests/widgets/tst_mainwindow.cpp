@@ -4,9 +4,11 @@
 #include "GraphScene.h"
 #include "GraphView.h"
 #include "MainWindow.h"
+#include "NodeItem.h"
 #include "PropertiesPanel.h"
 #include "ProblemsPanel.h"
 #include "SummaryPanel.h"
+#include "StackTableEditor.h"
 #include "WidgetTestUtil.h"
 
 #include <QAction>
@@ -18,8 +20,12 @@
 #include <QStatusBar>
 #include <QTextBrowser>
 #include <QTimer>
+#include <QToolButton>
 #include <QDockWidget>
 #include <QFile>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
 #include <QJsonArray>
 #include <QMenu>
 #include <QSettings>
@@ -56,9 +62,14 @@ private Q_SLOTS:
     void pasteOnlyWithSomethingToPaste();
     void statusSaysWhatHappened();
     void actionsEditTheSelection();
+    void makeModuleKeepsUnusedOutputs();
+    void newNodesLandClear();
+    void arrangeWrapsALongChain();
+    void stackAddContinuesTheChain();
     void moreDocksFitIn();
     void summaryFollowsTheDocument();
     void problemsCountedInTheDockTitle();
+    void problemsNameTheCallSite();
 
 private:
     QString writeFile(const QString &name, const QByteArray &bytes);
@@ -439,6 +450,175 @@ void tst_MainWindow::actionsEditTheSelection()
     QCOMPARE(m_window->canvas()->currentType(), root);
 }
 
+// A selection at the end of a graph still being drawn: its result is not used
+// yet, and it becomes the new type's output (it had none before).
+void tst_MainWindow::makeModuleKeepsUnusedOutputs()
+{
+    QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/encoder-decoder.mcproj")));
+    const QString encoder = QStringLiteral("Encoder");
+    m_window->canvas()->showType(encoder);
+    const Project &p = *m_window->project();
+    const int fc = nodeId(p, encoder, QStringLiteral("fc"));
+    const int relu = nodeId(p, encoder, QStringLiteral("relu"));
+    const std::optional<Wire> out = p.type(encoder)->wireInto({p.type(encoder)->ports(NodeKind::Output).first()->id, 0});
+    QVERIFY(out);
+    QVERIFY(m_window->editor()->removeWire(encoder, *out));
+    m_window->canvas()->scene()->selectNodes({fc, relu});
+    QString asked;
+    QTimer::singleShot(0, this, [&asked] {
+        auto answer = [&asked](auto &self) -> void {
+            if (auto *dialog = qobject_cast<QInputDialog *>(QApplication::activeModalWidget())) {
+                asked = dialog->labelText();
+                dialog->setTextValue(QStringLiteral("Inner"));
+                dialog->accept();
+                return;
+            }
+            QTimer::singleShot(10, [&self] { self(self); });
+        };
+        static auto loop = answer;
+        loop(loop);
+    });
+    QAction *make = nullptr;
+    for (QAction *a : m_window->findChildren<QAction *>())
+        if (a->text().remove(QLatin1Char('&')).startsWith(QStringLiteral("Make Module")))
+            make = a;
+    QVERIFY(make && make->isEnabled());
+    make->trigger();
+    QVERIFY2(asked.contains(QStringLiteral("`relu` (not used yet)")), qPrintable(asked));
+    const ModuleType *inner = p.type(QStringLiteral("Inner"));
+    QVERIFY(inner);
+    QCOMPARE(inner->ports(NodeKind::Output).size(), 1);
+    QVERIFY(hasWire(p, QStringLiteral("Inner"), QStringLiteral("relu"), 0, QStringLiteral("y"), 0));
+    // Its output is the instance's output port, ready to be wired on.
+    const int made = nodeId(p, encoder, QStringLiteral("inner"));
+    QCOMPARE(p.portCounts(encoder, made).second, 1);
+}
+
+namespace {
+
+/// Pairs of nodes of `type` whose drawn rectangles overlap, as "a/b" lines.
+QStringList overlaps(MainWindow *window, const QString &type)
+{
+    QStringList out;
+    const ModuleType *t = window->project()->type(type);
+    GraphScene *scene = window->canvas()->scene();
+    QList<QPair<QString, QRectF>> rects;
+    for (const Node &n : t->nodes)
+        if (NodeItem *item = scene->nodeItem(n.id))
+            rects.append({n.name + QLatin1Char('#') + QString::number(n.id),
+                          QRectF(item->pos(), QSizeF(item->width(), item->height()))});
+    for (int a = 0; a < rects.size(); ++a)
+        for (int b = a + 1; b < rects.size(); ++b)
+            if (rects.at(a).second.intersects(rects.at(b).second))
+                out.append(rects.at(a).first + QLatin1Char('/') + rects.at(b).first);
+    return out;
+}
+
+QAction *actionNamed(MainWindow *window, const QString &text)
+{
+    for (QAction *a : window->findChildren<QAction *>())
+        if (a->text().remove(QLatin1Char('&')).startsWith(text))
+            return a;
+    return nullptr;
+}
+
+} // namespace
+
+// Call-again and paste put their nodes where nothing else is, and in sight.
+void tst_MainWindow::newNodesLandClear()
+{
+    QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/encoder-decoder.mcproj")));
+    const QString encoder = QStringLiteral("Encoder");
+    m_window->canvas()->showType(encoder);
+    const Project &p = *m_window->project();
+    GraphScene *scene = m_window->canvas()->scene();
+    const int relu = nodeId(p, encoder, QStringLiteral("relu"));
+    const int y = p.type(encoder)->ports(NodeKind::Output).first()->id;
+    // The output moved right under relu, where a second call of it would go.
+    NodeItem *reluItem = scene->nodeItem(relu);
+    QVERIFY(m_window->editor()->moveNodes(encoder, {{y, reluItem->pos() + QPointF(0, reluItem->height() + 40)}}));
+    QVERIFY(overlaps(m_window, encoder).isEmpty());
+    scene->selectNodes({relu});
+    actionNamed(m_window, QStringLiteral("Call This Instance Again"))->trigger();
+    QCOMPARE(p.type(encoder)->callsOf(QStringLiteral("relu")).size(), 2);
+    QVERIFY2(overlaps(m_window, encoder).isEmpty(), qPrintable(overlaps(m_window, encoder).join(' ')));
+
+    // Two pastes of the same node: neither covers anything.
+    scene->selectNodes({nodeId(p, encoder, QStringLiteral("fc"))});
+    actionNamed(m_window, QStringLiteral("Copy"))->trigger();
+    actionNamed(m_window, QStringLiteral("Paste"))->trigger();
+    actionNamed(m_window, QStringLiteral("Paste"))->trigger();
+    QVERIFY(p.type(encoder)->instance(QStringLiteral("fc2")));
+    QVERIFY2(overlaps(m_window, encoder).isEmpty(), qPrintable(overlaps(m_window, encoder).join(' ')));
+    // The last one is selected and in the view.
+    const QList<int> selected = scene->selectedNodeIds();
+    QCOMPARE(selected.size(), 1);
+    GraphView *view = m_window->canvas()->view();
+    const QRectF visible = view->mapToScene(view->viewport()->rect()).boundingRect();
+    QVERIFY(visible.intersects(scene->nodeItem(selected.first())->sceneBoundingRect()));
+    // One undo takes the paste back, placement included.
+    m_window->editor()->undoStack()->undo();
+    QVERIFY(!p.type(encoder)->instance(QStringLiteral("fc2")));
+}
+
+// Arrange on a chain of 150 layers gives a block, not a 30,000-unit row.
+void tst_MainWindow::arrangeWrapsALongChain()
+{
+    QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/encoder-decoder.mcproj")));
+    const QString encoder = QStringLiteral("Encoder");
+    m_window->canvas()->showType(encoder);
+    Project &p = *m_window->project();
+    const ModuleType *t = p.type(encoder);
+    const std::optional<Wire> last = t->wireInto({t->ports(NodeKind::Output).first()->id, 0});
+    QVERIFY(last);
+    QVERIFY(p.removeWire(encoder, *last));
+    PortRef from = last->from;
+    for (int k = 0; k < 148; ++k) {
+        Instance relu;
+        relu.type = QStringLiteral("ReLU");
+        relu.name = QStringLiteral("act%1").arg(k);
+        const std::optional<int> id = p.addCall(encoder, relu, QPointF(600 + 200 * k, 0));
+        QVERIFY(id);
+        QVERIFY(p.addWire(encoder, Wire{from, PortRef{*id, 0}}));
+        from = PortRef{*id, 0};
+    }
+    QVERIFY(p.addWire(encoder, Wire{from, last->to}));
+    QCOMPARE(p.type(encoder)->nodes.size(), qsizetype(152));
+    actionNamed(m_window, QStringLiteral("Arrange"))->trigger();
+    const QRectF r = m_window->canvas()->scene()->nodesBoundingRect();
+    QVERIFY2(r.width() < 4000 && r.height() < r.width(), qPrintable(QStringLiteral("%1 x %2").arg(r.width()).arg(r.height())));
+    QVERIFY2(overlaps(m_window, encoder).isEmpty(), qPrintable(overlaps(m_window, encoder).join(' ')));
+    // Still one model: input first, output last, nothing lost.
+    QVERIFY(!m_window->editor()->analysis()->analysis().hasErrors());
+}
+
+// Stack ▸ Add: the new block takes the last one's output (10), not a copy
+// of the last row ((15, 10) after a row that gives 10).
+void tst_MainWindow::stackAddContinuesTheChain()
+{
+    QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/configurable-blocks.mcproj")));
+    const QString nested = QStringLiteral("NestedModel");
+    m_window->canvas()->showType(nested);
+    const Project &p = *m_window->project();
+    m_window->canvas()->scene()->selectNodes({nodeId(p, nested, QStringLiteral("blocks"))});
+    QCoreApplication::processEvents();
+    StackTableEditor *table = m_window->properties()->stackEditor();
+    QVERIFY(table);
+    QToolButton *add = nullptr;
+    for (QToolButton *b : table->findChildren<QToolButton *>())
+        if (b->text() == QStringLiteral("Add"))
+            add = b;
+    QVERIFY(add);
+    QTest::mouseClick(add, Qt::LeftButton);
+    QCoreApplication::processEvents();
+    const QList<OptionMap> rows = p.type(nested)->instance(QStringLiteral("blocks"))->rows;
+    QCOMPARE(rows.size(), 4);
+    QCOMPARE(rows.last().value(QStringLiteral("in_features")), OptionValue::constant(10));
+    QCOMPARE(rows.last().value(QStringLiteral("out_features")), OptionValue::constant(10));
+    const auto analysis = m_window->editor()->analysis();
+    QVERIFY2(!analysis->analysis().hasErrors(), qPrintable(analysis->analysis().errorLines().join('\n')));
+}
+
 void tst_MainWindow::moreDocksFitIn()
 {
     auto *dock = new QDockWidget(QStringLiteral("Training"), m_window);
@@ -496,6 +676,53 @@ void tst_MainWindow::problemsCountedInTheDockTitle()
              QList<int>{nodeId(*m_window->project(), QStringLiteral("ExternalInjection"), QStringLiteral("fc2"))});
     QVERIFY(m_window->openFile(QStringLiteral(MC_EXAMPLES_DIR "/shared-block.mcproj")));
     QTRY_COMPARE(dock->windowTitle(), QStringLiteral("Problems"));
+}
+
+// Two calls of one shared instance whose outputs are not used: two lines that
+// say which call, readable in full, each selecting its own call.
+void tst_MainWindow::problemsNameTheCallSite()
+{
+    ProjectData d = example(QStringLiteral("shared-block.mcproj"));
+    const QString root = d.root;
+    ModuleType &t = *std::find_if(d.types.begin(), d.types.end(), [&](const ModuleType &m) { return m.name == root; });
+    const QList<int> calls = t.callsOf(QStringLiteral("shared_module"));
+    QCOMPARE(calls.size(), 2);
+    t.wires.erase(std::remove_if(t.wires.begin(), t.wires.end(), [&](const Wire &w) { return calls.contains(w.from.node); }),
+                  t.wires.end());
+    QVERIFY(ProjectFile::save(d, m_dir.filePath(QStringLiteral("unused.mcproj")), nullptr));
+    QVERIFY(m_window->openFile(m_dir.filePath(QStringLiteral("unused.mcproj"))));
+    m_window->resize(1000, 700);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window));
+    ProblemsPanel *panel = m_window->problems();
+    QTreeWidget *tree = panel->tree();
+    QTreeWidgetItem *first = nullptr;
+    QTreeWidgetItem *second = nullptr;
+    auto find = [&] {
+        first = second = nullptr;
+        for (int k = 0; k < tree->topLevelItemCount(); ++k) {
+            QTreeWidgetItem *item = tree->topLevelItem(k);
+            if (item->text(1) == QStringLiteral("shared_module (call 1 of 2)"))
+                first = item;
+            if (item->text(1) == QStringLiteral("shared_module (call 2 of 2)"))
+                second = item;
+        }
+        return first && second;
+    };
+    QTRY_VERIFY(find()); // the panel follows the analysis, after the edit
+    QVERIFY(first->text(2) != second->text(2));
+    // The whole sentence, however narrow the column: in the tooltip, and in
+    // the detail line under the list once the line is clicked.
+    QCOMPARE(second->toolTip(2), second->text(2));
+    QVERIFY(!panel->detail()->isVisible());
+    QTest::mouseClick(tree->viewport(), Qt::LeftButton, Qt::NoModifier, tree->visualItemRect(second).center());
+    QCOMPARE(m_window->canvas()->scene()->selectedNodeIds(), QList<int>{calls.at(1)});
+    QVERIFY(panel->detail()->isVisible());
+    QVERIFY2(panel->detail()->text().contains(second->text(2)), qPrintable(panel->detail()->text()));
+    QVERIFY(panel->detail()->wordWrap());
+    QVERIFY(panel->detail()->text().contains(QStringLiteral("shared_module (call 2 of 2)")));
+    QTest::mouseClick(tree->viewport(), Qt::LeftButton, Qt::NoModifier, tree->visualItemRect(first).center());
+    QCOMPARE(m_window->canvas()->scene()->selectedNodeIds(), QList<int>{calls.at(0)});
 }
 
 QTEST_MAIN(tst_MainWindow)
