@@ -1,5 +1,7 @@
 #include "MainWindow.h"
 
+#include "build/LibTorchVersion.h"
+
 #include "Autosave.h"
 #include "CanvasMetrics.h"
 #include "CanvasWidget.h"
@@ -1093,13 +1095,38 @@ void MainWindow::showTypeMenu(const QString &type, const QPoint &globalPos)
     menu.exec(globalPos);
 }
 
+QString MainWindow::aboutText()
+{
+    return tr("<h3>Model Composer %1</h3>"
+              "<p>Draw a neural network from nested and shared modules, train it, and export "
+              "TorchScript.</p>"
+              "<p>Built with Qt %2 (running on Qt %3), LibTorch %4 and QCustomPlot.</p>"
+              "<p>The examples are the three models of the article "
+              "<i>How can I make a pytorch lightning module have injected, nested models?</i> "
+              "(2024-12-23), drawn as projects.</p>"
+              "<p>Licence: GNU General Public License, version 3 or later (QCustomPlot, which draws the "
+              "plots, is GPL-3.0). The licence text is in the file LICENSE.</p>")
+        .arg(QStringLiteral(MODELCOMPOSER_VERSION), QStringLiteral(QT_VERSION_STR), QString::fromLatin1(qVersion()),
+             libtorchVersion());
+}
+
 void MainWindow::onAbout()
 {
-    QMessageBox::about(this, tr("About Model Composer"),
-                       tr("<h3>Model Composer %1</h3>"
-                          "<p>Draw a neural network from nested and shared modules, train it, and export "
-                          "TorchScript.</p>")
-                           .arg(QStringLiteral(MODELCOMPOSER_VERSION)));
+    QMessageBox::about(this, tr("About Model Composer"), aboutText());
+}
+
+bool MainWindow::welcomeOnFirstStart()
+{
+    QSettings settings;
+    if (settings.value(QStringLiteral("app/welcomed"), false).toBool())
+        return false;
+    settings.setValue(QStringLiteral("app/welcomed"), true);
+    QString error; // no example next to the program: an empty project, as before
+    if (!openExample(QStringLiteral("encoder-decoder.mcproj"), &error))
+        return false;
+    showStatus(tr("Welcome: this is the article's first example, ready to train (Training ▸ Start). "
+                  "File ▸ Examples has the other two; Help (F1) shows how to draw your own."));
+    return true;
 }
 
 } // namespace mc

@@ -78,6 +78,13 @@ public:
     bool openFile(const QString &path, QString *error = nullptr);
     /// Opens one of the examples as an untitled copy.
     bool openExample(const QString &fileName, QString *error = nullptr);
+    /// On the application's first start only: opens the article's first
+    /// example (an untitled copy) and says where to go next; false on later
+    /// starts, when nothing changes.
+    bool welcomeOnFirstStart();
+    /// The About box's text: versions (ours, Qt's, LibTorch's), the article
+    /// of the examples, the licence.
+    static QString aboutText();
     /// Replaces the document with `data`, read from `path` (empty: untitled,
     /// then `displayName` names it in the title), with nothing to undo. Every
     /// way of opening a document ends here, and emits documentOpened() once.

@@ -72,6 +72,8 @@ int main(int argc, char *argv[])
         QString error;
         if (!window.openFile(files.first(), &error))
             QMessageBox::critical(&window, QObject::tr("Cannot Open Project"), error);
+    } else if (!recovered) {
+        window.welcomeOnFirstStart();
     }
     if (parser.isSet(showDock))
         window.raiseDock(parser.value(showDock));

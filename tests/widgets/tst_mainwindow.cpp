@@ -49,6 +49,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
     void startsWithAnEmptyModel();
+    void firstStartWelcomes();
     void openBadFileKeepsTheProject_data();
     void openBadFileKeepsTheProject();
     void titleShowsUnsavedChanges();
@@ -118,6 +119,30 @@ void tst_MainWindow::startsWithAnEmptyModel()
     QCOMPARE(m_window->canvas()->currentType(), QStringLiteral("Model"));
     QVERIFY(!m_window->isModified());
     QVERIFY(m_window->filePath().isEmpty());
+}
+
+// The first start opens the article's first example, with no problems, and
+// says where to go next; later starts do not. The About box names versions,
+// the article and the licence.
+void tst_MainWindow::firstStartWelcomes()
+{
+    QSettings().remove(QStringLiteral("app/welcomed"));
+    QVERIFY(m_window->welcomeOnFirstStart());
+    QCOMPARE(m_window->project()->rootType(), QStringLiteral("EncoderDecoderLightning"));
+    QVERIFY(m_window->filePath().isEmpty()); // an untitled copy: Save asks where
+    QVERIFY(!m_window->isModified());
+    QVERIFY(!m_window->editor()->analysis()->analysis().hasErrors());
+    QVERIFY2(m_window->statusBar()->currentMessage().contains(QStringLiteral("Help")),
+             qPrintable(m_window->statusBar()->currentMessage()));
+    m_window->newProject();
+    QVERIFY(!m_window->welcomeOnFirstStart());
+    QCOMPARE(m_window->project()->rootType(), QStringLiteral("Model"));
+
+    const QString about = MainWindow::aboutText();
+    for (const QString &part : {QStringLiteral(MODELCOMPOSER_VERSION), QStringLiteral(QT_VERSION_STR),
+                                QStringLiteral("LibTorch 1.13"), QStringLiteral("injected, nested models"),
+                                QStringLiteral("GNU General Public License")})
+        QVERIFY2(about.contains(part), qPrintable(part));
 }
 
 void tst_MainWindow::openBadFileKeepsTheProject_data()
