@@ -10,6 +10,8 @@ BUILD=${BUILD:-build}
 APP=${APP:-$BUILD/app/gui/modelcomposer}
 OUT=${OUT:-docs/images}
 WAIT=${WAIT:-4}
+# The size the issue asks the window to fit without cutting a field.
+SIZE=${SIZE:-1400x880}
 if [ ! -x "$APP" ]; then
   echo "screenshot.sh: $APP is not built (make build, or set BUILD=...)" >&2
   exit 1
@@ -30,15 +32,15 @@ shoot() {
   if [ -n "${ONLY:-}" ] && [ "$ONLY" != "$name" ]; then
     return 0
   fi
-  xvfb-run -a -s "-screen 0 1600x1000x24" bash -c '
-    app=$1; out=$2; wait=$3; shift 3
-    "$app" -geometry 1600x1000+0+0 --no-recovery "$@" &
+  xvfb-run -a -s "-screen 0 ${SIZE}x24" bash -c '
+    app=$1; out=$2; wait=$3; size=$4; shift 4
+    "$app" -geometry "$size+0+0" --no-recovery "$@" &
     pid=$!
     sleep "$wait"
     import -window root "$out"
     kill "$pid"
     wait "$pid" 2>/dev/null || true
-  ' shoot "$APP" "$OUT/$name" "$WAIT" "$@"
+  ' shoot "$APP" "$OUT/$name" "$WAIT" "$SIZE" "$@"
   echo "wrote $OUT/$name"
 }
 

@@ -20,6 +20,9 @@ SummaryPanel::SummaryPanel(DocumentEditor *editor, QWidget *parent)
     m_tree->header()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_tree->header()->setStretchLastSection(true);
     m_totals->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // On one line its minimum width was the bottom area's (566 px), which
+    // kept the window from narrower screens.
+    m_totals->setWordWrap(true);
     m_totals->setContentsMargins(6, 2, 6, 4);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

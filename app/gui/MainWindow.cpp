@@ -30,6 +30,10 @@
 #include <QVBoxLayout>
 #include <QDir>
 #include <QDockWidget>
+#include <QShowEvent>
+#include <QScrollBar>
+#include <QScrollArea>
+#include <QScreen>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
@@ -97,15 +101,17 @@ MainWindow::MainWindow(const QString &autosaveDirectory, QWidget *parent)
     QSettings settings;
     m_snapAct->setChecked(settings.value(QStringLiteral("canvas/snapToGrid"), true).toBool());
     m_canvas->scene()->setSnapToGrid(m_snapAct->isChecked());
+    // The right column (Properties, Training) has the window's whole height:
+    // their forms are tall, the bottom docks are wide.
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
         resize(1400, 880);
-    if (!restoreState(settings.value(QStringLiteral("window/state")).toByteArray())) {
-        // First start: give the canvas most of the room once the window has its size.
-        QTimer::singleShot(0, this, [this] {
-            resizeDocks({m_paletteDock, m_propertiesDock}, {220, 340}, Qt::Horizontal);
-            resizeDocks({m_problemsDock}, {height() / 5}, Qt::Vertical);
-        });
-    }
+    keepOnScreen();
+    // Restored now so that docks added later (addDock) find their places, and
+    // again once shown, when every dock exists and the window has its size.
+    m_savedState = settings.value(QStringLiteral("window/state")).toByteArray();
+    if (!restoreState(m_savedState))
+        m_savedState.clear();
 
     newProject();
 }
@@ -746,6 +752,130 @@ QString MainWindow::docsDirectory()
         if (QFileInfo::exists(QDir(c).filePath(QStringLiteral("editor.md"))))
             return QDir(c).canonicalPath();
     return {};
+}
+
+void MainWindow::keepOnScreen()
+{
+    QScreen *where = screen();
+    if (!where)
+        return;
+    const QRect available = where->availableGeometry();
+    QRect g = geometry();
+    if (available.contains(g))
+        return;
+    g.setSize(g.size().boundedTo(available.size()));
+    g.moveLeft(std::clamp(g.left(), available.left(), available.right() - g.width() + 1));
+    g.moveTop(std::clamp(g.top(), available.top(), available.bottom() - g.height() + 1));
+    setGeometry(g);
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    if (m_laidOut)
+        return;
+    m_laidOut = true;
+    // After the first show the window has its size and every dock exists
+    // (TrainingController adds its own after the constructor).
+    QTimer::singleShot(0, this, [this] {
+        if (m_savedState.isEmpty() || !restoreState(m_savedState))
+            firstLayout();
+        fitDocks();
+        Q_EMIT layoutSettled();
+    });
+}
+
+namespace {
+
+/// What a dock's contents ask for: a scroll area's whole contents, plus the
+/// rest of the dock's widget around it.
+QSize wantedSize(QDockWidget *dock)
+{
+    QWidget *w = dock->widget();
+    if (!w)
+        return {};
+    QSize wanted = w->sizeHint();
+    auto *scroll = qobject_cast<QScrollArea *>(w);
+    if (!scroll)
+        scroll = w->findChild<QScrollArea *>(QString(), Qt::FindDirectChildrenOnly);
+    if (!scroll)
+        for (QScrollArea *s : w->findChildren<QScrollArea *>())
+            if (s->widgetResizable() && s->widget()) {
+                scroll = s;
+                break;
+            }
+    if (scroll && scroll->widget()) {
+        const QSize inside = scroll->widget()->sizeHint();
+        const QSize shown = scroll->sizeHint();
+        wanted.rwidth() += std::max(0, inside.width() + scroll->verticalScrollBar()->sizeHint().width() - shown.width());
+        wanted.rheight() += std::max(0, inside.height() - shown.height());
+    }
+    const int title = dock->style()->pixelMetric(QStyle::PM_TitleBarHeight, nullptr, dock);
+    return wanted + QSize(0, title);
+}
+
+} // namespace
+
+void MainWindow::firstLayout()
+{
+    // The right column as wide as its widest form (at most a third of the
+    // window); Training as tall as its form, Properties the rest; the bottom
+    // docks as tall as the loss plot needs, at least a quarter of the window.
+    QList<QDockWidget *> right, bottom;
+    for (QDockWidget *d : findChildren<QDockWidget *>()) {
+        if (d->isFloating() || d->isHidden())
+            continue;
+        if (dockWidgetArea(d) == Qt::RightDockWidgetArea)
+            right.append(d);
+        else if (dockWidgetArea(d) == Qt::BottomDockWidgetArea)
+            bottom.append(d);
+    }
+    int rightWidth = 0;
+    for (QDockWidget *d : std::as_const(right))
+        rightWidth = std::max(rightWidth, wantedSize(d).width());
+    rightWidth = std::min(rightWidth, width() / 3);
+    const int paletteWidth = std::min(wantedSize(m_paletteDock).width(), width() / 6);
+    resizeDocks({m_paletteDock, m_propertiesDock}, {paletteWidth, rightWidth}, Qt::Horizontal);
+    int bottomHeight = height() / 4;
+    for (QDockWidget *d : std::as_const(bottom))
+        bottomHeight = std::max(bottomHeight, d->widget()->minimumSizeHint().height());
+    resizeDocks({m_problemsDock}, {std::min(bottomHeight, height() / 3)}, Qt::Vertical);
+    if (right.size() == 2) {
+        // Both forms whole, one above the other, when the column is tall
+        // enough; otherwise as tabs, each with the whole column.
+        QDockWidget *other = right.at(0) == m_propertiesDock ? right.at(1) : right.at(0);
+        const int column = m_propertiesDock->height() + other->height();
+        const int wanted = wantedSize(other).height();
+        if (wantedSize(m_propertiesDock).height() + wanted <= column) {
+            resizeDocks({m_propertiesDock, other}, {column - wanted, wanted}, Qt::Vertical);
+        } else {
+            tabifyDockWidget(m_propertiesDock, other);
+            m_propertiesDock->raise();
+        }
+    }
+}
+
+void MainWindow::fitDocks()
+{
+    // A layout (restored, or squeezed by a smaller screen) that would cut a
+    // dock's fields is widened or heightened to what they need, within a
+    // third of the window.
+    for (QDockWidget *d : findChildren<QDockWidget *>()) {
+        if (d->isFloating() || !d->isVisible() || !d->widget())
+            continue;
+        const Qt::DockWidgetArea area = dockWidgetArea(d);
+        const bool side = area == Qt::LeftDockWidgetArea || area == Qt::RightDockWidgetArea;
+        const QSize need = d->widget()->minimumSizeHint();
+        if (side) {
+            const int wanted = std::min(std::max(need.width(), d == m_paletteDock ? 0 : wantedSize(d).width()), width() / 3);
+            if (d->width() < wanted)
+                resizeDocks({d}, {wanted}, Qt::Horizontal);
+        } else if (area == Qt::BottomDockWidgetArea || area == Qt::TopDockWidgetArea) {
+            const int wanted = std::min(need.height() + 30, height() / 3);
+            if (d->height() < wanted)
+                resizeDocks({d}, {wanted}, Qt::Vertical);
+        }
+    }
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -116,12 +116,23 @@ Q_SIGNALS:
     /// and filePath() already names its file: what belongs to one document
     /// (its checkpoint, its training state) starts again from that file.
     void documentOpened();
+    /// The window's first layout after it was shown is done: the saved one
+    /// restored (or the first start's), and docks that would cut their fields
+    /// widened.
+    void layoutSettled();
 
 protected:
+    void showEvent(QShowEvent *event) override;
     void closeEvent(QCloseEvent *event) override;
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
+    /// Moves and shrinks the window into its screen's available area.
+    void keepOnScreen();
+    /// The first start's dock sizes, from what their contents ask for.
+    void firstLayout();
+    /// Widens (or heightens) a dock whose size would cut its fields.
+    void fitDocks();
     void createActions();
     void createMenus();
     void createDocks();
@@ -182,6 +193,8 @@ private:
     QString m_filePath;
     QString m_displayName;
     bool m_recovered = false;
+    bool m_laidOut = false;   ///< The first show's layout is done.
+    QByteArray m_savedState;  ///< The dock layout saved at the last close.
     std::optional<QPointF> m_menuScenePos;
 
     QMenu *m_fileMenu = nullptr;

@@ -442,6 +442,10 @@ void TrainingController::showRunStarted(bool continueRun)
     m_progress->setFormat(tr("Starting…"));
     m_progress->show();
     m_panel->setRunState(TrainingPanel::RunState::Running);
+    // Tabbed with Properties (the first start's layout on a smaller screen),
+    // the panel comes to the front: its buttons and status are the run's.
+    m_panelDock->raise();
+    m_plotDock->raise();
     m_panel->setStatus(m_carryNote.isEmpty() ? tr("Training…") : m_carryNote + QLatin1Char('\n') + tr("Training…"));
     if (!m_carryNote.isEmpty())
         m_window->statusBar()->showMessage(m_carryNote, 10000);
