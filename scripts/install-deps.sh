@@ -3,7 +3,9 @@
 # machine lacks. Does nothing (and needs no network) when all is present.
 set -euo pipefail
 packages=(cmake ninja-build g++ make qt6-base-dev libgl-dev libtorch-dev libgloo-dev
-          libqcustomplot-dev libqcustomplot2.1-qt6 python3-torch
+          libqcustomplot-dev libqcustomplot2.1-qt6 python3-torch zlib1g-dev
+          # Fashion-MNIST, the real data set of the examples (data kind fashion_mnist).
+          dataset-fashion-mnist
           xvfb xauth imagemagick x11-apps
           clang libclang-rt-14-dev time valgrind
           # LibTorch calls the system BLAS; without OpenBLAS it gets the

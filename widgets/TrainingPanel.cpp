@@ -84,7 +84,8 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
                                "several processes cannot pause."));
     m_dataKind = named(new QComboBox, "dataKindCombo");
     for (auto k : {DataSettings::Kind::RandomBinary, DataSettings::Kind::RandomNormal, DataSettings::Kind::Blobs,
-                   DataSettings::Kind::Teacher, DataSettings::Kind::Reconstruction, DataSettings::Kind::Csv})
+                   DataSettings::Kind::Teacher, DataSettings::Kind::Reconstruction, DataSettings::Kind::Csv,
+                   DataSettings::Kind::FashionMnist, DataSettings::Kind::Idx})
         m_dataKind->addItem(TrainingSettings::dataKindName(k), int(k));
     m_samples = ispin("samplesSpin", 1, 1 << 26);
     // Each number field's bounds and the sentence that states them are
@@ -263,7 +264,16 @@ TrainingSettings TrainingPanel::settings() const
     s.processes = m_processes->value();
     s.data.kind = DataSettings::Kind(m_dataKind->currentData().toInt());
     s.data.samples = m_samples->value();
-    // path, inputs and targets: as m_extra has them (set by the import dialog)
+    // path, inputs and targets: as m_extra has them (set by the import
+    // dialog). A path belongs to the kind it was given for: a CSV file is no
+    // Fashion-MNIST folder.
+    auto readsPath = [](DataSettings::Kind k) {
+        return k == DataSettings::Kind::Csv || k == DataSettings::Kind::FashionMnist || k == DataSettings::Kind::Idx;
+    };
+    if (s.data.kind != m_extra.data.kind && readsPath(s.data.kind)) {
+        s.data.path.clear();
+        s.data.labels.clear();
+    }
     return s;
 }
 
@@ -363,7 +373,10 @@ void TrainingPanel::updateEnabled()
     m_nesterov->setEnabled(idle && m_optimizer->currentData().toInt() == int(TrainingSettings::Optimizer::Sgd));
     m_stepSize->setEnabled(idle && step);
     m_gamma->setEnabled(idle && step);
-    m_samples->setEnabled(idle && !csv);
+    // Files give as many samples as they hold.
+    const int kind = m_dataKind->currentData().toInt();
+    const bool generated = !csv && kind != int(DataSettings::Kind::FashionMnist) && kind != int(DataSettings::Kind::Idx);
+    m_samples->setEnabled(idle && generated);
     m_importCsv->setEnabled(idle);
     m_csvSummary->setEnabled(csv);
     m_start->setEnabled(idle);

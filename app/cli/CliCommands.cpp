@@ -42,8 +42,11 @@ Commands:
       --optimizer adam|adamw|sgd|rmsprop  --weight-decay X  --momentum X
       --nesterov | --no-nesterov  --clip-norm X  --patience N
       --schedule none|step|cosine  --step-size N  --gamma X
-      --data-kind random_binary|random_normal|blobs|teacher|reconstruction|csv  --samples N
+      --data-kind random_binary|random_normal|blobs|teacher|reconstruction|csv|
+                  fashion_mnist|idx  --samples N
       --data FILE.csv  --inputs A,B,...  --targets A,B,...
+      --data-kind idx --data IMAGES --labels LABELS   (IDX files, gzipped or not)
+      --data-kind fashion_mnist [--data FOLDER]   (Debian's dataset-fashion-mnist)
     and outputs:
       --metrics FILE.csv      epoch,step,train_loss,val_loss per step
       --checkpoint-dir DIR    write DIR/last.ckpt (after epochs and at the end)

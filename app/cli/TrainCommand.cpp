@@ -305,11 +305,12 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     for (const SwitchFlag &f : kSwitchFlags)
         parser.addOption(QCommandLineOption(QLatin1String(f.flag)));
     const QCommandLineOption dataOption(QStringLiteral("data"), QString(), QStringLiteral("FILE.csv"));
+    const QCommandLineOption labelsOption(QStringLiteral("labels"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption metricsOption(QStringLiteral("metrics"), QString(), QStringLiteral("FILE.csv"));
     const QCommandLineOption checkpointDirOption(QStringLiteral("checkpoint-dir"), QString(), QStringLiteral("DIR"));
     const QCommandLineOption resumeOption(QStringLiteral("resume"), QString(), QStringLiteral("CHECKPOINT"));
     const QCommandLineOption exportOption(QStringLiteral("export"), QString(), QStringLiteral("OUT.pt"));
-    parser.addOptions({dataOption, metricsOption, checkpointDirOption, resumeOption, exportOption});
+    parser.addOptions({dataOption, labelsOption, metricsOption, checkpointDirOption, resumeOption, exportOption});
     // Data parallel: torchrun's environment, or these flags (docs/distributed.md).
     const QStringList distributedFlags{QStringLiteral("world-size"), QStringLiteral("rank"), QStringLiteral("master-addr"),
                                        QStringLiteral("master-port")};
@@ -462,9 +463,16 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
         }
     if (parser.isSet(dataOption)) {
         // A path on the command line is the shell's, not the project folder's.
-        setSetting(training, "data", "kind", QStringLiteral("csv"));
+        // Without --data-kind it is a CSV file; with idx the images file, with
+        // fashion_mnist the folder of its files.
+        if (!parser.isSet(QStringLiteral("data-kind")))
+            setSetting(training, "data", "kind", QStringLiteral("csv"));
         setSetting(training, "data", "path", QFileInfo(parser.value(dataOption)).absoluteFilePath());
         flagOfPath.insert(jsonPath("data", "path"), QStringLiteral("--data"));
+    }
+    if (parser.isSet(labelsOption)) {
+        setSetting(training, "data", "labels", QFileInfo(parser.value(labelsOption)).absoluteFilePath());
+        flagOfPath.insert(jsonPath("data", "labels"), QStringLiteral("--labels"));
     }
     TrainingSettings settings;
     try {

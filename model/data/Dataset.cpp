@@ -1,5 +1,7 @@
 #include "data/Dataset.h"
 
+#include "data/IdxFile.h"
+
 #include <limits>
 
 #include "analysis/CheckedModel.h"
@@ -243,6 +245,82 @@ Dataset Dataset::csv(const QString &path, const QStringList &inputs, const QStri
     return d;
 }
 
+Dataset Dataset::idx(const QString &imagesPath, const QString &labelsPath, int inputFeatures, int outputFeatures,
+                     bool classTargets, const QStringList &classNames)
+{
+    const QString imagesName = QFileInfo(imagesPath).fileName();
+    const QString labelsName = QFileInfo(labelsPath).fileName();
+    if (!classTargets) // before reading: the files may be large
+        throw DataError(QStringLiteral("%1: labels are classes; train with the cross_entropy or nll loss.")
+                            .arg(labelsName));
+    const IdxFile images = IdxFile::read(imagesPath);
+    const IdxFile labels = IdxFile::read(labelsPath);
+    const std::vector<int64_t> &id = images.dims();
+    if (id.size() < 3 || id.size() > 4)
+        throw DataError(QStringLiteral("%1: an IDX images file has 3 dimensions (images, rows, columns) or 4 "
+                                       "(with channels); this one has %2.").arg(imagesName).arg(id.size()));
+    if (labels.dims().size() != 1)
+        throw DataError(QStringLiteral("%1: an IDX labels file has one dimension (a label per image); this one "
+                                       "has %2.").arg(labelsName).arg(labels.dims().size()));
+    const int64_t n = id.front();
+    if (labels.dims().front() != n)
+        throw DataError(QStringLiteral("%1 holds %2 labels for the %3 images of %4: they do not belong together.")
+                            .arg(labelsName).arg(labels.dims().front()).arg(n).arg(imagesName));
+    int64_t values = 1;
+    QStringList dims;
+    for (size_t k = 1; k < id.size(); ++k) {
+        values *= id[k];
+        dims.append(QString::number(id[k]));
+    }
+    if (values != inputFeatures)
+        throw DataError(QStringLiteral("%1: the images are %2 (%3 values); the model's input takes %4.")
+                            .arg(imagesName, dims.join(QStringLiteral("×"))).arg(values).arg(inputFeatures));
+    const int64_t top = labels.data().max().item<uint8_t>();
+    if (top >= outputFeatures)
+        throw DataError(QStringLiteral("%1: the labels go up to %2 (%3 classes); the model gives %4 outputs.")
+                            .arg(labelsName).arg(top).arg(top + 1).arg(outputFeatures));
+    torch::Tensor x = images.data().reshape({n, values}).to(torch::kFloat32).div_(255.0f);
+    torch::Tensor y = labels.data().to(torch::kInt64);
+    Dataset d(x, y, QStringLiteral("%1: %2 images of %3, %4 classes").arg(imagesName).arg(n)
+                        .arg(dims.join(QStringLiteral("×"))).arg(top + 1));
+    d.m_classNames = classNames;
+    return d;
+}
+
+const QString &Dataset::fashionMnistFolder()
+{
+    static const QString folder = QStringLiteral("/usr/share/datasets/fashion-mnist");
+    return folder;
+}
+
+const QStringList &Dataset::fashionMnistClasses()
+{
+    // Fashion-MNIST's README, label 0 to 9.
+    static const QStringList names{QStringLiteral("T-shirt/top"), QStringLiteral("Trouser"), QStringLiteral("Pullover"),
+                                   QStringLiteral("Dress"),       QStringLiteral("Coat"),    QStringLiteral("Sandal"),
+                                   QStringLiteral("Shirt"),       QStringLiteral("Sneaker"), QStringLiteral("Bag"),
+                                   QStringLiteral("Ankle boot")};
+    return names;
+}
+
+Dataset Dataset::fashionMnist(const QString &folder, int inputFeatures, int outputFeatures, bool classTargets,
+                              bool testSet)
+{
+    const QDir dir(folder.isEmpty() ? fashionMnistFolder() : folder);
+    const QString stem = testSet ? QStringLiteral("t10k") : QStringLiteral("train");
+    const QString images = dir.filePath(stem + QStringLiteral("-images-idx3-ubyte.gz"));
+    if (!QFileInfo::exists(images))
+        throw DataError(QStringLiteral("Fashion-MNIST is not in %1 (install Debian's dataset-fashion-mnist package, "
+                                       "or set the data set's path to the folder of its IDX files).")
+                            .arg(QDir::toNativeSeparators(dir.path())));
+    Dataset d = idx(images, dir.filePath(stem + QStringLiteral("-labels-idx1-ubyte.gz")), inputFeatures,
+                    outputFeatures, classTargets, fashionMnistClasses());
+    d.m_description = QStringLiteral("Fashion-MNIST %1: %2 images of 28×28, 10 classes")
+                          .arg(testSet ? QStringLiteral("test set") : QStringLiteral("training set"))
+                          .arg(d.size());
+    return d;
+}
+
 Dataset Dataset::create(const TrainingSettings &settings, int inputFeatures, int outputFeatures,
                         const QString &baseDir)
 {
@@ -264,6 +342,15 @@ Dataset Dataset::create(const TrainingSettings &settings, int inputFeatures, int
             throw DataError(QStringLiteral("A csv data set needs the path of its file."));
         return csv(baseDir.isEmpty() ? d.path : QDir(baseDir).filePath(d.path), d.inputs, d.targets, inputFeatures,
                    outputFeatures, classTargets);
+    case DataSettings::Kind::FashionMnist:
+        return fashionMnist(d.path.isEmpty() || baseDir.isEmpty() ? d.path : QDir(baseDir).filePath(d.path),
+                            inputFeatures, outputFeatures, classTargets);
+    case DataSettings::Kind::Idx: {
+        if (d.path.isEmpty() || d.labels.isEmpty())
+            throw DataError(QStringLiteral("An idx data set needs its images file and its labels file."));
+        auto resolve = [&](const QString &p) { return baseDir.isEmpty() ? p : QDir(baseDir).filePath(p); };
+        return idx(resolve(d.path), resolve(d.labels), inputFeatures, outputFeatures, classTargets);
+    }
     }
     throw DataError(QStringLiteral("Unknown kind of data set."));
 }

@@ -67,6 +67,23 @@ public:
     static Dataset csv(const QString &path, const QStringList &inputs, const QStringList &targets,
                        int inputFeatures, int outputFeatures, bool classTargets);
 
+    /// Images and labels in the IDX format (data/IdxFile): images [N, rows,
+    /// cols] (or [N, rows, cols, channels]) of bytes become float rows in
+    /// 0..1, labels [N] class indices; `classNames` name the classes (empty:
+    /// their numbers). The model's input must take rows·cols(·channels)
+    /// values, its output give a score per class, and the loss take class
+    /// targets. Throws DataError.
+    static Dataset idx(const QString &imagesPath, const QString &labelsPath, int inputFeatures, int outputFeatures,
+                       bool classTargets, const QStringList &classNames = {});
+    /// Fashion-MNIST's 60,000 training images (`t10k` files: its 10,000 test
+    /// images) from `folder` (empty: kFashionMnistFolder), with its class names.
+    static Dataset fashionMnist(const QString &folder, int inputFeatures, int outputFeatures, bool classTargets,
+                                bool testSet = false);
+    /// Where Debian's dataset-fashion-mnist puts its files.
+    static const QString &fashionMnistFolder();
+    /// Fashion-MNIST's ten class names, label 0 first (T-shirt/top … Ankle boot).
+    static const QStringList &fashionMnistClasses();
+
     /// A seed for one stream of random numbers derived from the run's seed
     /// (splitmix64), so that data, splits and epoch orders are independent of
     /// each other and of the weight initialisation.
@@ -90,6 +107,8 @@ public:
     /// Column names of a CSV data set (empty for generated ones).
     const QStringList &inputNames() const { return m_inputNames; }
     const QStringList &targetNames() const { return m_targetNames; }
+    /// Names of the classes of a labelled image set, label 0 first (empty otherwise).
+    const QStringList &classNames() const { return m_classNames; }
 
 private:
     torch::Tensor m_inputs;
@@ -97,6 +116,7 @@ private:
     QString m_description;
     QStringList m_inputNames;
     QStringList m_targetNames;
+    QStringList m_classNames;
 };
 
 } // namespace mc

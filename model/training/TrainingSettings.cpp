@@ -37,6 +37,8 @@ const NameTable<DataSettings::Kind> kDataKinds = {
     {DataSettings::Kind::Teacher, "teacher"},
     {DataSettings::Kind::Reconstruction, "reconstruction"},
     {DataSettings::Kind::Csv, "csv"},
+    {DataSettings::Kind::FashionMnist, "fashion_mnist"},
+    {DataSettings::Kind::Idx, "idx"},
 };
 const NameTable<ScheduleSettings::Kind> kSchedules = {
     {ScheduleSettings::Kind::None, "none"},
@@ -297,14 +299,18 @@ TrainingSettings TrainingSettings::fromJson(const QJsonObject &json, const QStri
     }
     if (r.has("data")) {
         const QJsonObject o = r.object("data");
-        const Reader dr(o, r.path("data"), {"kind", "samples", "path", "inputs", "targets"});
+        const Reader dr(o, r.path("data"), {"kind", "samples", "path", "labels", "inputs", "targets"});
         s.data.kind = dr.choice("kind", s.data.kind, kDataKinds);
         s.data.samples = int(dr.number("samples", s.data.samples, "data.samples"));
         s.data.path = dr.string("path", QString());
+        s.data.labels = dr.string("labels", QString());
         s.data.inputs = dr.names("inputs");
         s.data.targets = dr.names("targets");
         if (s.data.kind == DataSettings::Kind::Csv && s.data.path.isEmpty())
             fail(dr.path("path"), QStringLiteral("a csv data set needs the path of its file"));
+        if (s.data.kind == DataSettings::Kind::Idx && (s.data.path.isEmpty() || s.data.labels.isEmpty()))
+            fail(dr.path(s.data.path.isEmpty() ? "path" : "labels"),
+                 QStringLiteral("an idx data set needs its images file (path) and its labels file (labels)"));
     }
     return s;
 }
@@ -315,6 +321,8 @@ QJsonObject TrainingSettings::toJson() const
                      {QStringLiteral("samples"), this->data.samples}};
     if (!this->data.path.isEmpty())
         data.insert(QStringLiteral("path"), this->data.path);
+    if (!this->data.labels.isEmpty())
+        data.insert(QStringLiteral("labels"), this->data.labels);
     if (!this->data.inputs.isEmpty())
         data.insert(QStringLiteral("inputs"), toArray(this->data.inputs));
     if (!this->data.targets.isEmpty())

@@ -22,18 +22,21 @@ struct DataSettings
         Teacher,      ///< `teacher`: targets from a fixed random teacher network.
         Reconstruction, ///< `reconstruction`: smooth random signals in 0..1; the target is the input (an autoencoder's task).
         Csv,          ///< `csv`: a CSV file with a header row.
+        FashionMnist, ///< `fashion_mnist`: the 60,000 training images of Fashion-MNIST (Debian's dataset-fashion-mnist).
+        Idx,          ///< `idx`: an images file and a labels file in the IDX format of MNIST (gzipped or not).
     };
 
     Kind kind = Kind::RandomBinary;
     int samples = 32;    ///< Rows of a generated data set (ignored for CSV).
-    QString path;        ///< CSV file, relative to the project file's folder.
+    QString path;        ///< CSV or IDX images file, or Fashion-MNIST's folder (empty: Debian's), relative to the project file's folder.
+    QString labels;      ///< IDX labels file, relative to the project file's folder.
     QStringList inputs;  ///< CSV input columns by name; empty: the first columns.
     QStringList targets; ///< CSV target columns by name; empty: the last columns.
 
     bool operator==(const DataSettings &o) const
     {
-        return kind == o.kind && samples == o.samples && path == o.path && inputs == o.inputs &&
-               targets == o.targets;
+        return kind == o.kind && samples == o.samples && path == o.path && labels == o.labels &&
+               inputs == o.inputs && targets == o.targets;
     }
 };
 
