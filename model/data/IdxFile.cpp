@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include <memory>
+#include <vector>
 
 namespace mc {
 
@@ -96,10 +97,20 @@ IdxFile IdxFile::read(const QString &path)
             throw DataError(QStringLiteral("%1: the IDX header announces more than 8 GiB of data.").arg(name));
         file.m_dims.push_back(dim);
     }
-    file.m_data = torch::empty(file.m_dims, torch::kUInt8);
-    const int64_t read = in.read(file.m_data.data_ptr<uint8_t>(), count);
-    if (read < 0)
-        throw DataError(QStringLiteral("%1: the file is not a valid gzip file (%2).").arg(name, in.error()));
+    // Read in pieces, growing as the data arrives: a header that announces
+    // gigabytes over a short file costs what the file holds, not what it says.
+    auto buffer = std::make_unique<std::vector<uint8_t>>();
+    int64_t read = 0;
+    while (read < count) {
+        const int64_t want = std::min<int64_t>(count - read, int64_t(16) << 20);
+        buffer->resize(size_t(read + want));
+        const int64_t n = in.read(buffer->data() + read, want);
+        if (n < 0)
+            throw DataError(QStringLiteral("%1: the file is not a valid gzip file (%2).").arg(name, in.error()));
+        read += n;
+        if (n < want)
+            break;
+    }
     if (read < count)
         throw DataError(QStringLiteral("%1: the file ends after %2 of the %3 values its header announces: it is "
                                        "truncated.").arg(name, number(read), number(count)));
@@ -107,6 +118,8 @@ IdxFile IdxFile::read(const QString &path)
     if (in.read(&extra, 1) != 0)
         throw DataError(QStringLiteral("%1: the file goes on after the %2 values its header announces.")
                             .arg(name, number(count)));
+    std::vector<uint8_t> *bytes = buffer.release();
+    file.m_data = torch::from_blob(bytes->data(), file.m_dims, [bytes](void *) { delete bytes; }, torch::kUInt8);
     return file;
 }
 

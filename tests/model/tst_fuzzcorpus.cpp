@@ -4,6 +4,7 @@
 
 #include "analysis/Analysis.h"
 #include "data/CsvTable.h"
+#include "data/IdxFile.h"
 #include "document/ProjectFile.h"
 
 #include <QDirIterator>
@@ -40,6 +41,8 @@ private Q_SLOTS:
     void projectFiles();
     void csvFiles_data();
     void csvFiles();
+    void idxFiles_data();
+    void idxFiles();
 };
 
 void tst_FuzzCorpus::projectFiles_data()
@@ -106,6 +109,32 @@ void tst_FuzzCorpus::csvFiles()
     } catch (const DataError &e) {
         // Refused: with one sentence.
         QVERIFY(!e.message().isEmpty());
+        QVERIFY2(e.message().endsWith(QLatin1Char('.')), qPrintable(e.message()));
+    }
+}
+
+void tst_FuzzCorpus::idxFiles_data()
+{
+    QTest::addColumn<QString>("path");
+    const QStringList files = inputs(QStringLiteral("idx"));
+    QVERIFY2(files.size() >= 4, "the idx corpus is missing");
+    for (const QString &f : files)
+        QTest::addRow("%s", qPrintable(QFileInfo(f).fileName())) << f;
+}
+
+void tst_FuzzCorpus::idxFiles()
+{
+    // As in tests/fuzz/fuzz_idx.cpp: the whole file, read as IDX.
+    QFETCH(QString, path);
+    try {
+        const IdxFile file = IdxFile::read(path);
+        int64_t count = 1;
+        for (int64_t d : file.dims())
+            count *= d;
+        QVERIFY(!file.dims().empty());
+        QCOMPARE(count, file.data().numel());
+    } catch (const DataError &e) {
+        QVERIFY2(e.message().contains(QFileInfo(path).fileName()), qPrintable(e.message()));
         QVERIFY2(e.message().endsWith(QLatin1Char('.')), qPrintable(e.message()));
     }
 }
