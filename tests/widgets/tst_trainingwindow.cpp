@@ -34,6 +34,7 @@
 #include <QTemporaryDir>
 #include <QTimer>
 #include <QUndoStack>
+#include <QComboBox>
 #include <QtTest>
 
 using namespace mc;
@@ -62,6 +63,7 @@ private Q_SLOTS:
     void fieldsStateTheirWholeRange_data();
     void fieldsStateTheirWholeRange();
     void emptiedFieldMeansItsDefault();
+    void trainsLeNetOnFashionMnistChosenInThePanel();
 
 private:
 
@@ -555,6 +557,49 @@ void TestTrainingWindow::fieldsStateTheirWholeRange()
         QCOMPARE(double(i->maximum()), maximum);
         QVERIFY(TrainingSettings::range(key)->contains(i->minimum()));
     }
+}
+
+// LeNet, its data set chosen in the panel's Data list: Fashion-MNIST's
+// training images, a short run, the loss going down.
+void TestTrainingWindow::trainsLeNetOnFashionMnistChosenInThePanel()
+{
+    const QString path = m_dir->filePath(QStringLiteral("lenet.mcproj"));
+    QVERIFY(QFile::copy(QStringLiteral(MC_EXAMPLES_DIR "/lenet.mcproj"), path));
+    QString error;
+    QVERIFY2(m_window->openFile(path, &error), qPrintable(error));
+    setTraining([](TrainingSettings &s) {
+        s.loss = TrainingSettings::Loss::CrossEntropy;
+        s.epochs = 1;
+        s.limitTrainBatches = 60;
+        s.batchSize = 32;
+        s.validationSplit = 0.05;
+        s.threads = 1;
+    });
+    auto *kind = m_controller->panel()->findChild<QComboBox *>(QStringLiteral("dataKindCombo"));
+    QVERIFY(kind);
+    const int index = kind->findText(QStringLiteral("fashion_mnist"));
+    QVERIFY(index >= 0);
+    kind->setCurrentIndex(index);
+    QCOMPARE(TrainingSettings::fromJson(m_window->project()->training()).data.kind, DataSettings::Kind::FashionMnist);
+    QSignalSpy finished(m_controller, &TrainingController::runFinished);
+    button("startButton")->click();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+    QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
+    QCOMPARE(m_controller->lossPlot()->trainPointCount(), 60);
+    // Learning shows within 60 steps: the last ten losses well under the
+    // first ten (about ln 10 = 2.30, a guess among ten classes).
+    QVERIFY(m_controller->lastCheckpoint());
+    const std::vector<LossPoint> &losses = m_controller->lastCheckpoint()->losses;
+    QCOMPARE(losses.size(), size_t(60));
+    double first = 0, last = 0;
+    for (int k = 0; k < 10; ++k) {
+        first += losses[size_t(k)].loss / 10;
+        last += losses[losses.size() - 1 - size_t(k)].loss / 10;
+    }
+    QVERIFY2(last < first * 0.7, qPrintable(QStringLiteral("first %1, last %2").arg(first).arg(last)));
+    const QString status = m_controller->panel()->status();
+    QVERIFY2(status.contains(QStringLiteral("Finished")), qPrintable(status));
+    QCOMPARE(m_controller->lossPlot()->validationPointCount(), 1);
 }
 
 QTEST_MAIN(TestTrainingWindow)
