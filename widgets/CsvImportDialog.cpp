@@ -144,6 +144,12 @@ CsvImportDialog::CsvImportDialog(const QString &baseDir, QWidget *parent)
     m_problemLabel->setObjectName(QStringLiteral("csvProblemLabel"));
     m_problemLabel->setWordWrap(true);
     m_problemLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_problemLabel->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    // The counts' line and two lines of message keep their room while empty,
+    // so that the table and the role buttons above them stay where they are
+    // as a message comes and goes (a longer message still gets its lines).
+    m_counts->setMinimumHeight(fontMetrics().lineSpacing());
+    m_problemLabel->setMinimumHeight(2 * fontMetrics().lineSpacing());
     connect(m_buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
 

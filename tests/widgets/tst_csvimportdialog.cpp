@@ -66,6 +66,7 @@ private Q_SLOTS:
     void openedFromPanelStoresChoice();
     void fileOutsideProjectKeepsAbsolutePath();
     void returnInPathLoadsWithoutAccepting();
+    void roleRowStaysWhenMessageComes();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -344,6 +345,57 @@ void TestCsvImportDialog::returnInPathLoadsWithoutAccepting()
     QVERIFY(dialog.isVisible());
     QCOMPARE(accepted.count(), 0);
     QCOMPARE(dialog.rowCount(), 2);
+}
+
+void TestCsvImportDialog::roleRowStaysWhenMessageComes()
+{
+    // The Input/Target/Ignore row keeps its place while the message line
+    // under it comes and goes: the buttons do not move under the mouse.
+    writeFile(m_dir->filePath(QStringLiteral("data.csv")), "a,b,y\n1,2,3\n4,5,6\n");
+    CsvImportDialog dialog(m_dir->path());
+    dialog.setFile(QStringLiteral("data.csv"));
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QVERIFY2(problemText(&dialog).isEmpty(), qPrintable(problemText(&dialog)));
+    QTableWidget *table = dialog.previewTable();
+    auto button = [&](const char *name) { return dialog.findChild<QPushButton *>(QLatin1String(name)); };
+    auto rowY = [&] { return button("csvInputButton")->mapTo(&dialog, QPoint(0, 0)).y(); };
+    QApplication::processEvents();
+    const int y = rowY();
+    const int headerY = table->mapTo(&dialog, QPoint(0, 0)).y();
+
+    // Every column a target: "Choose at least one input column…" appears.
+    clickHeader(table, 0);
+    clickHeader(table, 2, Qt::ShiftModifier);
+    QTest::mouseClick(button("csvTargetButton"), Qt::LeftButton);
+    QCOMPARE(dialog.inputs(), QStringList());
+    QVERIFY(!problemText(&dialog).isEmpty());
+    QApplication::processEvents();
+    QCOMPARE(rowY(), y);
+    // a an input again: the message goes.
+    clickHeader(table, 0);
+    QTest::mouseClick(button("csvInputButton"), Qt::LeftButton);
+    QVERIFY2(problemText(&dialog).isEmpty(), qPrintable(problemText(&dialog)));
+    QApplication::processEvents();
+    QCOMPARE(rowY(), y);
+    QCOMPARE(table->mapTo(&dialog, QPoint(0, 0)).y(), headerY);
+
+    // In a narrow dialog, a path typed that is not there: a message of two
+    // lines with the whole path.
+    dialog.resize(520, dialog.height());
+    QApplication::processEvents();
+    const int narrowY = rowY();
+    auto *path = dialog.findChild<QLineEdit *>(QStringLiteral("csvPathEdit"));
+    path->setFocus();
+    path->selectAll();
+    QTest::keyClicks(path, QStringLiteral("no/such/folder/data.csv"));
+    QTest::keyClick(path, Qt::Key_Return);
+    QVERIFY(problemText(&dialog).contains(QStringLiteral("does not exist")));
+    QApplication::processEvents();
+    auto *message = dialog.findChild<QLabel *>(QStringLiteral("csvProblemLabel"));
+    QVERIFY2(message->heightForWidth(message->width()) > message->fontMetrics().lineSpacing() * 3 / 2,
+             qPrintable(QString::number(message->width())));
+    QCOMPARE(rowY(), narrowY);
 }
 
 QTEST_MAIN(TestCsvImportDialog)
