@@ -27,12 +27,28 @@ ParameterPlot::ParameterPlot(DocumentEditor *editor, QWidget *parent)
     m_plot->yAxis->setLabel(tr("parameters"));
     m_plot->legend->setVisible(true);
     m_plot->legend->setFont(font());
+    // The legend in a row of its own above the bars, at the right, where no
+    // bar can reach it (inside the axis rect it covered the top of the bars
+    // under it). The row is a grid of an empty element that takes the spare
+    // width and the legend held to its own size.
+    m_plot->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    m_plot->legend->setSizeConstraintRect(QCPLayoutElement::scrOuterRect);
+    m_plot->legend->setMaximumSize(m_plot->legend->minimumOuterSizeHint());
+    auto *legendRow = new QCPLayoutGrid;
+    m_plot->plotLayout()->insertRow(0);
+    m_plot->plotLayout()->addElement(0, 0, legendRow);
+    m_plot->plotLayout()->setRowStretchFactor(0, 0.001);
+    legendRow->setMargins(QMargins(0, 4, 4, 0));
+    legendRow->addElement(0, 0, new QCPLayoutElement(m_plot));
+    legendRow->addElement(0, 1, m_plot->legend);
     m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     m_plot->axisRect()->setRangeDrag(Qt::Horizontal);
     m_plot->axisRect()->setRangeZoom(Qt::Horizontal);
     m_plot->setMinimumHeight(160);
     m_totals->setObjectName(QStringLiteral("parameterTotals"));
     m_totals->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    // Room between the counts and the dock's edge.
+    m_totals->setContentsMargins(8, 6, 10, 6);
     auto *layout = new QHBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->addWidget(m_plot, 1);
