@@ -17,6 +17,8 @@
 #include <QVBoxLayout>
 
 #include <cmath>
+#include <limits>
+#include <tuple>
 
 namespace mc {
 
@@ -27,6 +29,37 @@ const QColor kVal(214, 39, 40);
 const QColor kFaded(150, 150, 150, 90);
 /// Above this many points the raw training curve is drawn without antialiasing.
 constexpr int kAntialiasedPoints = 20000;
+/// Steps of the smoothing window's quantisation: levels per doubling of the steps on screen.
+constexpr double kLevelsPerOctave = 4;
+
+/// The EMA weight per step for the slider's weight `s` and a window level
+/// (quarter octaves of visible steps above the reference): s^(1/scale), the
+/// weight that decays as much over `scale` steps as `s` does over one.
+double weightAtLevel(double s, int level)
+{
+    if (level <= 0 || s <= 0)
+        return s;
+    return std::pow(s, 1.0 / std::exp2(level / kLevelsPerOctave));
+}
+
+/// The bias-corrected EMA (weight `w`) of `raw`'s points into `smooth`;
+/// returns the running sums for the points that come next.
+std::pair<double, double> smoothCurve(const QCPGraph *raw, QCPGraph *smooth, double w)
+{
+    const auto data = raw->data();
+    QVector<double> keys, values;
+    keys.reserve(data->size());
+    values.reserve(data->size());
+    double ema = 0, weightSum = 0;
+    for (auto it = data->constBegin(); it != data->constEnd(); ++it) {
+        ema = w * ema + (1 - w) * it->value;
+        weightSum = w * weightSum + (1 - w);
+        keys.append(it->key);
+        values.append(ema / weightSum);
+    }
+    smooth->setData(keys, values, true);
+    return {ema, weightSum};
+}
 } // namespace
 
 LossPlot::LossPlot(QWidget *parent)
@@ -69,17 +102,29 @@ LossPlot::LossPlot(QWidget *parent)
     m_plot->setMouseTracking(true);
     connect(m_plot, &QCustomPlot::mouseMove, this, &LossPlot::onMouseMove);
     // A drag or a zoom by the user keeps their view until the next run.
-    connect(m_plot, &QCustomPlot::mousePress, this, [this] { m_rescale = false; });
-    connect(m_plot, &QCustomPlot::mouseWheel, this, [this] { m_rescale = false; });
+    connect(m_plot, &QCustomPlot::mousePress, this, [this] {
+        m_rescale = false;
+        updateSmoothingWindow();
+    });
+    connect(m_plot, &QCustomPlot::mouseWheel, this, [this] {
+        m_rescale = false;
+        updateSmoothingWindow();
+    });
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] {
         m_rescale = true;
+        updateSmoothingWindow();
         markDirty();
     });
+    // The smoothing's window follows the steps on screen (a drag or a zoom).
+    connect(m_plot->xAxis, qOverload<const QCPRange &>(&QCPAxis::rangeChanged), this,
+            [this] { updateSmoothingWindow(); });
 
     m_smoothSlider->setObjectName(QStringLiteral("smoothingSlider"));
     m_smoothSlider->setRange(0, 99);
     m_smoothSlider->setValue(int(std::lround(m_smoothing * 100)));
-    m_smoothSlider->setToolTip(tr("Smoothing of the training loss (exponential moving average)"));
+    m_smoothSlider->setToolTip(tr("Smoothing of the training loss (exponential moving average): the same "
+                                  "setting averages over the same share of the steps on screen, however "
+                                  "long the run"));
     connect(m_smoothSlider, &QSlider::valueChanged, this, [this](int v) { setSmoothing(v / 100.0); });
     m_logBox->setObjectName(QStringLiteral("logScaleBox"));
     connect(m_logBox, &QCheckBox::toggled, this, &LossPlot::setLogScale);
@@ -115,7 +160,11 @@ LossPlot::LossPlot(QWidget *parent)
     m_timer->start();
 }
 
-LossPlot::~LossPlot() = default;
+LossPlot::~LossPlot()
+{
+    // QCustomPlot goes after the members the range's slot reads.
+    disconnect(m_plot->xAxis, nullptr, this, nullptr);
+}
 
 LossPlot::Run LossPlot::makeRun(bool faded)
 {
@@ -153,14 +202,16 @@ void LossPlot::startRun()
     m_ema = 0;
     m_emaWeightSum = 0;
     m_rescale = true;
+    updateSmoothingWindow();
     markDirty();
 }
 
 double LossPlot::smoothNext(double x)
 {
     // EMA with TensorBoard's bias correction, so the start is not pulled to 0.
-    m_ema = m_smoothing * m_ema + (1 - m_smoothing) * x;
-    m_emaWeightSum = m_smoothing * m_emaWeightSum + (1 - m_smoothing);
+    const double w = m_effectiveWeight;
+    m_ema = w * m_ema + (1 - w) * x;
+    m_emaWeightSum = w * m_emaWeightSum + (1 - w);
     return m_ema / m_emaWeightSum;
 }
 
@@ -168,10 +219,9 @@ void LossPlot::appendPoints(const QVector<LossPoint> &losses, const QVector<Epoc
 {
     if (losses.isEmpty() && epochs.isEmpty())
         return;
-    QVector<double> keys, raw, smooth;
+    QVector<double> keys, raw;
     keys.reserve(losses.size());
     raw.reserve(losses.size());
-    smooth.reserve(losses.size());
     for (const LossPoint &p : losses) {
         m_losses.append(p);
         const double x = double(p.loss);
@@ -179,11 +229,18 @@ void LossPlot::appendPoints(const QVector<LossPoint> &losses, const QVector<Epoc
             continue;
         keys.append(double(p.step));
         raw.append(x);
-        smooth.append(smoothNext(x));
     }
     if (!keys.isEmpty()) {
         m_current.raw->addData(keys, raw, true);
-        m_current.smooth->addData(keys, smooth, true);
+        // More steps on screen may call for a longer window: then every curve
+        // is smoothed again; otherwise the EMA goes on over the new points only.
+        if (!updateSmoothingWindow()) {
+            QVector<double> smooth;
+            smooth.reserve(raw.size());
+            for (double x : qAsConst(raw))
+                smooth.append(smoothNext(x));
+            m_current.smooth->addData(keys, smooth, true);
+        }
     }
     for (const EpochPoint &e : epochs) {
         m_epochs.append(e);
@@ -203,6 +260,7 @@ void LossPlot::clear()
     m_current.val->data()->clear();
     m_ema = m_emaWeightSum = 0;
     m_rescale = true;
+    updateSmoothingWindow();
     markDirty();
 }
 
@@ -212,23 +270,53 @@ void LossPlot::clearHistory()
         for (QCPGraph *g : {r.raw, r.smooth, r.val})
             m_plot->removeGraph(g);
     m_history.clear();
+    updateSmoothingWindow();
     markDirty();
 }
 
 void LossPlot::recomputeSmoothed()
 {
-    m_ema = m_emaWeightSum = 0;
-    QVector<double> keys, smooth;
-    keys.reserve(m_losses.size());
-    smooth.reserve(m_losses.size());
-    for (const LossPoint &p : qAsConst(m_losses)) {
-        const double x = double(p.loss);
-        if (!std::isfinite(x))
-            continue;
-        keys.append(double(p.step));
-        smooth.append(smoothNext(x));
+    ++m_smoothingPasses;
+    m_effectiveWeight = weightAtLevel(m_smoothing, m_windowLevel);
+    // The raw curves hold the finite losses in step order.
+    for (const Run &r : qAsConst(m_history))
+        smoothCurve(r.raw, r.smooth, m_effectiveWeight);
+    std::tie(m_ema, m_emaWeightSum) = smoothCurve(m_current.raw, m_current.smooth, m_effectiveWeight);
+}
+
+double LossPlot::visibleSteps() const
+{
+    double lo = std::numeric_limits<double>::infinity();
+    double hi = -lo;
+    auto extend = [&](const QCPGraph *g) {
+        const auto data = g->data();
+        if (data->isEmpty())
+            return;
+        lo = std::min(lo, data->constBegin()->key);
+        hi = std::max(hi, (data->constEnd() - 1)->key);
+    };
+    extend(m_current.raw);
+    for (const Run &r : m_history)
+        extend(r.raw);
+    if (!m_rescale) {
+        // The user's view: the part of it that holds steps.
+        const QCPRange range = m_plot->xAxis->range();
+        lo = std::max(lo, range.lower);
+        hi = std::min(hi, range.upper);
     }
-    m_current.smooth->setData(keys, smooth, true);
+    return hi >= lo ? hi - lo + 1 : 0;
+}
+
+bool LossPlot::updateSmoothingWindow()
+{
+    const double ratio = visibleSteps() / kSmoothingReferenceSteps;
+    const int level = ratio > 1 ? int(std::lround(kLevelsPerOctave * std::log2(ratio))) : 0;
+    if (level == m_windowLevel)
+        return false;
+    m_windowLevel = level;
+    recomputeSmoothed();
+    markDirty();
+    return true;
 }
 
 void LossPlot::setSmoothing(double weight)

@@ -22,6 +22,21 @@ namespace mc {
 /// epoch, and earlier runs as faded curves. Points arrive in batches
 /// (appendProgress()); the plot redraws at most once per screen frame, only
 /// when something changed.
+///
+/// Smoothing: the slider sets a weight s in [0, 0.99] (0: the raw curve). It
+/// is the EMA weight per step while at most kSmoothingReferenceSteps steps are
+/// on screen. With more steps on screen (V of them) the weight per step is
+/// s^(kSmoothingReferenceSteps / V): the curve is smoothed as a run of
+/// kSmoothingReferenceSteps steps would be with weight s, so a setting averages
+/// over the same share of the x axis whatever the run's length (a fixed weight
+/// per step averages over fewer and fewer pixels as a run grows, and a long run's
+/// smoothed curve is nearly as noisy as the raw one). V is the steps of the
+/// visible x range that hold points, of every run shown; all runs' smoothed
+/// curves use the same weight. V is taken in quarter octaves: the curves are
+/// smoothed again whole when V crosses one (a drag or zoom, or a growing run,
+/// a few dozen times over a long run), and otherwise each batch smooths only
+/// its new points. The EMA is bias-corrected (as TensorBoard's), so the curve
+/// does not start at zero.
 class LossPlot : public QWidget
 {
     Q_OBJECT
@@ -38,9 +53,16 @@ public:
     /// Removes the faded curves of earlier runs.
     void clearHistory();
 
-    /// EMA weight in [0, 0.999]: 0 = no smoothing.
+    /// Up to this many steps on screen, the slider's weight is the EMA weight per step.
+    static constexpr double kSmoothingReferenceSteps = 500;
+
+    /// The slider's weight in [0, 0.999]: 0 = no smoothing (see the class comment).
     void setSmoothing(double weight);
     double smoothing() const { return m_smoothing; }
+    /// The EMA weight per step in use for the steps now on screen.
+    double effectiveSmoothing() const { return m_effectiveWeight; }
+    /// How many times the smoothed curves were computed again whole (for tests).
+    int smoothingPasses() const { return m_smoothingPasses; }
     void setLogScale(bool on);
     bool logScale() const { return m_logScale; }
 
@@ -71,6 +93,11 @@ private:
     void markDirty();
     void onTimer();
     void recomputeSmoothed();
+    /// Steps of the x range shown that hold points (the whole extent while following the data).
+    double visibleSteps() const;
+    /// Computes the curves again when the steps on screen crossed a quarter
+    /// octave since the last time; whether it did.
+    bool updateSmoothingWindow();
     void rescale();
     void onMouseMove(QMouseEvent *event);
     void saveAsDialog();
@@ -100,6 +127,10 @@ private:
     double m_ema = 0;
     double m_emaWeightSum = 0;
     double m_smoothing = 0.6;
+    double m_effectiveWeight = 0.6;
+    /// Quarter octaves of visible steps above kSmoothingReferenceSteps (0 up to it).
+    int m_windowLevel = 0;
+    int m_smoothingPasses = 0;
     bool m_logScale = false;
     bool m_dirty = false;
     bool m_rescale = true;

@@ -6,6 +6,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cmath>
+#include <random>
+
 using namespace mc;
 
 namespace {
@@ -15,6 +18,56 @@ QVector<LossPoint> points(qint64 from, qint64 count, qint32 epoch, float loss = 
     for (qint64 i = 0; i < count; ++i)
         out.append(LossPoint{from + i, epoch, loss / float(1 + from + i)});
     return out;
+}
+/// The trend of a long run's loss, and the run: the trend plus noise of a
+/// fixed amplitude (uniform in ±0.5, seeded: the same every time).
+double trend(qint64 step)
+{
+    return 0.4 + 2.0 * std::exp(-double(step) / 12000.0);
+}
+QVector<LossPoint> noisyRun(int steps)
+{
+    std::mt19937 rng(20240601);
+    std::uniform_real_distribution<double> noise(-0.5, 0.5);
+    QVector<LossPoint> out;
+    out.reserve(steps);
+    for (int i = 0; i < steps; ++i)
+        out.append(LossPoint{i, i / 1000, float(trend(i) + noise(rng))});
+    return out;
+}
+/// Feeds `pts` in batches of 100 steps, as the trainer sends them, drawing now and then.
+void feed(LossPlot &plot, const QVector<LossPoint> &pts)
+{
+    for (int i = 0; i < pts.size(); i += 100) {
+        plot.appendPoints(pts.mid(i, 100), {});
+        if (i % 5000 == 0)
+            plot.flush();
+    }
+    plot.flush();
+}
+/// Root mean square of a curve's distance from the trend, over its points from step `from`.
+double rmsFromTrend(const QCPGraph *g, double from)
+{
+    double sum = 0;
+    int count = 0;
+    for (auto it = g->data()->findBegin(from, false); it != g->data()->constEnd(); ++it) {
+        const double d = it->value - trend(qint64(it->key));
+        sum += d * d;
+        ++count;
+    }
+    return count ? std::sqrt(sum / count) : 0;
+}
+/// Mean absolute change from one point to the next, from step `from`.
+double meanStep(const QCPGraph *g, double from)
+{
+    double sum = 0;
+    int count = 0;
+    auto it = g->data()->findBegin(from, false);
+    for (auto prev = it++; it != g->data()->constEnd(); prev = it++) {
+        sum += std::abs(it->value - prev->value);
+        ++count;
+    }
+    return count ? sum / count : 0;
 }
 EpochPoint epoch(qint32 e, qint64 endStep, double val)
 {
@@ -40,6 +93,9 @@ private Q_SLOTS:
     void savesAndExports();
     void longRunKeepsEveryPointAndRange();
     void crossHairRedrawsOnlyItsLayer();
+    void longRunSmoothedCurveIsSmooth();
+    void longRunSmoothsAgainOnlyWhenTheWindowGrows();
+    void zoomedInSmoothingIsPerStepAgain();
 };
 
 void TestLossPlot::appendsBatches()
@@ -218,6 +274,120 @@ void TestLossPlot::crossHairRedrawsOnlyItsLayer()
     QCOMPARE(line->layer()->name(), QStringLiteral("overlay"));
     plot.flush();
     QCOMPARE(plot.replotCount(), before);
+}
+
+void TestLossPlot::longRunSmoothedCurveIsSmooth()
+{
+    // 60,000 steps of a decaying loss with noise of a fixed amplitude: with
+    // the default setting the smoothed curve is a thin line along the trend,
+    // not a band almost as wide as the raw one.
+    LossPlot plot;
+    plot.resize(800, 400);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    const int n = 60000;
+    feed(plot, noisyRun(n));
+    QCustomPlot *cp = plot.customPlot();
+    QCPGraph *raw = cp->graph(0);
+    QCPGraph *smooth = cp->graph(1);
+    QCOMPARE(smooth->dataCount(), n);
+    auto *slider = plot.findChild<QSlider *>(QStringLiteral("smoothingSlider"));
+    QVERIFY(slider);
+    QCOMPARE(slider->value(), 60);
+    // Over the last third of the run.
+    const double from = n - 20000;
+    const double rawRms = rmsFromTrend(raw, from);
+    const double rawStep = meanStep(raw, from);
+    auto ratios = [&] {
+        return std::pair{rmsFromTrend(smooth, from) / rawRms, meanStep(smooth, from) / rawStep};
+    };
+    const auto [rms60, step60] = ratios();
+    qInfo("60,000 steps, slider 60: smoothed/raw distance from the trend %.4f, step-to-step change %.5f", rms60,
+          step60);
+    QVERIFY2(rms60 < 0.1, qPrintable(QString::number(rms60)));
+    QVERIFY2(step60 < 0.01, qPrintable(QString::number(step60)));
+
+    // The slider still sets how much: at 0 the raw curve, more to the right smoother.
+    slider->setValue(0);
+    QCOMPARE(smooth->dataCount(), n);
+    for (int i = 0; i < n; ++i)
+        QCOMPARE(smooth->data()->at(i)->value, raw->data()->at(i)->value);
+    slider->setValue(30);
+    const auto [rms30, step30] = ratios();
+    slider->setValue(90);
+    const auto [rms90, step90] = ratios();
+    qInfo("slider 30: %.4f, %.5f; slider 90: %.4f, %.5f", rms30, step30, rms90, step90);
+    QVERIFY(rms30 < 1 && step30 < 1);
+    QVERIFY(rms90 < rms60 && rms60 < rms30);
+    QVERIFY(step90 < step60 && step60 < step30);
+}
+
+void TestLossPlot::longRunSmoothsAgainOnlyWhenTheWindowGrows()
+{
+    // Each batch smooths its own points; the whole curve only when the steps
+    // on screen crossed a quarter octave: a few dozen times, not once a batch.
+    LossPlot plot;
+    plot.resize(800, 400);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    const int n = 60000;
+    const QVector<LossPoint> pts = noisyRun(n + 10000);
+    feed(plot, pts.mid(0, n));
+    const int passes = plot.smoothingPasses();
+    qInfo("600 batches of 100 steps: %d passes over the whole curve", passes);
+    QVERIFY2(passes <= 4 * std::log2(n / LossPlot::kSmoothingReferenceSteps) + 4,
+             qPrintable(QString::number(passes)));
+    // The weight per step: the slider's, over 500/60,000 of a step (within the quarter octave).
+    const double exponent = std::log(plot.effectiveSmoothing()) / std::log(plot.smoothing());
+    QVERIFY2(exponent > LossPlot::kSmoothingReferenceSteps / n / std::exp2(0.125) &&
+                 exponent < LossPlot::kSmoothingReferenceSteps / n * std::exp2(0.125),
+             qPrintable(QString::number(exponent)));
+
+    // Once the user holds the view (a click on the plot), the steps arriving
+    // off screen change nothing but their own points.
+    QCustomPlot *cp = plot.customPlot();
+    const QPoint centre = cp->axisRect()->rect().center();
+    QTest::mouseClick(cp, Qt::LeftButton, Qt::NoModifier, centre);
+    const QCPRange view = cp->xAxis->range();
+    feed(plot, pts.mid(n));
+    QCOMPARE(plot.smoothingPasses(), passes);
+    QVERIFY(cp->xAxis->range() == view);
+    QCOMPARE(plot.smoothedPointCount(), n + 10000);
+}
+
+void TestLossPlot::zoomedInSmoothingIsPerStepAgain()
+{
+    // Zoomed in to a few hundred steps, the slider's weight is the weight per
+    // step again: the curve is the plain EMA of every step from the first.
+    LossPlot plot;
+    plot.resize(800, 400);
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    const int n = 60000;
+    const QVector<LossPoint> pts = noisyRun(n);
+    feed(plot, pts);
+    const double longWeight = plot.effectiveSmoothing();
+    QVERIFY(longWeight > plot.smoothing());
+    QCustomPlot *cp = plot.customPlot();
+    const QPointF at(cp->xAxis->coordToPixel(n - 300), cp->axisRect()->rect().center().y());
+    QWheelEvent wheel(at, cp->mapToGlobal(at), QPoint(), QPoint(0, 120 * 40), Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+    QApplication::sendEvent(cp, &wheel);
+    QVERIFY2(cp->xAxis->range().size() < LossPlot::kSmoothingReferenceSteps,
+             qPrintable(QString::number(cp->xAxis->range().size())));
+    QCOMPARE(plot.effectiveSmoothing(), plot.smoothing());
+    double ema = 0, weights = 0;
+    const double w = plot.smoothing();
+    for (const LossPoint &p : pts) {
+        ema = w * ema + (1 - w) * double(p.loss);
+        weights = w * weights + (1 - w);
+    }
+    QVERIFY(qFuzzyCompare(cp->graph(1)->data()->at(n - 1)->value, ema / weights));
+    // A double click follows the data again, with the long view's weight.
+    QTest::mouseDClick(cp, Qt::LeftButton, Qt::NoModifier, at.toPoint());
+    QCOMPARE(plot.effectiveSmoothing(), longWeight);
+    plot.flush();
+    QVERIFY(cp->xAxis->range().size() >= n - 1);
 }
 
 QTEST_MAIN(TestLossPlot)
