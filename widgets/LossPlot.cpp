@@ -11,6 +11,7 @@
 #include <QMenu>
 #include <QPushButton>
 #include <QSlider>
+#include <QStyleOptionToolButton>
 #include <QTextStream>
 #include <QTimer>
 #include <QToolButton>
@@ -60,6 +61,24 @@ std::pair<double, double> smoothCurve(const QCPGraph *raw, QCPGraph *smooth, dou
     smooth->setData(keys, values, true);
     return {ema, weightSum};
 }
+
+/// A tool button that opens its menu when clicked (InstantPopup), as wide as
+/// its label and the menu's arrow need: QToolButton's size hint has room for
+/// the arrow only in MenuButtonPopup mode, so the style drew it into the
+/// label's padding, against the button's edge.
+class MenuToolButton : public QToolButton
+{
+public:
+    using QToolButton::QToolButton;
+    QSize sizeHint() const override
+    {
+        QSize size = QToolButton::sizeHint();
+        QStyleOptionToolButton option;
+        initStyleOption(&option);
+        size.rwidth() += style()->pixelMetric(QStyle::PM_MenuButtonIndicator, &option, this);
+        return size;
+    }
+};
 } // namespace
 
 LossPlot::LossPlot(QWidget *parent)
@@ -133,7 +152,7 @@ LossPlot::LossPlot(QWidget *parent)
     clearButton->setObjectName(QStringLiteral("clearHistoryButton"));
     clearButton->setText(tr("Clear earlier runs"));
     connect(clearButton, &QToolButton::clicked, this, &LossPlot::clearHistory);
-    auto *saveButton = new QToolButton(this);
+    auto *saveButton = new MenuToolButton(this);
     saveButton->setText(tr("Save…"));
     saveButton->setPopupMode(QToolButton::InstantPopup);
     auto *menu = new QMenu(saveButton);
@@ -142,6 +161,8 @@ LossPlot::LossPlot(QWidget *parent)
     saveButton->setMenu(menu);
 
     auto *bar = new QHBoxLayout;
+    // The last button keeps clear of the dock's edge.
+    bar->setContentsMargins(0, 0, 4, 0);
     bar->addWidget(new QLabel(tr("Smoothing"), this));
     bar->addWidget(m_smoothSlider, 1);
     bar->addWidget(m_logBox);

@@ -4,6 +4,7 @@
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QtTest>
 
 #include <cmath>
@@ -96,6 +97,7 @@ private Q_SLOTS:
     void longRunSmoothedCurveIsSmooth();
     void longRunSmoothsAgainOnlyWhenTheWindowGrows();
     void zoomedInSmoothingIsPerStepAgain();
+    void saveButtonWholeAtNarrowestWidth();
 };
 
 void TestLossPlot::appendsBatches()
@@ -388,6 +390,42 @@ void TestLossPlot::zoomedInSmoothingIsPerStepAgain()
     QCOMPARE(plot.effectiveSmoothing(), longWeight);
     plot.flush();
     QVERIFY(cp->xAxis->range().size() >= n - 1);
+}
+
+void TestLossPlot::saveButtonWholeAtNarrowestWidth()
+{
+    // From the narrowest the plot can be to a wide dock, the Save… button is
+    // whole, clear of the edge, with room for its label and its menu arrow.
+    LossPlot plot;
+    plot.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&plot));
+    QToolButton *save = nullptr;
+    for (QToolButton *b : plot.findChildren<QToolButton *>())
+        if (b->text() == QStringLiteral("Save…"))
+            save = b;
+    QVERIFY(save && save->menu());
+    // What the style gives a button with this label and no menu; the arrow
+    // of a menu needs PM_MenuButtonIndicator more.
+    QToolButton plain;
+    plain.setText(save->text());
+    const int arrow = save->style()->pixelMetric(QStyle::PM_MenuButtonIndicator, nullptr, save);
+    const QSize least = plot.minimumSizeHint();
+    for (int width : {least.width(), least.width() + 30, 800}) {
+        plot.resize(width, least.height());
+        QApplication::processEvents();
+        QCOMPARE(plot.width(), width);
+        const QRect button(save->mapTo(&plot, QPoint(0, 0)), save->size());
+        QVERIFY2(plot.rect().adjusted(0, 0, -4, 0).contains(button),
+                 qPrintable(QStringLiteral("at width %1 the Save… button spans x %2..%3")
+                                .arg(width).arg(button.left()).arg(button.right())));
+        QVERIFY2(save->width() >= plain.sizeHint().width() + arrow,
+                 qPrintable(QStringLiteral("%1 px wide; the label needs %2, the arrow %3")
+                                .arg(save->width()).arg(plain.sizeHint().width()).arg(arrow)));
+        // Nothing else of the bar runs into it.
+        for (QWidget *w : plot.findChildren<QWidget *>(QString(), Qt::FindDirectChildrenOnly))
+            if (w != save && w->isVisible() && w->y() < button.bottom())
+                QVERIFY2(!w->geometry().intersects(button), qPrintable(w->metaObject()->className()));
+    }
 }
 
 QTEST_MAIN(TestLossPlot)

@@ -28,6 +28,8 @@
 #include <QSignalSpy>
 #include <QSettings>
 #include <QDoubleSpinBox>
+#include <QDockWidget>
+#include <QToolButton>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -64,6 +66,7 @@ private Q_SLOTS:
     void fieldsStateTheirWholeRange();
     void emptiedFieldMeansItsDefault();
     void trainsLeNetOnFashionMnistChosenInThePanel();
+    void narrowestLossDockShowsSaveButtonWhole();
 
 private:
 
@@ -600,6 +603,37 @@ void TestTrainingWindow::trainsLeNetOnFashionMnistChosenInThePanel()
     const QString status = m_controller->panel()->status();
     QVERIFY2(status.contains(QStringLiteral("Finished")), qPrintable(status));
     QCOMPARE(m_controller->lossPlot()->validationPointCount(), 1);
+}
+
+void TestTrainingWindow::narrowestLossDockShowsSaveButtonWhole()
+{
+    // The window at its smallest and the Loss dock pushed as narrow as the
+    // window lets it be: the Save… button is whole inside the dock, clear
+    // of its edge.
+    auto *lossDock = m_window->findChild<QDockWidget *>(QStringLiteral("lossDock"));
+    auto *problemsDock = m_window->findChild<QDockWidget *>(QStringLiteral("problemsDock"));
+    QVERIFY(lossDock && problemsDock);
+    lossDock->show();
+    lossDock->raise();
+    m_window->resize(m_window->minimumSizeHint());
+    QApplication::processEvents();
+    m_window->resizeDocks({problemsDock, lossDock}, {4000, 1}, Qt::Horizontal);
+    QApplication::processEvents();
+    LossPlot *plot = m_controller->lossPlot();
+    QVERIFY(plot->isVisible());
+    QVERIFY2(plot->width() <= plot->minimumSizeHint().width() + 4,
+             qPrintable(QStringLiteral("%1 wide, at least %2").arg(plot->width()).arg(plot->minimumSizeHint().width())));
+    QToolButton *save = nullptr;
+    for (QToolButton *b : plot->findChildren<QToolButton *>())
+        if (b->text() == QStringLiteral("Save…"))
+            save = b;
+    QVERIFY(save && save->isVisible());
+    const QRect button(save->mapTo(lossDock, QPoint(0, 0)), save->size());
+    QVERIFY2(lossDock->rect().adjusted(0, 0, -4, 0).contains(button),
+             qPrintable(QStringLiteral("the Save… button spans x %1..%2 of a %3 px dock")
+                            .arg(button.left()).arg(button.right()).arg(lossDock->width())));
+    const QRect inWindow(save->mapTo(m_window.get(), QPoint(0, 0)), save->size());
+    QVERIFY(m_window->rect().contains(inWindow));
 }
 
 QTEST_MAIN(TestTrainingWindow)
