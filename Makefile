@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test clean fuzz fuzz-long bench bench-counts test-sanitize
+.PHONY: all deps configure build run test clean fuzz fuzz-long bench bench-counts test-sanitize package
 
 all: build
 
@@ -27,6 +27,11 @@ run: build
 test: build
 	cd $(BUILD) && QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j $(JOBS)
 	$(MAKE) fuzz FUZZ_SECONDS=30
+
+# The Debian package, $(BUILD)/modelcomposer_<version>_<arch>.deb (cmake/Packaging.cmake);
+# install it with `sudo apt install ./$(BUILD)/modelcomposer_*.deb`.
+package: build
+	cmake --build $(BUILD) --target package
 
 # libFuzzer targets (clang): bounded in `make test`, longer with `make fuzz-long`.
 FUZZ_SECONDS ?= 30

@@ -8,6 +8,9 @@ packages=(cmake ninja-build g++ make qt6-base-dev libgl-dev libtorch-dev libgloo
           dataset-fashion-mnist
           xvfb xauth imagemagick x11-apps
           clang libclang-rt-14-dev time valgrind
+          # `make package`: dpkg-shlibdeps finds the package's dependencies;
+          # its test validates the .desktop entry.
+          dpkg-dev desktop-file-utils
           # LibTorch calls the system BLAS; without OpenBLAS it gets the
           # reference BLAS, about 8x slower on a dense layer.
           libopenblas0-openmp)
