@@ -12,7 +12,10 @@
 #include <QAction>
 #include <QApplication>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QMessageBox>
 #include <QMenuBar>
+#include <QPointer>
 #include <QPushButton>
 #include <QTimer>
 #include <QTemporaryDir>
@@ -84,18 +87,43 @@ protected:
     /// the folder and name it offered first to *offered (may be null).
     void answerNextFileDialog(const QString &path, QString *title, QString *offered = nullptr)
     {
+        // Polls until the dialog it answered has gone: QFileDialog's accept()
+        // may refuse a name on a busy machine (a CI run hung 300 s in the
+        // first dialog of two tests run side by side), and a box may say
+        // so; each tick closes such a box and answers again.
         auto *poll = new QTimer(this);
         poll->setInterval(10);
-        connect(poll, &QTimer::timeout, this, [poll, path, title, offered] {
-            auto *dialog = qobject_cast<QFileDialog *>(QApplication::activeModalWidget());
-            if (!dialog || !dialog->isVisible())
+        auto answered = std::make_shared<QPointer<QFileDialog>>(); // the dialog this call answers
+        connect(poll, &QTimer::timeout, this, [poll, path, title, offered, answered] {
+            QWidget *modal = QApplication::activeModalWidget();
+            // Once answered, only that dialog; when it has gone, so has this poll.
+            QFileDialog *mine = answered->data();
+            if (mine) {
+                if (!mine->isVisible()) {
+                    poll->stop();
+                    poll->deleteLater();
+                    return;
+                }
+                if (auto *box = qobject_cast<QMessageBox *>(modal)) {
+                    box->accept(); // the dialog's own "not found"
+                    return;
+                }
+            } else if (answered->isNull() && poll->property("answered").toBool()) {
+                poll->stop(); // answered, then deleted
+                poll->deleteLater();
                 return;
-            poll->stop();
-            poll->deleteLater();
-            *title = dialog->windowTitle();
-            if (offered) {
-                const QStringList selected = dialog->selectedFiles();
-                *offered = selected.isEmpty() ? dialog->directory().absolutePath() : selected.first();
+            }
+            auto *dialog = mine ? mine : qobject_cast<QFileDialog *>(modal);
+            if (!dialog || !dialog->isVisible() || modal != dialog)
+                return;
+            if (!mine) {
+                *answered = dialog;
+                poll->setProperty("answered", true);
+                *title = dialog->windowTitle();
+                if (offered) {
+                    const QStringList selected = dialog->selectedFiles();
+                    *offered = selected.isEmpty() ? dialog->directory().absolutePath() : selected.first();
+                }
             }
             if (path.isEmpty()) {
                 dialog->reject();
