@@ -90,11 +90,13 @@ IdxFile IdxFile::read(const QString &path)
         const int64_t dim = (int64_t(b[0]) << 24) | (int64_t(b[1]) << 16) | (int64_t(b[2]) << 8) | int64_t(b[3]);
         if (dim <= 0)
             throw DataError(QStringLiteral("%1: dimension %2 of the IDX header is 0.").arg(name).arg(k + 1));
-        count *= dim;
         // 2^33 bytes: far past any data set this window trains on, and a
-        // header that says more is a broken one (it would be allocated).
-        if (count > (int64_t(1) << 33))
+        // header that says more is a broken one. Checked before multiplying:
+        // four 32-bit dimensions overflow 64 bits (fuzz_idx found it).
+        constexpr int64_t kMaxBytes = int64_t(1) << 33;
+        if (dim > kMaxBytes / count)
             throw DataError(QStringLiteral("%1: the IDX header announces more than 8 GiB of data.").arg(name));
+        count *= dim;
         file.m_dims.push_back(dim);
     }
     // Read in pieces, growing as the data arrives: a header that announces

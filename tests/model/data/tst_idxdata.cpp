@@ -135,6 +135,9 @@ void tst_IdxData::badFiles_data()
                                      << "labels: labels are classes; train with the cross_entropy or nll loss.";
     QTest::addRow("huge_header") << idxBytes({65536, 65536, 4}, QByteArray()) << kLabels << 4 << 3 << true
                                  << "more than 8 GiB";
+    // Three dimensions of 2^32 - 1: their product overflows 64 bits (fuzz_idx).
+    QTest::addRow("overflowing_header") << idxBytes({-1, -1, -1}, QByteArray()) << kLabels << 4 << 3 << true
+                                        << "more than 8 GiB";
 }
 
 void tst_IdxData::badFiles()
