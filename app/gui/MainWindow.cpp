@@ -795,15 +795,10 @@ QSize wantedSize(QDockWidget *dock)
     if (!w)
         return {};
     QSize wanted = w->sizeHint();
+    // The dock's form: the widget itself (Properties) or the scroll area in it (Training).
     auto *scroll = qobject_cast<QScrollArea *>(w);
     if (!scroll)
-        scroll = w->findChild<QScrollArea *>(QString(), Qt::FindDirectChildrenOnly);
-    if (!scroll)
-        for (QScrollArea *s : w->findChildren<QScrollArea *>())
-            if (s->widgetResizable() && s->widget()) {
-                scroll = s;
-                break;
-            }
+        scroll = w->findChild<QScrollArea *>();
     if (scroll && scroll->widget()) {
         const QSize inside = scroll->widget()->sizeHint();
         const QSize shown = scroll->sizeHint();

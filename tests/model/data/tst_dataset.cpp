@@ -1,4 +1,5 @@
 #include "data/Dataset.h"
+#include "data/DataTestUtil.h"
 #include "document/ProjectFile.h"
 
 #include <QFile>
@@ -26,15 +27,6 @@ QString writeFile(const QTemporaryDir &dir, const QString &name, const QByteArra
     return path;
 }
 
-QString dataError(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const DataError &e) {
-        return e.message();
-    }
-    return QStringLiteral("(no error)");
-}
 
 } // namespace
 

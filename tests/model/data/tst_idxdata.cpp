@@ -1,5 +1,6 @@
 #include "data/DataError.h"
 #include "data/Dataset.h"
+#include "data/DataTestUtil.h"
 #include "data/IdxFile.h"
 #include "training/TrainingSettings.h"
 
@@ -48,15 +49,6 @@ QString write(const QTemporaryDir &dir, const QString &name, const QByteArray &b
     return path;
 }
 
-QString dataError(const std::function<void()> &f)
-{
-    try {
-        f();
-    } catch (const DataError &e) {
-        return e.message();
-    }
-    return QStringLiteral("(no error)");
-}
 
 // Three 2×2 images and their labels 0, 2, 1.
 const QByteArray kImages = idxBytes({3, 2, 2}, bytesFrom({0, 255, 51, 102, 1, 2, 3, 4, 255, 255, 0, 0}));
