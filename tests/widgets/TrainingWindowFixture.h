@@ -13,6 +13,8 @@
 #include <QApplication>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLineEdit>
+#include <QAbstractItemView>
 #include <QMessageBox>
 #include <QMenuBar>
 #include <QPointer>
@@ -82,19 +84,24 @@ protected:
         return nullptr;
     }
     /// Answers the next file dialog (shown modally by an action, so found
-    /// from a timer while the action waits in it): selects `path` and
-    /// accepts, or cancels when `path` is empty. Its title goes to *title,
-    /// the folder and name it offered first to *offered (may be null).
+    /// from a timer while the action waits in it) as a person would: once
+    /// its name field has the focus, types `path` there and accepts, or
+    /// cancels when `path` is empty. Its title goes to *title, the folder
+    /// and name it offered first to *offered (may be null).
+    ///
+    /// Typing, not QFileDialog::selectFile: selectFile leaves the name
+    /// field as it is while that field has the focus, so the dialog went on
+    /// with the name it had offered (an export written elsewhere, an open
+    /// refused with "File not found" again and again: CI runs hung 300 s).
     void answerNextFileDialog(const QString &path, QString *title, QString *offered = nullptr)
     {
-        // Polls until the dialog it answered has gone: QFileDialog's accept()
-        // may refuse a name on a busy machine (a CI run hung 300 s in the
-        // first dialog of two tests run side by side), and a box may say
-        // so; each tick closes such a box and answers again.
+        // Polls until the dialog it answered has gone: a box the dialog
+        // raises is closed and the dialog answered again.
         auto *poll = new QTimer(this);
         poll->setInterval(10);
         auto answered = std::make_shared<QPointer<QFileDialog>>(); // the dialog this call answers
-        connect(poll, &QTimer::timeout, this, [poll, path, title, offered, answered] {
+        auto waited = std::make_shared<int>(0);                    // ticks spent waiting for the focus
+        connect(poll, &QTimer::timeout, this, [poll, path, title, offered, answered, waited] {
             QWidget *modal = QApplication::activeModalWidget();
             // Once answered, only that dialog; when it has gone, so has this poll.
             QFileDialog *mine = answered->data();
@@ -116,6 +123,12 @@ protected:
             auto *dialog = mine ? mine : qobject_cast<QFileDialog *>(modal);
             if (!dialog || !dialog->isVisible() || modal != dialog)
                 return;
+            auto *name = dialog->findChild<QLineEdit *>(QStringLiteral("fileNameEdit"));
+            QVERIFY2(name, "the file dialog has no name field");
+            // A person types once the field has the focus; a window that is
+            // never activated is answered after a second all the same.
+            if (!name->hasFocus() && ++*waited < 100)
+                return;
             if (!mine) {
                 *answered = dialog;
                 poll->setProperty("answered", true);
@@ -129,7 +142,9 @@ protected:
                 dialog->reject();
                 return;
             }
-            dialog->selectFile(path);
+            if (auto *list = dialog->findChild<QAbstractItemView *>(QStringLiteral("listView")))
+                list->clearSelection(); // a selected file would win over the typed name
+            name->setText(path);
             static_cast<QDialog *>(dialog)->accept(); // QFileDialog::accept (protected there) checks the name
         });
         poll->start();
