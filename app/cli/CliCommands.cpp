@@ -47,6 +47,9 @@ Commands:
       --data FILE.csv  --inputs A,B,...  --targets A,B,...
       --data-kind idx --data IMAGES --labels LABELS   (IDX files, gzipped or not)
       --data-kind fashion_mnist [--data FOLDER]   (Debian's dataset-fashion-mnist)
+    the test set (judged at the end; accuracy, per class and confusion matrix):
+      --test-set none|own|share|file  --test-share F  --test-each-epoch
+      --test-data FILE [--test-labels LABELS]   (a second CSV, or IDX files)
     and outputs:
       --metrics FILE.csv      epoch,step,train_loss,val_loss per step
       --checkpoint-dir DIR    write DIR/last.ckpt (after epochs and at the end)

@@ -99,21 +99,25 @@ const SettingFlag kSettingFlags[] = {
     {"samples", "samples", "data", ValueKind::Whole, "N"},
     {"inputs", "inputs", "data", ValueKind::Names, "A,B"},
     {"targets", "targets", "data", ValueKind::Names, "A,B"},
+    {"test-set", "source", "data.test", ValueKind::Name, "SOURCE"},
+    {"test-share", "share", "data.test", ValueKind::Number, "F"},
 };
 
 /// A flag without a value that sets a true/false setting.
 struct SwitchFlag
 {
     const char *flag;
+    const char *group;
     const char *key;
     bool value;
 };
 
 const SwitchFlag kSwitchFlags[] = {
-    {"shuffle", "shuffle", true},
-    {"no-shuffle", "shuffle", false},
-    {"nesterov", "nesterov", true},
-    {"no-nesterov", "nesterov", false},
+    {"shuffle", "", "shuffle", true},
+    {"no-shuffle", "", "shuffle", false},
+    {"nesterov", "", "nesterov", true},
+    {"no-nesterov", "", "nesterov", false},
+    {"test-each-epoch", "data.test", "each_epoch", true},
 };
 
 QString jsonPath(const char *group, const char *key)
@@ -122,15 +126,22 @@ QString jsonPath(const char *group, const char *key)
                   : QStringLiteral("training.%1").arg(QLatin1String(key));
 }
 
-void setSetting(QJsonObject &training, const char *group, const char *key, const QJsonValue &value)
+/// Sets training.<group>.<key>; a group may be nested ("data.test").
+void setSetting(QJsonObject &object, const QString &group, const char *key, const QJsonValue &value)
 {
-    if (!*group) {
-        training.insert(QLatin1String(key), value);
+    if (group.isEmpty()) {
+        object.insert(QLatin1String(key), value);
         return;
     }
-    QJsonObject inner = training.value(QLatin1String(group)).toObject();
-    inner.insert(QLatin1String(key), value);
-    training.insert(QLatin1String(group), inner);
+    const QString first = group.section(QLatin1Char('.'), 0, 0);
+    QJsonObject inner = object.value(first).toObject();
+    setSetting(inner, group.section(QLatin1Char('.'), 1), key, value);
+    object.insert(first, inner);
+}
+
+void setSetting(QJsonObject &training, const char *group, const char *key, const QJsonValue &value)
+{
+    setSetting(training, QString::fromLatin1(group), key, value);
 }
 
 QString number(double value)
@@ -306,11 +317,13 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
         parser.addOption(QCommandLineOption(QLatin1String(f.flag)));
     const QCommandLineOption dataOption(QStringLiteral("data"), QString(), QStringLiteral("FILE.csv"));
     const QCommandLineOption labelsOption(QStringLiteral("labels"), QString(), QStringLiteral("FILE"));
+    const QCommandLineOption testDataOption(QStringLiteral("test-data"), QString(), QStringLiteral("FILE"));
+    const QCommandLineOption testLabelsOption(QStringLiteral("test-labels"), QString(), QStringLiteral("FILE"));
     const QCommandLineOption metricsOption(QStringLiteral("metrics"), QString(), QStringLiteral("FILE.csv"));
     const QCommandLineOption checkpointDirOption(QStringLiteral("checkpoint-dir"), QString(), QStringLiteral("DIR"));
     const QCommandLineOption resumeOption(QStringLiteral("resume"), QString(), QStringLiteral("CHECKPOINT"));
     const QCommandLineOption exportOption(QStringLiteral("export"), QString(), QStringLiteral("OUT.pt"));
-    parser.addOptions({dataOption, labelsOption, metricsOption, checkpointDirOption, resumeOption, exportOption});
+    parser.addOptions({dataOption, labelsOption, testDataOption, testLabelsOption, metricsOption, checkpointDirOption, resumeOption, exportOption});
     // Data parallel: torchrun's environment, or these flags (docs/distributed.md).
     const QStringList distributedFlags{QStringLiteral("world-size"), QStringLiteral("rank"), QStringLiteral("master-addr"),
                                        QStringLiteral("master-port")};
@@ -458,8 +471,8 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
                 return usage(*problem);
     for (const SwitchFlag &f : kSwitchFlags)
         if (parser.isSet(QLatin1String(f.flag))) {
-            setSetting(training, "", f.key, f.value);
-            flagOfPath.insert(jsonPath("", f.key), QStringLiteral("--%1").arg(QLatin1String(f.flag)));
+            setSetting(training, f.group, f.key, f.value);
+            flagOfPath.insert(jsonPath(f.group, f.key), QStringLiteral("--%1").arg(QLatin1String(f.flag)));
         }
     if (parser.isSet(dataOption)) {
         // A path on the command line is the shell's, not the project folder's.
@@ -473,6 +486,18 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     if (parser.isSet(labelsOption)) {
         setSetting(training, "data", "labels", QFileInfo(parser.value(labelsOption)).absoluteFilePath());
         flagOfPath.insert(jsonPath("data", "labels"), QStringLiteral("--labels"));
+    }
+    // A test file: --test-data (and --test-labels for IDX); the source is
+    // then `file` unless --test-set says otherwise.
+    if (parser.isSet(testDataOption)) {
+        if (!parser.isSet(QStringLiteral("test-set")))
+            setSetting(training, "data.test", "source", QStringLiteral("file"));
+        setSetting(training, "data.test", "path", QFileInfo(parser.value(testDataOption)).absoluteFilePath());
+        flagOfPath.insert(jsonPath("data.test", "path"), QStringLiteral("--test-data"));
+    }
+    if (parser.isSet(testLabelsOption)) {
+        setSetting(training, "data.test", "labels", QFileInfo(parser.value(testLabelsOption)).absoluteFilePath());
+        flagOfPath.insert(jsonPath("data.test", "labels"), QStringLiteral("--test-labels"));
     }
     TrainingSettings settings;
     try {
@@ -497,10 +522,13 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
         return fail(QString::fromUtf8(e.what()));
     }
 
-    // The data.
+    // The data, and the rows it is tested on.
     Dataset data;
+    Dataset test;
     try {
-        data = Dataset::forModel(*model, settings, QFileInfo(projectPath).absolutePath());
+        RunData run = runData(*model, settings, QFileInfo(projectPath).absolutePath());
+        data = run.training;
+        test = run.test;
     } catch (const DataError &e) {
         return fail(e.message());
     } catch (const std::exception &e) {
@@ -520,6 +548,7 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     QString error;
     if (!trainer.setup(*model, settings, data, &error))
         return fail(error);
+    trainer.setTestSet(test);
     if (resume && !trainer.restore(*resume, &error))
         return fail(QStringLiteral("%1: %2").arg(parser.value(resumeOption), error));
     QString checkpointPath;
@@ -546,6 +575,8 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     if (context)
         plan += QStringLiteral("; %1 processes, each %2 training rows and batches of %3 per epoch")
                     .arg(context->worldSize()).arg(trainer.shardRows()).arg(settings.batchSize);
+    if (!test.isEmpty())
+        plan += QStringLiteral("; tested on %1").arg(test.description());
     if (resume)
         plan += QStringLiteral("; resuming at epoch %1, step %2").arg(resume->epoch + 1).arg(resume->step);
     if (isMain) {
@@ -574,6 +605,12 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
                 out << "epoch " << (e.epoch + 1) << "/" << settings.epochs << "  train_loss " << number(e.trainLoss);
                 if (e.hasValLoss())
                     out << "  val_loss " << number(e.valLoss);
+                if (!std::isnan(e.valAccuracy))
+                    out << "  val_accuracy " << number(e.valAccuracy);
+                if (!std::isnan(e.testLoss))
+                    out << "  test_loss " << number(e.testLoss);
+                if (!std::isnan(e.testAccuracy))
+                    out << "  test_accuracy " << number(e.testAccuracy);
                 out << "  samples/s " << qint64(e.samplesPerSecond + 0.5) << "\n";
             }
             out.flush();
@@ -610,6 +647,8 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
         return 0;
     if (result.outcome != TrainingResult::Outcome::Completed && !json)
         out << result.message << "\n";
+    if (!result.evaluation.isEmpty() && !json)
+        out << "test: " << result.evaluation.report();
     if (!checkpointPath.isEmpty() && QFileInfo::exists(checkpointPath) && !json)
         out << "checkpoint " << checkpointPath << "\n";
     if (parser.isSet(exportOption)) {

@@ -291,12 +291,13 @@ bool TrainingController::start(bool continueRun)
     m_carryNote.clear();
     try {
         const CheckedModel model = CheckedModel::check(data);
-        const Dataset dataset = Dataset::forModel(model, settings, baseDir);
-        if (!trainer->setup(model, settings, dataset, &error)) {
+        const RunData rows = runData(model, settings, baseDir);
+        if (!trainer->setup(model, settings, rows.training, &error)) {
             delete trainer;
             fail(error);
             return false;
         }
+        trainer->setTestSet(rows.test);
         if (continueRun) {
             bool restored;
             // The same graph and optimizer continue exactly; otherwise what fits is carried over.
@@ -365,14 +366,13 @@ bool TrainingController::startProcesses(bool continueRun, const ProjectData &dat
     if (continueRun) {
         // The workers continue from a checkpoint of the graph as it is now:
         // the last run's state, with its weights carried over after an edit.
-        TrainingSettings local = settings;
-        if (local.data.kind == DataSettings::Kind::Csv && !local.data.path.isEmpty())
-            local.data.path = QDir(baseDir).absoluteFilePath(local.data.path);
+        const TrainingSettings local = settings.withAbsolutePaths(baseDir);
         Trainer trainer;
         QString error;
         try {
             const CheckedModel model = CheckedModel::check(data);
-            const Dataset dataset = Dataset::forModel(model, local, baseDir);
+            // The rows the workers train on: without the held-out test rows.
+            const Dataset dataset = runData(model, local, baseDir).training;
             bool ok = trainer.setup(model, local, dataset, &error);
             if (ok && continuesExactly(settings)) {
                 ok = trainer.restore(resumable(trainer), &error);

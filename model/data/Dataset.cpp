@@ -23,6 +23,7 @@ enum Stream : uint64_t {
     CentresStream = 3,
     TeacherStream = 4,
     ReconstructionStream = 5,
+    TestShareStream = 6, // the rows held out as the test set
 };
 
 at::Generator generator(uint64_t seed, uint64_t stream)
@@ -383,6 +384,71 @@ Dataset Dataset::forProject(const ProjectData &project, const TrainingSettings &
     if (const auto refusal = CheckedModel::trainingRefusal(*root))
         throw DataError(*refusal);
     return create(settings, rowValues(root->inputs.first()), rowValues(root->outputs.first()), baseDir);
+}
+
+Dataset Dataset::rows(const torch::Tensor &indices, const QString &description) const
+{
+    Dataset d(m_inputs.index_select(0, indices), m_targets.index_select(0, indices), description);
+    d.m_inputNames = m_inputNames;
+    d.m_targetNames = m_targetNames;
+    d.m_classNames = m_classNames;
+    return d;
+}
+
+RunData runData(const CheckedModel &model, const TrainingSettings &settings, const QString &baseDir)
+{
+    RunData run;
+    run.training = Dataset::forModel(model, settings, baseDir);
+    const TestSettings &test = settings.data.test;
+    const DataSettings &d = settings.data;
+    const TypeEval &root = model.root();
+    const int inputs = rowValues(root.inputs.first());
+    const int outputs = rowValues(root.outputs.first());
+    auto resolve = [&](const QString &p) { return baseDir.isEmpty() ? p : QDir(baseDir).filePath(p); };
+    switch (test.source) {
+    case TestSettings::Source::None:
+        break;
+    case TestSettings::Source::Own:
+        if (d.kind != DataSettings::Kind::FashionMnist)
+            throw DataError(QStringLiteral("A %1 data set has no test set of its own.")
+                                .arg(TrainingSettings::dataKindName(d.kind)));
+        run.test = Dataset::fashionMnist(d.path.isEmpty() ? d.path : resolve(d.path), inputs, outputs,
+                                         settings.classTargets(), true);
+        break;
+    case TestSettings::Source::File:
+        if (d.kind == DataSettings::Kind::Csv)
+            // The training file's columns, by name, in whatever order the test file has them.
+            run.test = Dataset::csv(resolve(test.path), run.training.inputNames(), run.training.targetNames(), inputs,
+                                    outputs, settings.classTargets());
+        else if (d.kind == DataSettings::Kind::Idx || d.kind == DataSettings::Kind::FashionMnist)
+            run.test = Dataset::idx(resolve(test.path), resolve(test.labels), inputs, outputs, settings.classTargets(),
+                                    run.training.classNames());
+        else
+            throw DataError(QStringLiteral("A %1 data set is generated; it has no file to test on.")
+                                .arg(TrainingSettings::dataKindName(d.kind)));
+        break;
+    case TestSettings::Source::Share: {
+        const int64_t n = run.training.size();
+        const int64_t held = std::max<int64_t>(1, std::llround(test.share * double(n)));
+        if (held >= n)
+            throw DataError(QStringLiteral("Holding out %1 of %2 rows as the test set leaves none to train on.")
+                                .arg(held).arg(n));
+        at::Generator gen = generator(settings.seed, TestShareStream);
+        const torch::Tensor order = torch::randperm(n, gen, torch::kInt64);
+        const Dataset all = run.training;
+        run.test = all.rows(order.narrow(0, 0, held),
+                            QStringLiteral("%1 of the %2 rows held out").arg(held).arg(n));
+        run.training = all.rows(order.narrow(0, held, n - held), all.description());
+        break;
+    }
+    }
+    if (test.source == TestSettings::Source::Own || test.source == TestSettings::Source::File) {
+        // A test file read by the same rules as the data; its columns must be the data's.
+        if (run.test.inputs().size(1) != run.training.inputs().size(1))
+            throw DataError(QStringLiteral("The test set has %1 input value(s) per row; the data set has %2.")
+                                .arg(run.test.inputs().size(1)).arg(run.training.inputs().size(1)));
+    }
+    return run;
 }
 
 } // namespace mc

@@ -84,6 +84,9 @@ public:
     /// Fashion-MNIST's ten class names, label 0 first (T-shirt/top … Ankle boot).
     static const QStringList &fashionMnistClasses();
 
+    /// The rows at `indices` (int64), in that order, with this set's names.
+    Dataset rows(const torch::Tensor &indices, const QString &description) const;
+
     /// A seed for one stream of random numbers derived from the run's seed
     /// (splitmix64), so that data, splits and epoch orders are independent of
     /// each other and of the weight initialisation.
@@ -118,5 +121,20 @@ private:
     QStringList m_targetNames;
     QStringList m_classNames;
 };
+
+/// The rows of a run: those it trains on (the trainer splits its validation
+/// rows off these) and those it is judged on at the end, which it never sees
+/// while training (settings.data.test).
+struct RunData
+{
+    Dataset training;
+    Dataset test; ///< Empty without a test set.
+};
+
+/// The training rows the settings ask for and their test rows: the data
+/// kind's own test set, a second file read by the same rules, or a seeded
+/// share of the rows held out (the same seed holds out the same rows). Sizes
+/// come from the model's root, as for Dataset::forModel. Throws DataError.
+RunData runData(const CheckedModel &model, const TrainingSettings &settings, const QString &baseDir = QString());
 
 } // namespace mc

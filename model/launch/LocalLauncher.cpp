@@ -76,9 +76,8 @@ bool LocalLauncher::setProject(const ProjectData &project, const TrainingSetting
                          .arg(m_projectDir->errorString());
         return false;
     }
-    TrainingSettings s = settings;
-    if (s.data.kind == DataSettings::Kind::Csv && !s.data.path.isEmpty())
-        s.data.path = QDir(baseDir).absoluteFilePath(s.data.path);
+    // The copy lives in a temporary folder: its data files are found from the project's.
+    const TrainingSettings s = settings.withAbsolutePaths(baseDir);
     ProjectData copy = project;
     copy.training = s.toJson();
     const QString path = m_projectDir->filePath(QStringLiteral("project.mcproj"));

@@ -24,7 +24,11 @@ namespace mc {
 namespace {
 
 constexpr qint64 kMaxBytes = qint64(8) * 1024 * 1024 * 1024;
-constexpr int kEpochColumns = 7;
+// epoch, end step, train loss, val loss, samples/s, seconds, learning rate,
+// val accuracy, test loss, test accuracy; files written before the last three
+// came have the first 7.
+constexpr int kEpochColumns = 10;
+constexpr int kEpochColumnsBefore = 7;
 
 torch::Tensor bytesTensor(const QByteArray &bytes)
 {
@@ -148,6 +152,9 @@ QByteArray Checkpoint::toBytes() const
             row[4] = e.samplesPerSecond;
             row[5] = e.seconds;
             row[6] = e.learningRate;
+            row[7] = e.valAccuracy;
+            row[8] = e.testLoss;
+            row[9] = e.testAccuracy;
         }
 
         c10::impl::GenericDict d(c10::StringType::get(), c10::AnyType::get());
@@ -237,10 +244,11 @@ Checkpoint Checkpoint::fromBytes(const QByteArray &bytes, const QString &source)
     for (int64_t k = 0; k < c.step; ++k)
         c.losses[size_t(k)] = LossPoint{k, qint32(lossEpochs.data_ptr<int64_t>()[k]), lossValues.data_ptr<float>()[k]};
     const torch::Tensor epochTable = e.tensor("epochs", torch::kFloat64, 2);
-    if (epochTable.size(1) != kEpochColumns)
+    const int64_t columns = epochTable.size(1);
+    if (columns != kEpochColumns && columns != kEpochColumnsBefore)
         e.damaged("epochs");
     for (int64_t k = 0; k < epochTable.size(0); ++k) {
-        const double *row = epochTable.data_ptr<double>() + k * kEpochColumns;
+        const double *row = epochTable.data_ptr<double>() + k * columns;
         EpochPoint p;
         p.epoch = qint32(row[0]);
         p.endStep = qint64(row[1]);
@@ -249,6 +257,11 @@ Checkpoint Checkpoint::fromBytes(const QByteArray &bytes, const QString &source)
         p.samplesPerSecond = row[4];
         p.seconds = row[5];
         p.learningRate = row[6];
+        if (columns == kEpochColumns) {
+            p.valAccuracy = row[7];
+            p.testLoss = row[8];
+            p.testAccuracy = row[9];
+        }
         c.epochs.append(p);
     }
     c.bestValLoss = e.real("best_val_loss");

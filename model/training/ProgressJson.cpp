@@ -53,7 +53,10 @@ QByteArray ProgressJson::progressLine(const TrainingProgress &p)
                                   {QStringLiteral("val_loss"), number(e.valLoss)},
                                   {QStringLiteral("samples_per_second"), number(e.samplesPerSecond)},
                                   {QStringLiteral("seconds"), number(e.seconds)},
-                                  {QStringLiteral("learning_rate"), number(e.learningRate)}});
+                                  {QStringLiteral("learning_rate"), number(e.learningRate)},
+                                  {QStringLiteral("val_accuracy"), number(e.valAccuracy)},
+                                  {QStringLiteral("test_loss"), number(e.testLoss)},
+                                  {QStringLiteral("test_accuracy"), number(e.testAccuracy)}});
     return line(QJsonObject{{QStringLiteral("type"), QStringLiteral("progress")},
                             {QStringLiteral("epoch"), p.epoch},
                             {QStringLiteral("step"), double(p.step)},
@@ -72,7 +75,8 @@ QByteArray ProgressJson::resultLine(const TrainingResult &r)
                             {QStringLiteral("steps"), double(r.steps)},
                             {QStringLiteral("seconds"), number(r.seconds)},
                             {QStringLiteral("last_train_loss"), number(r.lastTrainLoss)},
-                            {QStringLiteral("last_val_loss"), number(r.lastValLoss)}});
+                            {QStringLiteral("last_val_loss"), number(r.lastValLoss)},
+                            {QStringLiteral("evaluation"), r.evaluation.toJson()}});
 }
 
 QByteArray ProgressJson::textLine(const QString &type, const QString &text, int worldSize)
@@ -115,6 +119,9 @@ std::optional<ProgressJson::Line> ProgressJson::parse(const QByteArray &text)
             point.samplesPerSecond = numberOf(e.value(QStringLiteral("samples_per_second")));
             point.seconds = numberOf(e.value(QStringLiteral("seconds")));
             point.learningRate = numberOf(e.value(QStringLiteral("learning_rate")));
+            point.valAccuracy = numberOf(e.value(QStringLiteral("val_accuracy")));
+            point.testLoss = numberOf(e.value(QStringLiteral("test_loss")));
+            point.testAccuracy = numberOf(e.value(QStringLiteral("test_accuracy")));
             p.epochs.append(point);
         }
         return l;
@@ -132,6 +139,7 @@ std::optional<ProgressJson::Line> ProgressJson::parse(const QByteArray &text)
         r.seconds = numberOf(o.value(QStringLiteral("seconds")));
         r.lastTrainLoss = numberOf(o.value(QStringLiteral("last_train_loss")));
         r.lastValLoss = numberOf(o.value(QStringLiteral("last_val_loss")));
+        r.evaluation = Evaluation::fromJson(o.value(QStringLiteral("evaluation")).toObject());
         return l;
     }
     if (l.type == QLatin1String("plan") || l.type == QLatin1String("warning") || l.type == QLatin1String("checkpoint")) {

@@ -5,6 +5,8 @@
 #include "distributed/GradientBuckets.h"
 #include "build/ModelBuilder.h"
 #include "document/ProjectFile.h"
+#include "training/Evaluator.h"
+#include "training/Loss.h"
 
 #include <QMutexLocker>
 #include <QSet>
@@ -138,6 +140,7 @@ bool Trainer::setup(const CheckedModel *model, const QString &modelError, const 
     if (state() == State::Running || state() == State::Paused)
         return refuse(QStringLiteral("A run is in progress; stop it before setting up another."));
     m_state.store(int(State::Idle));
+    m_test = Dataset(); // each run is given its own (setTestSet)
     if (const auto conflict = settings.conflict())
         return refuse(*conflict);
 
@@ -546,6 +549,8 @@ void Trainer::run()
             result.lastTrainLoss = m_epochs.last().trainLoss;
             result.lastValLoss = m_epochs.last().valLoss;
         }
+        if (result.ok())
+            result.evaluation = evaluateTest();
         report(Clock::now());
         if (result.ok() && !m_checkpointPath.isEmpty())
             writeCheckpoint();
@@ -635,7 +640,12 @@ void Trainer::train(TrainingResult &result)
         point.samplesPerSecond = trainSeconds > 0 ? double(samples) / trainSeconds : 0.0;
         point.learningRate = lr;
         if (m_valRows > 0)
-            point.valLoss = validate();
+            validate(point);
+        if (s.data.test.eachEpoch) {
+            const Evaluation test = evaluateTest();
+            point.testLoss = test.loss;
+            point.testAccuracy = test.accuracy;
+        }
         const Clock::time_point end = Clock::now();
         point.seconds = seconds(end - epochStart);
         m_epochs.append(point);
@@ -692,29 +702,12 @@ void Trainer::prepareEpoch(qint32 epoch)
 
 torch::Tensor Trainer::comparable(const torch::Tensor &output) const
 {
-    // An image or a sequence out is compared value by value with its row of targets.
-    return output.dim() > 2 && !m_settings.classTargets() ? output.flatten(1) : output;
+    return comparableOutput(output, m_settings.loss);
 }
 
 torch::Tensor Trainer::lossOf(const torch::Tensor &output, const torch::Tensor &target) const
 {
-    switch (m_settings.loss) {
-    case TrainingSettings::Loss::Mse:
-        return torch::mse_loss(output, target);
-    case TrainingSettings::Loss::L1:
-        return torch::l1_loss(output, target);
-    case TrainingSettings::Loss::SmoothL1:
-        return torch::smooth_l1_loss(output, target);
-    case TrainingSettings::Loss::Bce:
-        return torch::binary_cross_entropy(output, target);
-    case TrainingSettings::Loss::BceWithLogits:
-        return torch::binary_cross_entropy_with_logits(output, target);
-    case TrainingSettings::Loss::CrossEntropy:
-        return torch::cross_entropy_loss(output, target);
-    case TrainingSettings::Loss::Nll:
-        return torch::nll_loss(output, target);
-    }
-    return torch::mse_loss(output, target);
+    return lossValue(m_settings.loss, output, target);
 }
 
 void Trainer::checkShapes(const torch::Tensor &output, const torch::Tensor &target)
@@ -746,26 +739,42 @@ bool Trainer::shareGradients(float &loss)
     return extras[1] == 0.0f;
 }
 
-double Trainer::validate()
+void Trainer::validate(EpochPoint &point)
 {
     torch::NoGradGuard noGrad;
     if (m_distributed)
         m_distributed->broadcastBuffers(*m_module); // evaluate rank 0's running statistics
     m_module->eval();
     double sum = 0;
+    double right = 0; // rows whose highest score is their class
+    const bool classes = m_settings.classTargets();
     const qint64 rows = m_valX.size(0); // this rank's share in a data-parallel run
     for (qint64 start = 0; start < rows; start += kValidationChunk) {
         const qint64 length = std::min(kValidationChunk, rows - start);
         const torch::Tensor output = comparable(m_module->forward(m_valX.narrow(0, start, length).view(m_inputView)));
-        sum += lossOf(output, m_valY.narrow(0, start, length)).item<double>() * double(length);
+        const torch::Tensor target = m_valY.narrow(0, start, length);
+        sum += lossOf(output, target).item<double>() * double(length);
+        if (classes)
+            right += double(output.argmax(1).eq(target).sum().item<int64_t>());
     }
     m_module->train();
     if (m_distributed) {
-        torch::Tensor total = torch::tensor({sum}, torch::kFloat64);
+        torch::Tensor total = torch::tensor({sum, right}, torch::kFloat64);
         m_distributed->allReduceSum(total);
-        sum = total.item<double>();
+        sum = total[0].item<double>();
+        right = total[1].item<double>();
     }
-    return sum / double(m_valRows);
+    point.valLoss = sum / double(m_valRows);
+    if (classes)
+        point.valAccuracy = right / double(m_valRows);
+}
+
+Evaluation Trainer::evaluateTest()
+{
+    if (m_test.isEmpty() || (m_distributed && m_distributed->rank() != 0))
+        return Evaluation();
+    return evaluate(m_module, m_test, m_settings,
+                    std::vector<int64_t>(m_inputView.begin() + 1, m_inputView.end()));
 }
 
 double Trainer::learningRate(qint32 epoch) const

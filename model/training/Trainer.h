@@ -113,6 +113,11 @@ public:
     /// Writes a checkpoint to `path` after epochs (at most once a second) and
     /// when the run ends without an error; empty: never. Set before run().
     void setCheckpointPath(const QString &path) { m_checkpointPath = path; }
+    /// The rows the run is judged on (RunData::test): evaluated at the end of
+    /// a run that did not fail, and after every epoch when the settings ask
+    /// (data.test.each_epoch); never trained or validated on. Rank 0 alone
+    /// evaluates in a data-parallel run. Set after setup() (which forgets the previous one), before run().
+    void setTestSet(const Dataset &test) { m_test = test; }
     /// Stops after this many optimizer steps in total (0: no limit). Set before run().
     void setStepLimit(qint64 steps) { m_stepLimit = steps; }
     /// The least time between two progress() signals (default 33 ms).
@@ -189,7 +194,9 @@ private:
     /// Data parallel: averages the gradients and `loss` over the ranks; false
     /// when a rank asked to stop (every rank then stops at this step).
     bool shareGradients(float &loss);
-    double validate();
+    /// The validation loss, and the accuracy for class targets, into `point`.
+    void validate(EpochPoint &point);
+    Evaluation evaluateTest();
     double learningRate(qint32 epoch) const;
     /// At a step boundary with a control bit set: false to end the run.
     bool waitIfPaused(Clock::time_point &epochStart);
@@ -216,6 +223,7 @@ private:
 
     torch::Tensor m_trainX, m_trainY, m_valX, m_valY;
     torch::Tensor m_epochX, m_epochY; ///< The epoch's rows in shuffled order.
+    Dataset m_test;
     std::vector<int64_t> m_inputView{-1}; ///< A batch of rows viewed as the input's shape: {-1, 1, 28, 28}.
     std::vector<torch::Tensor> m_batchX, m_batchY; ///< Views, one per batch.
     std::vector<qint64> m_batchRows;

@@ -3,6 +3,8 @@
 // The values a training run reports: small structs, copied into queued
 // signals, never pointers into the trainer.
 
+#include "training/Evaluation.h"
+
 #include <QMetaType>
 #include <QString>
 #include <QVector>
@@ -32,6 +34,13 @@ struct EpochPoint
     double samplesPerSecond = 0; ///< Training samples over the epoch's training time.
     double seconds = 0;      ///< Wall time of the epoch, validation included.
     double learningRate = 0; ///< The learning rate used in the epoch.
+    /// Class targets with a validation split: the share of validation rows
+    /// whose highest score is their class; NaN otherwise.
+    double valAccuracy = std::numeric_limits<double>::quiet_NaN();
+    /// With data.test.each_epoch: the test set's loss and accuracy (NaN
+    /// without, and the accuracy NaN for regression).
+    double testLoss = std::numeric_limits<double>::quiet_NaN();
+    double testAccuracy = std::numeric_limits<double>::quiet_NaN();
 
     bool hasValLoss() const { return !std::isnan(valLoss); }
 };
@@ -66,6 +75,9 @@ struct TrainingResult
     double seconds = 0;  ///< Wall time of this run.
     double lastTrainLoss = std::numeric_limits<double>::quiet_NaN(); ///< Mean of the last finished epoch.
     double lastValLoss = std::numeric_limits<double>::quiet_NaN();
+    /// The test set's verdict at the end of a run that did not fail (empty
+    /// without a test set).
+    Evaluation evaluation;
 
     bool ok() const { return outcome != Outcome::Failed; }
 };

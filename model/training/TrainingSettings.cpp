@@ -2,6 +2,7 @@
 
 #include "document/ProjectFile.h"
 
+#include <QDir>
 #include <QHash>
 #include <QJsonArray>
 
@@ -39,6 +40,12 @@ const NameTable<DataSettings::Kind> kDataKinds = {
     {DataSettings::Kind::Csv, "csv"},
     {DataSettings::Kind::FashionMnist, "fashion_mnist"},
     {DataSettings::Kind::Idx, "idx"},
+};
+const NameTable<TestSettings::Source> kTestSources = {
+    {TestSettings::Source::None, "none"},
+    {TestSettings::Source::Own, "own"},
+    {TestSettings::Source::Share, "share"},
+    {TestSettings::Source::File, "file"},
 };
 const NameTable<ScheduleSettings::Kind> kSchedules = {
     {ScheduleSettings::Kind::None, "none"},
@@ -258,6 +265,9 @@ std::optional<TrainingSettings::Range> TrainingSettings::range(const QString &ke
         h.insert(QStringLiteral("schedule.step_size"), whole(1, kMaxCount));
         h.insert(QStringLiteral("schedule.gamma"), number(0, 1e3, true));
         h.insert(QStringLiteral("data.samples"), whole(1, 1e8));
+        Range share = number(0, 0.99, true);
+        share.noun = QStringLiteral("a fraction");
+        h.insert(QStringLiteral("data.test.share"), share);
         return h;
     }();
     const auto it = ranges.constFind(key);
@@ -299,7 +309,7 @@ TrainingSettings TrainingSettings::fromJson(const QJsonObject &json, const QStri
     }
     if (r.has("data")) {
         const QJsonObject o = r.object("data");
-        const Reader dr(o, r.path("data"), {"kind", "samples", "path", "labels", "inputs", "targets"});
+        const Reader dr(o, r.path("data"), {"kind", "samples", "path", "labels", "inputs", "targets", "test"});
         s.data.kind = dr.choice("kind", s.data.kind, kDataKinds);
         s.data.samples = int(dr.number("samples", s.data.samples, "data.samples"));
         s.data.path = dr.string("path", QString());
@@ -311,6 +321,35 @@ TrainingSettings TrainingSettings::fromJson(const QJsonObject &json, const QStri
         if (s.data.kind == DataSettings::Kind::Idx && (s.data.path.isEmpty() || s.data.labels.isEmpty()))
             fail(dr.path(s.data.path.isEmpty() ? "path" : "labels"),
                  QStringLiteral("an idx data set needs its images file (path) and its labels file (labels)"));
+        if (dr.has("test")) {
+            const QJsonObject t = dr.object("test");
+            const Reader tr(t, dr.path("test"), {"source", "share", "path", "labels", "each_epoch"});
+            TestSettings &test = s.data.test;
+            test.source = tr.choice("source", test.source, kTestSources);
+            test.share = tr.number("share", test.share, "data.test.share");
+            test.path = tr.string("path", QString());
+            test.labels = tr.string("labels", QString());
+            test.eachEpoch = tr.boolean("each_epoch", test.eachEpoch);
+            const QString kind = dataKindName(s.data.kind);
+            if (test.source == TestSettings::Source::Own && !DataSettings::hasOwnTestSet(s.data.kind))
+                fail(tr.path("source"), QStringLiteral("a %1 data set has no test set of its own; hold out a share "
+                                                       "of its rows (share)%2")
+                                            .arg(kind, DataSettings::readsFiles(s.data.kind)
+                                                           ? QStringLiteral(" or name a second file (file)")
+                                                           : QString()));
+            if (test.source == TestSettings::Source::File) {
+                if (!DataSettings::readsFiles(s.data.kind))
+                    fail(tr.path("source"), QStringLiteral("a %1 data set is generated, not read from a file; hold "
+                                                           "out a share of its rows (share)")
+                                                .arg(kind));
+                const bool idxFiles = s.data.kind != DataSettings::Kind::Csv;
+                if (test.path.isEmpty() || (idxFiles && test.labels.isEmpty()))
+                    fail(tr.path(test.path.isEmpty() ? "path" : "labels"),
+                         idxFiles ? QStringLiteral("a test set in IDX files needs its images file (path) and its "
+                                                   "labels file (labels)")
+                                  : QStringLiteral("a test set in a CSV file needs the path of its file"));
+            }
+        }
     }
     return s;
 }
@@ -327,6 +366,16 @@ QJsonObject TrainingSettings::toJson() const
         data.insert(QStringLiteral("inputs"), toArray(this->data.inputs));
     if (!this->data.targets.isEmpty())
         data.insert(QStringLiteral("targets"), toArray(this->data.targets));
+    const TestSettings &t = this->data.test;
+    QJsonObject test{{QStringLiteral("source"), testSourceName(t.source)},
+                     {QStringLiteral("share"), t.share},
+                     {QStringLiteral("each_epoch"), t.eachEpoch}};
+    if (!t.path.isEmpty())
+        test.insert(QStringLiteral("path"), t.path);
+    if (!t.labels.isEmpty())
+        test.insert(QStringLiteral("labels"), t.labels);
+    if (!(t == TestSettings())) // written only when asked for, as older files have none
+        data.insert(QStringLiteral("test"), test);
     return QJsonObject{
         {QStringLiteral("loss"), lossName(loss)},
         {QStringLiteral("optimizer"), optimizerName(optimizer)},
@@ -349,6 +398,16 @@ QJsonObject TrainingSettings::toJson() const
         {QStringLiteral("processes"), processes},
         {QStringLiteral("data"), data},
     };
+}
+
+TrainingSettings TrainingSettings::withAbsolutePaths(const QString &baseDir) const
+{
+    TrainingSettings s = *this;
+    const QDir dir(baseDir);
+    for (QString *path : {&s.data.path, &s.data.labels, &s.data.test.path, &s.data.test.labels})
+        if (!path->isEmpty())
+            *path = dir.absoluteFilePath(*path);
+    return s;
 }
 
 std::optional<QString> TrainingSettings::conflict() const
@@ -379,6 +438,16 @@ QString TrainingSettings::dataKindName(DataSettings::Kind kind)
 QString TrainingSettings::scheduleName(ScheduleSettings::Kind kind)
 {
     return nameOf(kSchedules, kind);
+}
+
+QString TrainingSettings::testSourceName(TestSettings::Source source)
+{
+    return nameOf(kTestSources, source);
+}
+
+std::optional<TestSettings::Source> TrainingSettings::testSourceFromName(const QString &name)
+{
+    return valueOf(kTestSources, name);
 }
 
 std::optional<TrainingSettings::Loss> TrainingSettings::lossFromName(const QString &name)

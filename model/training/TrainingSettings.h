@@ -9,6 +9,31 @@
 
 namespace mc {
 
+/// The rows a run is judged on at its end: never trained on, never used for
+/// validation or early stopping (the `test` object of `data`).
+struct TestSettings
+{
+    /// Where the test rows come from.
+    enum class Source {
+        None,  ///< `none`: no test set.
+        Own,   ///< `own`: the data set's own test set (Fashion-MNIST's 10,000 images).
+        Share, ///< `share`: a share of the data set's rows, held out before the validation split.
+        File,  ///< `file`: a second file like the first: a CSV with the same columns, or IDX images and labels.
+    };
+
+    Source source = Source::None;
+    double share = 0.1;  ///< Share: the fraction of the rows held out.
+    QString path;        ///< File: the CSV or IDX images file, relative to the project file's folder.
+    QString labels;      ///< File: the IDX labels file.
+    bool eachEpoch = false; ///< Also evaluate after every epoch (the accuracy curve), not only at the end.
+
+    bool operator==(const TestSettings &o) const
+    {
+        return source == o.source && share == o.share && path == o.path && labels == o.labels &&
+               eachEpoch == o.eachEpoch;
+    }
+};
+
 /// Where the training data comes from (the `data` object of the project's
 /// `training` settings). Sizes are not stored: they follow the root model's
 /// input and output features.
@@ -32,11 +57,17 @@ struct DataSettings
     QString labels;      ///< IDX labels file, relative to the project file's folder.
     QStringList inputs;  ///< CSV input columns by name; empty: the first columns.
     QStringList targets; ///< CSV target columns by name; empty: the last columns.
+    TestSettings test;   ///< The test set.
+
+    /// Whether the kind has a test set of its own (TestSettings::Source::Own).
+    static bool hasOwnTestSet(Kind kind) { return kind == Kind::FashionMnist; }
+    /// Whether the kind reads files, so that a second one can be the test set.
+    static bool readsFiles(Kind kind) { return kind == Kind::Csv || kind == Kind::Idx || kind == Kind::FashionMnist; }
 
     bool operator==(const DataSettings &o) const
     {
         return kind == o.kind && samples == o.samples && path == o.path && labels == o.labels &&
-               inputs == o.inputs && targets == o.targets;
+               inputs == o.inputs && targets == o.targets && test == o.test;
     }
 };
 
@@ -132,6 +163,12 @@ struct TrainingSettings
     /// Every field, defaults included.
     QJsonObject toJson() const;
 
+    /// The same settings with every file path of `data` (its file, labels,
+    /// folder and test files) made absolute from `baseDir`, the project
+    /// file's folder: for a copy of the project saved elsewhere (the
+    /// window's worker processes). Empty paths stay empty.
+    TrainingSettings withAbsolutePaths(const QString &baseDir) const;
+
     /// True when targets are class indices (cross entropy and NLL).
     bool classTargets() const { return loss == Loss::CrossEntropy || loss == Loss::Nll; }
     /// A sentence when the settings cannot train together (Nesterov without
@@ -142,10 +179,12 @@ struct TrainingSettings
     static QString optimizerName(Optimizer optimizer);
     static QString dataKindName(DataSettings::Kind kind);
     static QString scheduleName(ScheduleSettings::Kind kind);
+    static QString testSourceName(TestSettings::Source source);
     static std::optional<Loss> lossFromName(const QString &name);
     static std::optional<Optimizer> optimizerFromName(const QString &name);
     static std::optional<DataSettings::Kind> dataKindFromName(const QString &name);
     static std::optional<ScheduleSettings::Kind> scheduleFromName(const QString &name);
+    static std::optional<TestSettings::Source> testSourceFromName(const QString &name);
 
     bool operator==(const TrainingSettings &o) const;
     bool operator!=(const TrainingSettings &o) const { return !(*this == o); }

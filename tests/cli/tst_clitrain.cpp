@@ -6,6 +6,10 @@
 #include "document/ProjectFile.h"
 
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -77,6 +81,8 @@ private Q_SLOTS:
     void resumeContinuesTheRun();
     void exportWritesTrainedWeights();
     void wideCsvNamesAFewColumns();
+    void testSetReport();
+    void testSetInProgressJson();
     void failures_data();
     void failures();
 
@@ -317,6 +323,83 @@ void tst_CliTrain::wideCsvNamesAFewColumns()
     QVERIFY2(first.size() < 400, qPrintable(first.left(400)));
 }
 
+void tst_CliTrain::testSetReport()
+{
+    // LeNet on a few batches of Fashion-MNIST, judged on its 10,000 test images.
+    const Run r = cli({example(QStringLiteral("lenet.mcproj")), QStringLiteral("--data-kind"),
+                       QStringLiteral("fashion_mnist"), QStringLiteral("--loss"), QStringLiteral("cross_entropy"),
+                       QStringLiteral("--epochs"), QStringLiteral("1"), QStringLiteral("--limit-train-batches"),
+                       QStringLiteral("20"), QStringLiteral("--batch-size"), QStringLiteral("64"),
+                       QStringLiteral("--val-split"), QStringLiteral("0.1"), QStringLiteral("--test-set"),
+                       QStringLiteral("own"), QStringLiteral("--threads"), QStringLiteral("2")});
+    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+    QVERIFY2(r.out.section(QLatin1Char('\n'), 0, 0).endsWith(
+                 QStringLiteral("tested on Fashion-MNIST test set: 10000 images of 28×28, 10 classes")),
+             qPrintable(r.out));
+    QVERIFY2(epochLines(r.out).value(0).contains(QStringLiteral("val_accuracy ")), qPrintable(r.out));
+    const QString test = r.out.section(QStringLiteral("test: "), 1);
+    const QRegularExpression accuracy(QStringLiteral("^accuracy (0\\.\\d{4}) \\((\\d+) of 10000\\), top-5 "));
+    const QRegularExpressionMatch m = accuracy.match(test);
+    QVERIFY2(m.hasMatch(), qPrintable(r.out));
+    QVERIFY2(m.captured(1).toDouble() > 0.3, qPrintable(test.left(200))); // chance is 0.1
+    // One row per class with its 1,000 images, and the matrix's rows add up to them.
+    QStringList rows;
+    for (const QString &line : test.split(QLatin1Char('\n')))
+        if (QRegularExpression(QStringLiteral("^ *\\d  \\S")).match(line).hasMatch())
+            rows.append(line);
+    QCOMPARE(rows.size(), 10);
+    qint64 right = 0;
+    for (int c = 0; c < 10; ++c) {
+        QVERIFY2(test.contains(QRegularExpression(QStringLiteral("\n%1 +[01]\\.\\d{4} +[01]\\.\\d{4} +[01]\\.\\d{4} +1000\n")
+                                                      .arg(QRegularExpression::escape(Dataset::fashionMnistClasses().at(c))))),
+                 qPrintable(Dataset::fashionMnistClasses().at(c)));
+        const QStringList cells = rows.at(c).section(Dataset::fashionMnistClasses().at(c), 1).split(
+            QLatin1Char(' '), Qt::SkipEmptyParts);
+        QCOMPARE(cells.size(), 10);
+        qint64 sum = 0;
+        for (const QString &cell : cells)
+            sum += cell.toLongLong();
+        QCOMPARE(sum, qint64(1000));
+        right += cells.at(c).toLongLong();
+    }
+    QCOMPARE(right, m.captured(2).toLongLong()); // the diagonal is the accuracy's count
+}
+
+void tst_CliTrain::testSetInProgressJson()
+{
+    // A held-out share of a CSV, evaluated after each epoch too.
+    const Run r = cli({example(QStringLiteral("encoder-decoder.mcproj")), QStringLiteral("--data"), kTenFeatures,
+                       QStringLiteral("--loss"), QStringLiteral("bce"), QStringLiteral("--epochs"),
+                       QStringLiteral("2"), QStringLiteral("--test-set"), QStringLiteral("share"),
+                       QStringLiteral("--test-share"), QStringLiteral("0.25"), QStringLiteral("--test-each-epoch"),
+                       QStringLiteral("--progress-json")});
+    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+    QJsonObject result;
+    QVector<QJsonObject> epochs;
+    for (const QString &line : r.out.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+        const QJsonObject o = QJsonDocument::fromJson(line.toUtf8()).object();
+        if (o.value(QStringLiteral("type")) == QStringLiteral("result"))
+            result = o;
+        for (const QJsonValue &e : o.value(QStringLiteral("epochs")).toArray())
+            epochs.append(e.toObject());
+    }
+    QCOMPARE(epochs.size(), 2);
+    const QJsonObject evaluation = result.value(QStringLiteral("evaluation")).toObject();
+    QCOMPARE(evaluation.value(QStringLiteral("task")).toString(), QStringLiteral("binary"));
+    const qint64 rows = qint64(evaluation.value(QStringLiteral("samples")).toDouble());
+    const QJsonArray confusion = evaluation.value(QStringLiteral("confusion")).toArray();
+    qint64 cells = 0;
+    for (const QJsonValue &row : confusion)
+        for (const QJsonValue &v : row.toArray())
+            cells += qint64(v.toDouble());
+    QCOMPARE(cells, rows);
+    QVERIFY(rows > 0);
+    // The last epoch was evaluated on the same rows with the same weights.
+    QCOMPARE(epochs.last().value(QStringLiteral("test_accuracy")).toDouble(),
+             evaluation.value(QStringLiteral("accuracy")).toDouble());
+    QVERIFY(epochs.first().value(QStringLiteral("test_loss")).isDouble());
+}
+
 void tst_CliTrain::failures_data()
 {
     QTest::addColumn<QStringList>("args");
@@ -333,6 +416,16 @@ void tst_CliTrain::failures_data()
                                         << "--lr: expected a number above 0 and at most 1000";
     QTest::addRow("columns_without_data") << QStringList{ed, "--inputs", "a,b"} << 2
                                           << "--inputs and --targets choose CSV columns; give the file with --data";
+    QTest::addRow("own_test_set_of_a_csv")
+        << QStringList{ed, "--data", "BAD_CSV", "--test-set", "own"} << 2
+        << "--test-set: a csv data set has no test set of its own; hold out a share of its rows (share) or name a "
+           "second file (file)";
+    QTest::addRow("test_share_out_of_range") << QStringList{ed, "--test-set", "share", "--test-share", "1"} << 2
+                                             << "--test-share: expected a fraction above 0 and at most 0.99";
+    QTest::addRow("test_csv_without_a_column")
+        << QStringList{ed, "--data", kTenFeatures, "--test-data", "BAD_CSV"} << 1
+        << "error: bad.csv line 1, columns 1 to 11 (x0, x1, x2, x3, x4, x5, x6, x7, x8, x9, y): no column is named "
+           "`id`, asked for as an input.";
     QTest::addRow("twice") << QStringList{ed, "--epochs", "3", "--epochs", "4"} << 2 << "--epochs is given twice";
     QTest::addRow("missing_project") << QStringList{"/nonexistent/x.mcproj"} << 1 << "error: ";
     QTest::addRow("bad_csv_cell") << QStringList{ed, "--data", "BAD_CSV"} << 1

@@ -209,6 +209,7 @@ private Q_SLOTS:
     void twoRanksEqualOneDoubledBatch_data();
     void twoRanksEqualOneDoubledBatch();
     void launcherReportsTrainerValues();
+    void launcherFindsTheProjectsDataFiles();
     void launcherRefusesAMissingProgram();
     void killedRankEndsTheOthers_data();
     void killedRankEndsTheOthers();
@@ -403,6 +404,8 @@ void tst_Distributed::progressJsonRoundTrip()
     e.trainLoss = 0.375;
     e.samplesPerSecond = 1000;
     e.learningRate = 0.01;
+    e.valAccuracy = 0.5;
+    e.testAccuracy = 0.75;
     p.epochs = {e};
     p.epoch = 1;
     p.step = 2;
@@ -416,17 +419,28 @@ void tst_Distributed::progressJsonRoundTrip()
     QCOMPARE(back->progress.epochs.size(), 1);
     QCOMPARE(back->progress.epochs.first().trainLoss, 0.375);
     QVERIFY(!back->progress.epochs.first().hasValLoss()); // NaN travels as null
+    QCOMPARE(back->progress.epochs.first().valAccuracy, 0.5);
+    QCOMPARE(back->progress.epochs.first().testAccuracy, 0.75);
+    QVERIFY(std::isnan(back->progress.epochs.first().testLoss));
     QCOMPARE(back->progress.totalSteps, qint64(10));
 
     TrainingResult r;
     r.outcome = TrainingResult::Outcome::EarlyStopped;
     r.message = QStringLiteral("Stopped early");
     r.steps = 7;
+    r.evaluation.task = Evaluation::Task::Binary;
+    r.evaluation.samples = 4;
+    r.evaluation.classNames = {QStringLiteral("0"), QStringLiteral("1")};
+    r.evaluation.confusion = {1, 2, 0, 1};
+    r.evaluation.accuracy = 0.5;
+    r.evaluation.precision = r.evaluation.recall = r.evaluation.f1 = {0.5, 0.25};
     const auto result = ProgressJson::parse(ProgressJson::resultLine(r));
     QVERIFY(result && result->type == QLatin1String("result"));
     QCOMPARE(result->result.outcome, TrainingResult::Outcome::EarlyStopped);
     QCOMPARE(result->result.message, r.message);
     QCOMPARE(result->result.steps, qint64(7));
+    QCOMPARE(result->result.evaluation.confusion, r.evaluation.confusion); // a worker's verdict reaches the window
+    QCOMPARE(result->result.evaluation.report(), r.evaluation.report());
     QVERIFY(!ProgressJson::parse("epoch 1/2  train_loss 0.7"));
     QVERIFY(!ProgressJson::parse("{\"type\":\"other\"}"));
     QVERIFY(!ProgressJson::parse("{broken"));
@@ -551,6 +565,29 @@ void tst_Distributed::launcherReportsTrainerValues()
     for (const QList<QVariant> &l : lines)
         plan = plan || (l.at(0).toInt() == 0 && l.at(1).toString().startsWith(QLatin1String("training ExternalInjection")));
     QVERIFY(plan);
+}
+
+void tst_Distributed::launcherFindsTheProjectsDataFiles()
+{
+    // The workers read a copy of the project in a temporary folder: every
+    // data file named relative to the project's folder must be found from it.
+    TrainingSettings s;
+    s.loss = TrainingSettings::Loss::CrossEntropy;
+    s.data.kind = DataSettings::Kind::Idx;
+    s.data.path = QStringLiteral("images.idx");
+    s.data.labels = QStringLiteral("sub/labels.idx");
+    s.data.test.source = TestSettings::Source::File;
+    s.data.test.path = QStringLiteral("test-images.idx");
+    s.data.test.labels = QStringLiteral("/elsewhere/test-labels.idx");
+    LocalLauncher launcher;
+    QString error;
+    const QString base = QStringLiteral("/data/project");
+    QVERIFY2(launcher.setProject(ProjectFile::load(m_project), s, base, {}, &error), qPrintable(error));
+    const TrainingSettings copied = TrainingSettings::fromJson(ProjectFile::load(launcher.arguments().first()).training);
+    QCOMPARE(copied.data.path, QStringLiteral("/data/project/images.idx"));
+    QCOMPARE(copied.data.labels, QStringLiteral("/data/project/sub/labels.idx"));
+    QCOMPARE(copied.data.test.path, QStringLiteral("/data/project/test-images.idx"));
+    QCOMPARE(copied.data.test.labels, QStringLiteral("/elsewhere/test-labels.idx"));
 }
 
 void tst_Distributed::launcherRefusesAMissingProgram()

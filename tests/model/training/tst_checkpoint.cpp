@@ -95,6 +95,7 @@ private Q_SLOTS:
     void resumeFromPause();
     void trainerWritesCheckpointFile();
     void roundTrip();
+    void epochAccuraciesKept();
     void saveReplacesAtomically();
     void saveFailsWithReason();
     void damagedFilesRefused_data();
@@ -278,6 +279,30 @@ void tst_Checkpoint::roundTrip()
     QCOMPARE(back.epochs.size(), 1);
     QCOMPARE(back.epochs.at(0).trainLoss, c.epochs.at(0).trainLoss);
     QCOMPARE(back.bestValLoss, c.bestValLoss);
+}
+
+void tst_Checkpoint::epochAccuraciesKept()
+{
+    Checkpoint c = someCheckpoint(example(QStringLiteral("configurable-blocks.mcproj")));
+    c.epochs[0].valAccuracy = 0.75;
+    c.epochs[0].testLoss = 0.5;
+    c.epochs[0].testAccuracy = 0.625;
+    const Checkpoint back = Checkpoint::fromBytes(c.toBytes());
+    QCOMPARE(back.epochs.at(0).valAccuracy, 0.75);
+    QCOMPARE(back.epochs.at(0).testLoss, 0.5);
+    QCOMPARE(back.epochs.at(0).testAccuracy, 0.625);
+
+    // A checkpoint written before those columns came (7 of them) still reads.
+    const QByteArray bytes = c.toBytes();
+    c10::IValue root = torch::pickle_load(std::vector<char>(bytes.constBegin(), bytes.constEnd()));
+    c10::impl::GenericDict d = root.toGenericDict();
+    d.insert_or_assign(std::string("epochs"), d.at(std::string("epochs")).toTensor().narrow(1, 0, 7).contiguous());
+    const std::vector<char> older = torch::pickle_save(c10::IValue(d));
+    const Checkpoint old = Checkpoint::fromBytes(QByteArray(older.data(), qsizetype(older.size())));
+    QCOMPARE(old.epochs.size(), 1);
+    QCOMPARE(old.epochs.at(0).trainLoss, c.epochs.at(0).trainLoss);
+    QVERIFY(std::isnan(old.epochs.at(0).valAccuracy));
+    QVERIFY(std::isnan(old.epochs.at(0).testAccuracy));
 }
 
 void tst_Checkpoint::saveReplacesAtomically()
