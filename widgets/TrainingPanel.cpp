@@ -16,7 +16,9 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSignalBlocker>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -88,6 +90,15 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
                    DataSettings::Kind::FashionMnist, DataSettings::Kind::Idx})
         m_dataKind->addItem(TrainingSettings::dataKindName(k), int(k));
     m_samples = ispin("samplesSpin", 1, 1 << 26);
+    m_testSet = named(new QComboBox, "testSetCombo");
+    for (auto t : {TestSettings::Source::None, TestSettings::Source::Own, TestSettings::Source::Share,
+                   TestSettings::Source::File})
+        m_testSet->addItem(TrainingSettings::testSourceName(t), int(t));
+    m_testSet->setToolTip(tr("The rows the run is judged on at its end, never trained on: none, the data set's own "
+                             "test set (Fashion-MNIST's 10,000 images), a held-out share of the rows, or a second "
+                             "file (set in the project file). The Evaluation view shows the verdict."));
+    m_testShare = dspin("testShareSpin", 0.01, 0.99, 3, 0.05);
+    m_testEachEpoch = named(new QCheckBox(tr("Evaluate after every epoch")), "testEachEpochBox");
     // Each number field's bounds and the sentence that states them are
     // TrainingSettings::range()'s, as the project file's reader has them.
     {
@@ -119,6 +130,7 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
         bound(m_threads, "threads");
         bound(m_processes, "processes");
         bound(m_samples, "data.samples");
+        bound(m_testShare, "data.test.share");
     }
     // An emptied field means the documented default (TrainingSettings' own), shown.
     {
@@ -144,6 +156,7 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
         def(m_threads, d.threads);
         def(m_processes, d.processes);
         def(m_samples, d.data.samples);
+        def(m_testShare, d.data.test.share);
     }
     m_importCsv = named(new QPushButton(tr("Import CSV…")), "importCsvButton");
     m_importCsv->setToolTip(tr("Choose a CSV file and its input and target columns"));
@@ -176,6 +189,9 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
     form->addRow(QString(), m_importCsv);
     form->addRow(tr("Samples"), m_samples);
     form->addRow(tr("CSV file"), m_csvSummary);
+    form->addRow(tr("Test set"), m_testSet);
+    form->addRow(tr("Test share"), m_testShare);
+    form->addRow(QString(), m_testEachEpoch);
 
     auto *formWidget = new QWidget;
     formWidget->setLayout(form);
@@ -220,17 +236,17 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
     layout->addWidget(m_status);
 
     // Every edit goes to the project at once.
-    for (QComboBox *c : {m_loss, m_optimizer, m_schedule, m_dataKind})
+    for (QComboBox *c : {m_loss, m_optimizer, m_schedule, m_dataKind, m_testSet})
         connect(c, &QComboBox::currentIndexChanged, this, &TrainingPanel::storeToProject);
     connect(m_lr, &QDoubleSpinBox::valueChanged, this, [this](double v) {
         if (!m_loading)
             m_extra.learningRate = v;
     });
-    for (QDoubleSpinBox *s : {m_lr, m_weightDecay, m_momentum, m_valSplit, m_clip, m_gamma})
+    for (QDoubleSpinBox *s : {m_lr, m_weightDecay, m_momentum, m_valSplit, m_clip, m_gamma, m_testShare})
         connect(s, &QDoubleSpinBox::valueChanged, this, &TrainingPanel::storeToProject);
     for (QSpinBox *s : {m_batchSize, m_epochs, m_limitBatches, m_seed, m_patience, m_stepSize, m_threads, m_processes, m_samples})
         connect(s, &QSpinBox::valueChanged, this, &TrainingPanel::storeToProject);
-    for (QCheckBox *b : {m_nesterov, m_shuffle})
+    for (QCheckBox *b : {m_nesterov, m_shuffle, m_testEachEpoch})
         connect(b, &QCheckBox::toggled, this, &TrainingPanel::storeToProject);
     if (m_project)
         connect(m_project, &Project::trainingChanged, this, &TrainingPanel::loadFromProject);
@@ -274,6 +290,17 @@ TrainingSettings TrainingPanel::settings() const
         s.data.path.clear();
         s.data.labels.clear();
     }
+    // The test set; its file (path, labels) as m_extra has it. A source the
+    // kind cannot have (an own test set of a CSV, a file of generated data)
+    // becomes none, which the combo then shows.
+    s.data.test.source = TestSettings::Source(m_testSet->currentData().toInt());
+    if ((s.data.test.source == TestSettings::Source::Own && !DataSettings::hasOwnTestSet(s.data.kind)) ||
+        (s.data.test.source == TestSettings::Source::File &&
+         (!DataSettings::readsFiles(s.data.kind) || s.data.test.path.isEmpty() ||
+          (s.data.kind != DataSettings::Kind::Csv && s.data.test.labels.isEmpty()))))
+        s.data.test.source = TestSettings::Source::None;
+    s.data.test.share = m_testShare->value();
+    s.data.test.eachEpoch = m_testEachEpoch->isChecked();
     return s;
 }
 
@@ -303,6 +330,9 @@ void TrainingPanel::setSettings(const TrainingSettings &s)
     m_processes->setValue(s.processes);
     select(m_dataKind, int(s.data.kind));
     m_samples->setValue(s.data.samples);
+    select(m_testSet, int(s.data.test.source));
+    m_testShare->setValue(s.data.test.share);
+    m_testEachEpoch->setChecked(s.data.test.eachEpoch);
     showCsvSummary();
     m_loading = false;
     storeToProject();
@@ -339,6 +369,12 @@ void TrainingPanel::storeToProject()
     if (!m_project)
         return;
     const TrainingSettings current = settings();
+    if (m_testSet->currentData().toInt() != int(current.data.test.source)) {
+        // A test set the data kind cannot have became none: say so in the combo.
+        const QSignalBlocker block(m_testSet);
+        m_testSet->setCurrentIndex(m_testSet->findData(int(current.data.test.source)));
+        updateEnabled();
+    }
     try {
         // The same settings spelled otherwise (defaults left out) are no edit.
         if (TrainingSettings::fromJson(m_project->training()) == current)
@@ -377,6 +413,17 @@ void TrainingPanel::updateEnabled()
     const int kind = m_dataKind->currentData().toInt();
     const bool generated = !csv && kind != int(DataSettings::Kind::FashionMnist) && kind != int(DataSettings::Kind::Idx);
     m_samples->setEnabled(idle && generated);
+    // The test set: `own` only where the kind has one, `file` only as the project file names it.
+    auto *testItems = qobject_cast<QStandardItemModel *>(m_testSet->model());
+    const auto dataKind = DataSettings::Kind(kind);
+    if (QStandardItem *own = testItems->item(m_testSet->findData(int(TestSettings::Source::Own))))
+        own->setEnabled(DataSettings::hasOwnTestSet(dataKind));
+    if (QStandardItem *file = testItems->item(m_testSet->findData(int(TestSettings::Source::File))))
+        file->setEnabled(DataSettings::readsFiles(dataKind) && !m_extra.data.test.path.isEmpty());
+    const auto test = TestSettings::Source(m_testSet->currentData().toInt());
+    m_testSet->setEnabled(idle);
+    m_testShare->setEnabled(idle && test == TestSettings::Source::Share);
+    m_testEachEpoch->setEnabled(idle && test != TestSettings::Source::None);
     m_importCsv->setEnabled(idle);
     m_csvSummary->setEnabled(csv);
     m_start->setEnabled(idle);

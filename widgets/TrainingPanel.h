@@ -96,6 +96,9 @@ private:
     QSpinBox *m_processes;
     QComboBox *m_dataKind;
     QSpinBox *m_samples;
+    QComboBox *m_testSet;
+    QDoubleSpinBox *m_testShare;
+    QCheckBox *m_testEachEpoch;
     QPushButton *m_importCsv;
     QLabel *m_csvSummary;
     QPushButton *m_start;

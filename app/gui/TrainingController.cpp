@@ -9,6 +9,7 @@
 #include "export/ExportedWeights.h"
 #include "GraphView.h"
 #include "launch/LocalLauncher.h"
+#include "EvaluationView.h"
 #include "LossPlot.h"
 #include "MainWindow.h"
 #include "PaletteWidget.h"
@@ -85,6 +86,12 @@ TrainingController::TrainingController(MainWindow *window)
     paramsDock->setObjectName(QStringLiteral("parametersDock"));
     paramsDock->setWidget(m_params);
     window->addDock(paramsDock, Qt::BottomDockWidgetArea, m_plotDock);
+    m_evaluation = new EvaluationView;
+    m_evaluation->setObjectName(QStringLiteral("evaluationView"));
+    m_evaluationDock = new QDockWidget(tr("Evaluation"), window);
+    m_evaluationDock->setObjectName(QStringLiteral("evaluationDock"));
+    m_evaluationDock->setWidget(m_evaluation);
+    window->addDock(m_evaluationDock, Qt::BottomDockWidgetArea, m_plotDock);
     m_plotDock->raise();
 
     m_progress = new QProgressBar;
@@ -208,8 +215,9 @@ void TrainingController::documentChanged()
     m_carryNote.clear();
     m_previewShown = false;
     m_previewTimer->stop();
-    // The panel and the plot start again: only this project's runs may show.
+    // The panel and the plots start again: only this project's runs may show.
     m_plot->clear();
+    m_evaluation->clear();
     m_panel->setStatus(QString());
     const QString ckpt = checkpointPath();
     if (!ckpt.isEmpty() && QFileInfo::exists(ckpt)) {
@@ -217,6 +225,7 @@ void TrainingController::documentChanged()
             auto checkpoint = std::make_unique<Checkpoint>(Checkpoint::load(ckpt));
             QVector<LossPoint> losses(checkpoint->losses.begin(), checkpoint->losses.end());
             m_plot->appendPoints(losses, checkpoint->epochs);
+            m_evaluation->appendEpochs(checkpoint->epochs);
             setLast(std::move(checkpoint));
             QString status = tr("Trained weights restored from %1.").arg(QFileInfo(ckpt).fileName());
             if (!m_lastMatchesGraph) {
@@ -437,6 +446,7 @@ void TrainingController::showRunStarted(bool continueRun)
         m_plot->startRun();
     else
         m_plot->clear();
+    m_evaluation->clear(); // the run reports its epochs again (a continued one from the start)
     m_progress->setRange(0, 1000);
     m_progress->setValue(0);
     m_progress->setFormat(tr("Starting…"));
@@ -544,6 +554,7 @@ void TrainingController::showPaused()
 void TrainingController::onProgress(const TrainingProgress &p)
 {
     m_plot->appendPoints(p.losses, p.epochs);
+    m_evaluation->appendEpochs(p.epochs);
     m_lastEpoch = p.epoch;
     m_lastStep = p.step;
     m_lastTotalSteps = p.totalSteps;
@@ -636,6 +647,11 @@ void TrainingController::endRun(const TrainingResult &result)
     if (!m_carryNote.isEmpty())
         text = m_carryNote + QLatin1Char('\n') + text;
     m_carryNote.clear();
+    if (!result.evaluation.isEmpty()) {
+        m_evaluation->setEvaluation(result.evaluation);
+        text += QLatin1Char('\n') + tr("Test set: %1").arg(result.evaluation.summary());
+        m_evaluationDock->raise(); // the verdict comes to the front
+    }
     if (result.ok()) {
         m_panel->setStatus(text);
         m_window->statusBar()->showMessage(text, 10000);

@@ -30,6 +30,7 @@ class LocalLauncher;
 class LossPlot;
 class MainWindow;
 class ParameterPlot;
+class EvaluationView;
 class Trainer;
 class TrainingPanel;
 struct ProjectData;
@@ -63,6 +64,7 @@ public:
     TrainingPanel *panel() const { return m_panel; }
     LossPlot *lossPlot() const { return m_plot; }
     ParameterPlot *parameterPlot() const { return m_params; }
+    EvaluationView *evaluationView() const { return m_evaluation; }
     QProgressBar *progressBar() const { return m_progress; }
     QLabel *banner() const { return m_banner; }
     QAction *exportAction() const { return m_exportAct; }
@@ -146,6 +148,8 @@ private:
     MainWindow *m_window;
     TrainingPanel *m_panel;
     LossPlot *m_plot;
+    EvaluationView *m_evaluation = nullptr;
+    QDockWidget *m_evaluationDock = nullptr;
     ParameterPlot *m_params;
     QDockWidget *m_panelDock;
     QDockWidget *m_plotDock;

@@ -12,6 +12,15 @@
 #include "TrainingPanel.h"
 #include "training/TrainingSettings.h"
 #include "TrainingWindowFixture.h"
+#include "EvaluationView.h"
+#include "QCustomPlotInclude.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QImage>
+#include <QStandardItemModel>
+#include <QTableWidget>
 
 #include <QAction>
 #include <QApplication>
@@ -49,6 +58,7 @@ private Q_SLOTS:
     void init();
     void cleanup();
     void runFromPanelLeavesPoints();
+    void testSetVerdictInEvaluationView();
     void pauseResumeStopFromButtons();
     void nanRunShowsMessage();
     void closingDuringRun();
@@ -130,6 +140,69 @@ void TestTrainingWindow::runFromPanelLeavesPoints()
     button("startButton")->click();
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 2, 30000);
     QCOMPARE(m_controller->lossPlot()->historyRunCount(), 1);
+}
+
+void TestTrainingWindow::testSetVerdictInEvaluationView()
+{
+    // Blobs of two classes through the encoder-decoder's sigmoid, BCE.
+    setTraining([](TrainingSettings &s) {
+        s.loss = TrainingSettings::Loss::Bce;
+        s.epochs = 3;
+        s.limitTrainBatches = 0;
+        s.batchSize = 8;
+        s.validationSplit = 0.2;
+        s.data.kind = DataSettings::Kind::Blobs;
+        s.data.samples = 200;
+    });
+    // The test set is chosen in the panel, as a person does: a held-out
+    // share (blobs have no test set of their own, so `own` cannot be chosen).
+    auto *testSet = m_controller->panel()->findChild<QComboBox *>(QStringLiteral("testSetCombo"));
+    QVERIFY(testSet);
+    auto *items = qobject_cast<QStandardItemModel *>(testSet->model());
+    QVERIFY(!items->item(testSet->findData(int(TestSettings::Source::Own)))->isEnabled());
+    auto *share = m_controller->panel()->findChild<QDoubleSpinBox *>(QStringLiteral("testShareSpin"));
+    auto *eachEpoch = m_controller->panel()->findChild<QCheckBox *>(QStringLiteral("testEachEpochBox"));
+    QVERIFY(share && eachEpoch);
+    QVERIFY(!share->isEnabled());
+    testSet->setCurrentIndex(testSet->findData(int(TestSettings::Source::Share)));
+    QVERIFY(share->isEnabled() && eachEpoch->isEnabled());
+    share->setValue(0.25);
+    eachEpoch->setChecked(true);
+    const TrainingSettings stored = TrainingSettings::fromJson(m_window->project()->training());
+    QCOMPARE(stored.data.test.source, TestSettings::Source::Share);
+    QCOMPARE(stored.data.test.share, 0.25);
+    QVERIFY(stored.data.test.eachEpoch);
+    QVERIFY(m_window->isWindowModified()); // a settings edit is an edit
+
+    EvaluationView *view = m_controller->evaluationView();
+    QVERIFY(view->summaryText().startsWith(QStringLiteral("No test set")));
+    trainShortRun();
+    // 50 of the 200 rows held out; the rest split 120/30.
+    QVERIFY2(view->summaryText().startsWith(QStringLiteral("Test set, 50 rows: accuracy ")), qPrintable(view->summaryText()));
+    QCOMPARE(view->evaluation().task, Evaluation::Task::Binary);
+    QCOMPARE(view->classTable()->rowCount(), 2);
+    QCOMPARE(view->validationPoints(), 0); // BCE: no validation accuracy, only the test set's
+    QCOMPARE(view->testPoints(), 3);
+    QVERIFY(m_controller->panel()->status().contains(QStringLiteral("Test set: accuracy ")));
+    // A click on a cell says what it counts.
+    const Evaluation &e = view->evaluation();
+    QTest::mouseClick(view->matrixPlot(), Qt::LeftButton, Qt::NoModifier, view->cellCentre(1, 0));
+    QCOMPARE(view->cellText(), QStringLiteral("%1 of %2 rows of 1 (%3%) were taken for 0.")
+                                   .arg(e.count(1, 0))
+                                   .arg(e.count(1, 0) + e.count(1, 1))
+                                   .arg(QString::number(100.0 * double(e.count(1, 0)) /
+                                                            double(e.count(1, 0) + e.count(1, 1)),
+                                                        'f', 1)));
+    const QString png = m_dir->filePath(QStringLiteral("confusion.png"));
+    QString error;
+    QVERIFY2(view->saveMatrixPng(png, &error), qPrintable(error));
+    QImage image(png);
+    QCOMPARE(image.size(), QSize(600, 520));
+
+    // Another project starts with an empty view.
+    m_window->newProject();
+    QVERIFY(view->summaryText().startsWith(QStringLiteral("No test set")));
+    QCOMPARE(view->testPoints(), 0);
 }
 
 void TestTrainingWindow::pauseResumeStopFromButtons()
