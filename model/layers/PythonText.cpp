@@ -46,8 +46,8 @@ QString integers(const std::vector<int64_t> &v, bool tuple)
 QString word(const QString &w)
 {
     QString escaped = w;
-    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('\''), QStringLiteral("\\'"));
-    return QLatin1Char('\'') + escaped + QLatin1Char('\'');
+    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('"'), QStringLiteral("\\\""));
+    return QLatin1Char('"') + escaped + QLatin1Char('"');
 }
 
 QString value(const OptionSpec &option, const ResolvedValue &v)
@@ -73,6 +73,12 @@ QString value(const OptionSpec &option, const ResolvedValue &v)
     }
     }
     return QString();
+}
+
+QString option(const OptionSpec &option, const ResolvedOptions &options)
+{
+    const QString name = options.pythonName(option.name);
+    return name.isEmpty() ? value(option, options.value(option.name)) : name;
 }
 
 } // namespace mc::python
