@@ -145,6 +145,16 @@ class PythonExportTest(unittest.TestCase):
         formatted = subprocess.run([black, "--check", "--diff", "-q"] + files, capture_output=True, text=True)
         self.assertEqual(formatted.returncode, 0, formatted.stdout + formatted.stderr)
 
+    def test_docs_show_example_3_as_written(self):
+        docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "export.md")
+        with open(docs) as f:
+            text = f.read()
+        start = text.index("```python\n# ExternalInjection") + len("```python\n")
+        shown = text[start : text.index("```", start)]
+        with open(os.path.join(DIR, "shared-block.py")) as f:
+            written = f.read()
+        self.assertEqual(shown, written)
+
     def test_main_runs(self):
         # Without Lightning (as on this machine) __main__ takes the plain loop.
         run = subprocess.run([sys.executable, os.path.join(DIR, "shared-block.py")], capture_output=True,
