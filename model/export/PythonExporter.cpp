@@ -107,8 +107,10 @@ QStringList blackLines(int depth, const QString &text, const QString &suffix = Q
     if (inner.size() <= kLineLength)
         return {indent + head, inner, indent + close};
     QStringList lines{indent + head};
-    for (const QString &item : topLevelItems(body))
-        lines.append(blackLines(depth + 1, item, QStringLiteral(",")));
+    const QStringList items = topLevelItems(body);
+    // One item (a comprehension, a call) is split further inside, without a comma.
+    for (const QString &item : items)
+        lines.append(blackLines(depth + 1, item, items.size() > 1 ? QStringLiteral(",") : QString()));
     lines.append(indent + close);
     return lines;
 }
@@ -735,11 +737,14 @@ Code Writer::dataFunction()
         code.line(1, QStringLiteral("\"\"\"The rows of %1: the chosen input and target columns (by default the "
                                     "first and the last).\"\"\"")
                          .arg(QFileInfo(d.path).fileName()));
-        code.line(1, QStringLiteral("with open(%1, newline=\"\", encoding=\"utf-8-sig\") as f:").arg(path(d.path)));
+        code.line(1, QStringLiteral("path = %1").arg(path(d.path)));
+        code.line(1, QStringLiteral("with open(path, newline=\"\", encoding=\"utf-8-sig\") as f:"));
         code.line(2, QStringLiteral("rows = [row for row in csv.reader(f) if row]"));
         code.line(1, QStringLiteral("header = [name.strip() for name in rows[0]]"));
-        code.line(1, QStringLiteral("inputs = [header.index(name) for name in %1]").arg(names(d.inputs)));
-        code.line(1, QStringLiteral("targets = [header.index(name) for name in %1]").arg(names(d.targets)));
+        code.line(1, QStringLiteral("input_names = %1").arg(names(d.inputs)));
+        code.line(1, QStringLiteral("target_names = %1").arg(names(d.targets)));
+        code.line(1, QStringLiteral("inputs = [header.index(name) for name in input_names]"));
+        code.line(1, QStringLiteral("targets = [header.index(name) for name in target_names]"));
         code.line(1, QStringLiteral("if not targets:"));
         code.line(2, QStringLiteral("rest = [c for c in range(len(header)) if c not in inputs]"));
         code.line(2, QStringLiteral("targets = rest[-%1:]").arg(targetCount));
@@ -767,8 +772,10 @@ Code Writer::dataFunction()
             labels = QStringLiteral("os.path.join(%1, \"train-labels-idx1-ubyte.gz\")").arg(folder);
         }
         code.line(1, QStringLiteral("\"\"\"Images and their labels from IDX files (the format of MNIST), values in 0..1.\"\"\""));
-        code.line(1, QStringLiteral("inputs = read_idx(%1).flatten(1).float() / 255.0").arg(images));
-        code.line(1, QStringLiteral("targets = read_idx(%1).long()").arg(labels));
+        code.line(1, QStringLiteral("images = %1").arg(images));
+        code.line(1, QStringLiteral("labels = %1").arg(labels));
+        code.line(1, QStringLiteral("inputs = read_idx(images).flatten(1).float() / 255.0"));
+        code.line(1, QStringLiteral("targets = read_idx(labels).long()"));
         break;
     }
     }

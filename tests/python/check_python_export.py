@@ -24,7 +24,8 @@ import unittest
 import torch
 
 DIR = None
-NAMES = ["encoder-decoder", "configurable-blocks", "shared-block", "lenet", "conv-autoencoder", "python-corners"]
+NAMES = ["encoder-decoder", "configurable-blocks", "shared-block", "lenet", "conv-autoencoder", "python-corners",
+         "python-csv", "python-idx"]
 ROOTS = {
     "encoder-decoder": "EncoderDecoderLightning",
     "configurable-blocks": "ConfigurableLightning",
@@ -32,6 +33,8 @@ ROOTS = {
     "lenet": "LeNet",
     "conv-autoencoder": "ConvAutoencoder",
     "python-corners": "LightningModule_2",
+    "python-csv": "CsvRegression",
+    "python-idx": "TinyImages",
 }
 
 
