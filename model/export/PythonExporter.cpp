@@ -1,7 +1,6 @@
 #include "export/PythonExporter.h"
 
 #include "data/Dataset.h"
-#include "document/ProjectFile.h"
 #include "export/ForwardPlan.h"
 #include "export/LocalNames.h"
 #include "layers/PythonText.h"
@@ -243,6 +242,8 @@ private:
     QString lossConstructor() const;
     Code header() const;
     Code imports() const;
+    Code untrainedMain() const;
+    Code loadWeights();
     Code fallbackBase() const;
     Code helpers();
     Code dataFunction();
@@ -265,6 +266,8 @@ private:
     QString m_rootClass;
     QString m_lossAttribute;
     bool m_anyFrozen = false;
+    /// The root has one input and one output: it trains, as a LightningModule.
+    bool m_trainable = true;
 };
 
 void Writer::collect(const TypeEval &eval)
@@ -461,6 +464,7 @@ Code Writer::moduleClass(const TypeInfo &info, bool root)
 {
     const ModuleType &t = *info.type;
     Code code;
+    root = root && m_trainable;
     code.line(0, QStringLiteral("class %1(%2):").arg(info.className, root ? QStringLiteral("LightningModule")
                                                                           : QStringLiteral("nn.Module")));
     if (!t.description.trimmed().isEmpty()) {
@@ -577,7 +581,8 @@ Code Writer::header() const
                      .arg(QStringLiteral(MODELCOMPOSER_VERSION)));
     if (!m_options.weightsFile.isEmpty())
         code.line(0, QStringLiteral("# Its weights are in %1, beside this file.").arg(m_options.weightsFile));
-    code.line(0, QStringLiteral("# Trains with PyTorch Lightning when it is installed, else with a plain PyTorch loop."));
+    if (m_trainable)
+        code.line(0, QStringLiteral("# Trains with PyTorch Lightning when it is installed, else with a plain PyTorch loop."));
     return code;
 }
 
@@ -586,9 +591,12 @@ Code Writer::imports() const
     Code code;
     for (const QString &module : m_imports)
         code.line(0, QStringLiteral("import ") + module);
-    code.blank();
+    if (!m_imports.empty())
+        code.blank();
     code.line(0, QStringLiteral("import torch"));
     code.line(0, QStringLiteral("from torch import nn"));
+    if (!m_trainable)
+        return code;
     code.blank();
     code.line(0, QStringLiteral("try:"));
     code.line(1, QStringLiteral("import pytorch_lightning as pl"));
@@ -627,16 +635,23 @@ Code Writer::helpers()
     code.line(1, QStringLiteral("z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask"));
     code.line(1, QStringLiteral("return torch.Generator().manual_seed(z ^ (z >> 31))"));
     if (!m_options.weightsFile.isEmpty()) {
-        m_imports.insert(QStringLiteral("os"));
         code.blank(2);
-        code.line(0, QStringLiteral("def load_weights(model, path):"));
-        code.line(1, QStringLiteral("\"\"\"Loads the weights Model Composer wrote (a state_dict).\"\"\""));
-        code.line(1, QStringLiteral("try:"));
-        code.line(2, QStringLiteral("state = torch.load(path, weights_only=True)"));
-        code.line(1, QStringLiteral("except TypeError:  # PyTorch before 1.13"));
-        code.line(2, QStringLiteral("state = torch.load(path)"));
-        code.line(1, QStringLiteral("model.load_state_dict(state)"));
+        code.append(loadWeights());
     }
+    return code;
+}
+
+Code Writer::loadWeights()
+{
+    m_imports.insert(QStringLiteral("os"));
+    Code code;
+    code.line(0, QStringLiteral("def load_weights(model, path):"));
+    code.line(1, QStringLiteral("\"\"\"Loads the weights Model Composer wrote (a state_dict).\"\"\""));
+    code.line(1, QStringLiteral("try:"));
+    code.line(2, QStringLiteral("state = torch.load(path, weights_only=True)"));
+    code.line(1, QStringLiteral("except TypeError:  # PyTorch before 1.13"));
+    code.line(2, QStringLiteral("state = torch.load(path)"));
+    code.line(1, QStringLiteral("model.load_state_dict(state)"));
     return code;
 }
 
@@ -938,6 +953,19 @@ Code Writer::fitFunctions()
     return code;
 }
 
+Code Writer::untrainedMain() const
+{
+    Code code;
+    code.line(0, QStringLiteral("if __name__ == \"__main__\":"));
+    code.line(1, QStringLiteral("model = %1()").arg(m_rootClass));
+    if (!m_options.weightsFile.isEmpty()) {
+        code.line(1, QStringLiteral("here = os.path.dirname(os.path.abspath(__file__))"));
+        code.line(1, QStringLiteral("load_weights(model, os.path.join(here, %1))").arg(python::word(m_options.weightsFile)));
+    }
+    code.line(1, QStringLiteral("print(model)"));
+    return code;
+}
+
 Code Writer::mainBlock()
 {
     Code code;
@@ -991,10 +1019,29 @@ QString Writer::write()
     }
 
     // The classes first (they tell whether anything is frozen), then the rest.
+    m_trainable = !m_model.trainingRefusal();
     Code classes;
     for (const QString &name : std::as_const(m_order)) {
         classes.blank(2);
         classes.append(moduleClass(m_types[name], name == m_project.root));
+    }
+    if (!m_trainable) {
+        // Training takes one input and one output: the model alone, and a
+        // sentence that says why there is no more.
+        const Code weights = m_options.weightsFile.isEmpty() ? Code() : loadWeights();
+        const Code main = untrainedMain();
+        Code file = header();
+        file.line(0, QStringLiteral("# No training code: %1").arg(*m_model.trainingRefusal()));
+        file.blank();
+        file.append(imports());
+        file.append(classes);
+        if (!m_options.weightsFile.isEmpty()) {
+            file.blank(2);
+            file.append(weights);
+        }
+        file.blank(2);
+        file.append(main);
+        return file.text();
     }
     const Code helperCode = helpers();
     const Code data = dataFunction();

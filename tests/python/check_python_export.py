@@ -148,6 +148,25 @@ class PythonExportTest(unittest.TestCase):
         formatted = subprocess.run([black, "--check", "--diff", "-q"] + files, capture_output=True, text=True)
         self.assertEqual(formatted.returncode, 0, formatted.stdout + formatted.stderr)
 
+    def test_several_inputs_and_outputs(self):
+        # a, b -> mixer(Mixer: cat -> fc) -> mixed;  a - b -> head -> difference
+        module = load("python-two-inputs")
+        model = module.TwoHeads()
+        module.load_weights(model, os.path.join(DIR, "python-two-inputs.weights.pt"))
+        script = torch.jit.load(os.path.join(DIR, "python-two-inputs.pt"))
+        self.assertEqual([(n, tuple(p.shape)) for n, p in model.named_parameters()],
+                         [(n, tuple(p.shape)) for n, p in script.named_parameters()])
+        self.assertFalse(hasattr(module, "fit_plain"))
+        a, b = torch.randn(5, 4), torch.randn(5, 4)
+        with torch.no_grad():
+            ours, theirs = model(a, b), script(a, b)
+        self.assertEqual(len(ours), 2)
+        for y, expected in zip(ours, theirs):
+            self.assertLessEqual((y - expected).abs().max().item(), 1e-6)
+        files = [os.path.join(DIR, "python-two-inputs.py")]
+        self.assertEqual(subprocess.run([sys.executable, "-m", "pyflakes"] + files).returncode, 0)
+        self.assertEqual(subprocess.run([shutil.which("black"), "--check", "-q"] + files).returncode, 0)
+
     def test_docs_show_example_3_as_written(self):
         docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "export.md")
         with open(docs) as f:

@@ -68,6 +68,7 @@ private Q_SLOTS:
     void forwardFollowsTheSchedule();
     void frozenInstance();
     void clashingNames();
+    void severalInputsAndOutputs();
     void inferredSizeThatDiffersIsRefused();
     void sameInferredSizeIsAConstant();
     void trainingSettings_data();
@@ -223,6 +224,24 @@ void tst_PythonExporter::clashingNames()
           QStringLiteral("        return apply, half"),
           QStringLiteral("    model = LightningModule_2()")})
         QVERIFY2(source.contains(line), qPrintable(line));
+}
+
+void tst_PythonExporter::severalInputsAndOutputs()
+{
+    // a, b -> mixer(Mixer: cat -> fc) -> mixed;  a - b -> head -> difference
+    const ProjectData p = ProjectFile::load(QStringLiteral(MC_TESTDATA_DIR "/python-two-inputs.mcproj"));
+    const QString source = sourceOf(p, QStringLiteral("w.pt"));
+    QVERIFY(source.contains(QStringLiteral("class TwoHeads(nn.Module):")));
+    QVERIFY(source.contains(QStringLiteral("    def forward(self, a, b):\n"
+                                           "        mixer = self.mixer(a, b)\n"
+                                           "        sub = a - b\n"
+                                           "        head = self.head(sub)\n"
+                                           "        return mixer, head\n")));
+    // Training takes one input and one output: the file says so and holds no training.
+    QVERIFY(source.contains(QStringLiteral("# No training code: The root model `TwoHeads` has 2 input(s)")));
+    for (const char *absent : {"LightningModule", "training_step", "def make_data", "import math", "SEED"})
+        QVERIFY2(!source.contains(QLatin1String(absent)), absent);
+    QVERIFY(source.contains(QStringLiteral("    load_weights(model, os.path.join(here, \"w.pt\"))\n")));
 }
 
 void tst_PythonExporter::inferredSizeThatDiffersIsRefused()
