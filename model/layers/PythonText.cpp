@@ -12,12 +12,17 @@ QString real(double v)
 {
     if (!std::isfinite(v))
         throw std::invalid_argument("An option of the model is not a finite number.");
+    // A whole number as digits (`20.0`, not `2e+01`).
+    if (v == std::floor(v) && std::abs(v) < 1e16)
+        return QString::number(qint64(v)) + QStringLiteral(".0");
     QString s;
     for (int precision = 1; precision <= 17; ++precision) {
         s = QString::number(v, 'g', precision);
         if (s.toDouble() == v)
             break;
     }
+    // `1e-05` as Black writes it; `1e+20` becomes `1e20`.
+    s.replace(QStringLiteral("e+"), QStringLiteral("e"));
     if (!s.contains(QLatin1Char('.')) && !s.contains(QLatin1Char('e')) && !s.contains(QLatin1Char('n')))
         s += QStringLiteral(".0");
     return s;

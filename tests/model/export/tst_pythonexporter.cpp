@@ -8,6 +8,7 @@
 #include "build/ModelBuilder.h"
 #include "document/ProjectFile.h"
 #include "export/PythonExporter.h"
+#include "layers/PythonText.h"
 
 #include <QFile>
 #include <QRegularExpression>
@@ -75,6 +76,8 @@ private Q_SLOTS:
     void trainingSettings();
     void longLinesAreSplitAsBlackSplitsThem();
     void weightsOnlyWhenAsked();
+    void literals_data();
+    void literals();
     void weightsPath_data();
     void weightsPath();
     void weightsHoldEveryTensor();
@@ -350,6 +353,27 @@ void tst_PythonExporter::weightsOnlyWhenAsked()
     QVERIFY(with.contains(QStringLiteral("# Its weights are in model.weights.pt, beside this file.\n")));
     QVERIFY(with.startsWith(QStringLiteral("# ExternalInjection, the model of test.mcproj, as PyTorch code.\n"
                                            "# Written by Model Composer " MODELCOMPOSER_VERSION)));
+}
+
+void tst_PythonExporter::literals_data()
+{
+    // Numbers as Black leaves them: digits for whole numbers, no `+` in an exponent.
+    QTest::addColumn<double>("value");
+    QTest::addColumn<QString>("text");
+    QTest::addRow("whole") << 20.0 << QStringLiteral("20.0");
+    QTest::addRow("large_whole") << 1e8 << QStringLiteral("100000000.0");
+    QTest::addRow("rate") << 0.001 << QStringLiteral("0.001");
+    QTest::addRow("small") << 1e-05 << QStringLiteral("1e-05");
+    QTest::addRow("huge") << 1.5e20 << QStringLiteral("1.5e20");
+    QTest::addRow("negative") << -0.25 << QStringLiteral("-0.25");
+}
+
+void tst_PythonExporter::literals()
+{
+    QFETCH(double, value);
+    QFETCH(QString, text);
+    QCOMPARE(python::real(value), text);
+    QCOMPARE(text.toDouble(), value);
 }
 
 void tst_PythonExporter::weightsPath_data()
