@@ -4,6 +4,8 @@
 set -euo pipefail
 packages=(cmake ninja-build g++ make qt6-base-dev libgl-dev libtorch-dev libgloo-dev
           libqcustomplot-dev libqcustomplot2.1-qt6 python3-torch zlib1g-dev
+          # The Python export is checked as a colleague would check it.
+          black pyflakes3
           # Fashion-MNIST, the real data set of the examples (data kind fashion_mnist).
           dataset-fashion-mnist
           xvfb xauth imagemagick x11-apps

@@ -68,6 +68,10 @@ Commands:
                        with the project inside. The weights are those training
                        starts from with the seed (default: the project's training
                        seed), or those of a checkpoint written by `train`.
+  export PROJECT --format python -o OUT.py [--checkpoint CHECKPOINT | --seed N]
+                       Write the model as readable PyTorch: nn.Module classes,
+                       a LightningModule and its training; with --checkpoint or
+                       --seed also OUT.weights.pt, which the code loads.
 
 Options:
   -h, --help           Show this help.

@@ -4,6 +4,7 @@
 #include "training/Checkpoint.h"
 #include "build/ModelBuilder.h"
 #include "document/ProjectFile.h"
+#include "export/PythonExporter.h"
 #include "export/TorchScriptExporter.h"
 #include "training/TrainingSettings.h"
 
@@ -33,12 +34,16 @@ int ExportCommand::run(const QStringList &args, QTextStream &out, QTextStream &e
 {
     QCommandLineParser parser;
     const QCommandLineOption output({QStringLiteral("o"), QStringLiteral("output")},
-                                    QStringLiteral("The .pt file to write."), QStringLiteral("OUT.pt"));
+                                    QStringLiteral("The .pt (or .py) file to write."), QStringLiteral("OUT"));
+    const QCommandLineOption format(QStringLiteral("format"),
+                                    QStringLiteral("torchscript (a .pt file, the default) or python (readable "
+                                                   "nn.Module classes and a LightningModule)."),
+                                    QStringLiteral("FORMAT"), QStringLiteral("torchscript"));
     const QCommandLineOption checkpoint(QStringLiteral("checkpoint"), QStringLiteral("Weights from a checkpoint."),
                                         QStringLiteral("CHECKPOINT"));
     const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Initialise the weights from N."),
                                   QStringLiteral("N"));
-    parser.addOptions({output, checkpoint, seed});
+    parser.addOptions({output, format, checkpoint, seed});
     if (!parser.parse(QStringList{QStringLiteral("export")} + args))
         return usageError(err, parser.errorText());
     const QStringList positional = parser.positionalArguments();
@@ -47,10 +52,14 @@ int ExportCommand::run(const QStringList &args, QTextStream &out, QTextStream &e
     if (!parser.isSet(output) || parser.value(output).isEmpty())
         return usageError(err, QStringLiteral("missing -o OUT.pt"));
     if (parser.values(output).size() > 1 || parser.values(seed).size() > 1 ||
-        parser.values(checkpoint).size() > 1)
+        parser.values(checkpoint).size() > 1 || parser.values(format).size() > 1)
         return usageError(err, QStringLiteral("an option is given twice"));
     if (parser.isSet(seed) && parser.isSet(checkpoint))
         return usageError(err, QStringLiteral("--seed and --checkpoint exclude each other: the weights come from one"));
+    const QString formatName = parser.value(format);
+    if (formatName != QLatin1String("torchscript") && formatName != QLatin1String("python"))
+        return usageError(err, QStringLiteral("--format expects torchscript or python, not '%1'").arg(formatName));
+    const bool python = formatName == QLatin1String("python");
     std::optional<uint64_t> seedValue;
     if (parser.isSet(seed)) {
         bool ok = false;
@@ -75,7 +84,7 @@ int ExportCommand::run(const QStringList &args, QTextStream &out, QTextStream &e
         } catch (const CheckpointError &e) {
             return failure(out, err, e.message());
         }
-    } else if (!seedValue) {
+    } else if (!seedValue && !python) {
         // The seed training starts from, so that the export holds its first weights.
         try {
             seedValue = TrainingSettings::fromJson(project.training).seed;
@@ -115,10 +124,23 @@ int ExportCommand::run(const QStringList &args, QTextStream &out, QTextStream &e
     }
 
     QString error;
-    if (!TorchScriptExporter::save(*model, module, outPath, &error))
-        return failure(out, err, error);
-    out << "Exported " << projectPath << " to " << outPath;
-    if (weights)
+    if (python) {
+        // Weights only when asked for: without them the code trains from
+        // PyTorch's own initialisation.
+        const bool withWeights = weights || seedValue;
+        if (!PythonExporter::save(*model, withWeights ? &module : nullptr, outPath, projectPath, &error))
+            return failure(out, err, error);
+        out << "Exported " << projectPath << " to " << outPath;
+        if (withWeights)
+            out << " and " << PythonExporter::weightsPath(outPath);
+    } else {
+        if (!TorchScriptExporter::save(*model, module, outPath, &error))
+            return failure(out, err, error);
+        out << "Exported " << projectPath << " to " << outPath;
+    }
+    if (python && !weights && !seedValue)
+        out << " (no weights: give --seed N or --checkpoint C for a weights file)\n";
+    else if (weights)
         // Epochs as people count them: the checkpoint's epoch is the next one to run, from 0.
         out << " (weights of " << parser.value(checkpoint)
             << (weights->batchInEpoch == 0 ? QStringLiteral(" after %1 epoch(s)").arg(weights->epoch)

@@ -6,10 +6,12 @@ class QTextStream;
 
 namespace mc {
 
-/// `modelcomposer-cli export PROJECT -o OUT.pt [--checkpoint CHECKPOINT] [--seed N]`:
-/// builds the project's model (weights from the seed, or from a checkpoint the
-/// trainer wrote) and writes it as TorchScript with the project inside
-/// (TorchScriptExporter, docs/export.md).
+/// `modelcomposer-cli export PROJECT -o OUT [--format torchscript|python]
+/// [--checkpoint CHECKPOINT] [--seed N]`: builds the project's model (weights
+/// from the seed, or from a checkpoint the trainer wrote) and writes it as
+/// TorchScript with the project inside (TorchScriptExporter), or as Python
+/// source with, when weights are asked for, OUT's `.weights.pt` beside it
+/// (PythonExporter; docs/export.md).
 class ExportCommand
 {
 public:

@@ -18,6 +18,7 @@
 #include "build/ModelBuilder.h"
 #include "document/Project.h"
 #include "document/ProjectFile.h"
+#include "export/PythonExporter.h"
 #include "export/TorchScriptExporter.h"
 #include "training/Trainer.h"
 #include "TrainingPanel.h"
@@ -126,9 +127,21 @@ TrainingController::TrainingController(MainWindow *window)
     m_openPtAct = new QAction(tr("Open Exported Model (.pt)…"), this);
     m_exportAct = new QAction(tr("Export &TorchScript…"), this);
     m_exportAct->setObjectName(QStringLiteral("exportTorchScriptAction"));
+    m_exportPythonAct = new QAction(tr("Export &Python…"), this);
+    m_exportPythonAct->setObjectName(QStringLiteral("exportPythonAction"));
     m_saveCkptAct = new QAction(tr("Save &Checkpoint…"), this);
     m_saveCkptAct->setObjectName(QStringLiteral("saveCheckpointAction"));
-    fileMenu->insertActions(before, {m_openPtAct, m_exportAct, m_saveCkptAct, sep});
+    fileMenu->insertActions(before, {m_openPtAct, m_exportAct, m_exportPythonAct, m_saveCkptAct, sep});
+    connect(m_exportPythonAct, &QAction::triggered, this, [this] {
+        QString path = QFileDialog::getSaveFileName(m_window, tr("Export Python"),
+                                                    m_window->suggestedPath(QStringLiteral("py")),
+                                                    tr("Python (*.py)"));
+        if (!path.isEmpty() && QFileInfo(path).suffix().isEmpty())
+            path += QStringLiteral(".py");
+        QString error;
+        if (!path.isEmpty() && !exportPython(path, &error))
+            QMessageBox::warning(m_window, tr("Export Failed"), error);
+    });
     connect(m_exportAct, &QAction::triggered, this, [this] {
         QString path = QFileDialog::getSaveFileName(m_window, tr("Export TorchScript"),
                                                     m_window->suggestedPath(QStringLiteral("pt")),
@@ -799,31 +812,59 @@ bool TrainingController::eventFilter(QObject *watched, QEvent *event)
     return QObject::eventFilter(watched, event);
 }
 
+ComposedModule TrainingController::exportedModule(const CheckedModel &model)
+{
+    const ProjectData &data = model.project();
+    if (m_trainer && !isRunning() && m_lastMatchesGraph && m_trainer->module())
+        return m_trainer->module();
+    TrainingSettings settings;
+    try {
+        settings = TrainingSettings::fromJson(data.training);
+    } catch (...) {
+    }
+    ComposedModule module = ModelBuilder::build(model, settings.seed);
+    if (m_last && m_lastMatchesGraph && !m_last->mismatch(*module)) {
+        m_last->loadWeights(*module);
+    } else if (m_last) {
+        // After an edit: the trained weights of the instances that still fit.
+        const WeightCarryOver carried = m_last->carryWeightsInto(*module, data);
+        if (!carried.complete())
+            m_window->statusBar()->showMessage(tr("Exported with the trained weights: %1").arg(carried.message()),
+                                               10000);
+    }
+    return module;
+}
+
+bool TrainingController::exportPython(const QString &path, QString *error)
+{
+    const ProjectData data = m_window->project()->data();
+    try {
+        const CheckedModel model = CheckedModel::check(data);
+        ComposedModule module = exportedModule(model);
+        if (!PythonExporter::save(model, &module, path, m_window->filePath(), error))
+            return false;
+        if (m_window->statusBar()->currentMessage().isEmpty() ||
+            !m_window->statusBar()->currentMessage().startsWith(tr("Exported with")))
+            m_window->statusBar()->showMessage(
+                tr("Exported %1 to %2 and its weights to %3")
+                    .arg(data.root, QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath()),
+                         QFileInfo(PythonExporter::weightsPath(path)).fileName()),
+                MainWindow::kReadableStatusMs);
+        m_window->rememberFolder(path);
+        return true;
+    } catch (const std::exception &e) {
+        if (error)
+            *error = fromException(e);
+        return false;
+    }
+}
+
 bool TrainingController::exportTorchScript(const QString &path, QString *error)
 {
     const ProjectData data = m_window->project()->data();
     try {
         const CheckedModel model = CheckedModel::check(data);
-        ComposedModule module{nullptr};
-        if (m_trainer && !isRunning() && m_lastMatchesGraph && m_trainer->module())
-            module = m_trainer->module();
-        else {
-            TrainingSettings settings;
-            try {
-                settings = TrainingSettings::fromJson(data.training);
-            } catch (...) {
-            }
-            module = ModelBuilder::build(model, settings.seed);
-            if (m_last && m_lastMatchesGraph && !m_last->mismatch(*module)) {
-                m_last->loadWeights(*module);
-            } else if (m_last) {
-                // After an edit: the trained weights of the instances that still fit.
-                const WeightCarryOver carried = m_last->carryWeightsInto(*module, data);
-                if (!carried.complete())
-                    m_window->statusBar()->showMessage(tr("Exported with the trained weights: %1").arg(carried.message()),
-                                                       10000);
-            }
-        }
+        ComposedModule module = exportedModule(model);
         if (!TorchScriptExporter::save(model, module, path, error))
             return false;
         // Long enough to read, unless a sentence about the weights is showing.

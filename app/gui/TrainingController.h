@@ -25,7 +25,9 @@ class QTimer;
 
 namespace mc {
 
+class CheckedModel;
 class Checkpoint;
+class ComposedModule;
 class LocalLauncher;
 class LossPlot;
 class MainWindow;
@@ -99,6 +101,9 @@ public:
     std::vector<std::pair<std::string, at::Tensor>> currentWeights(QString *note = nullptr) const;
     /// Exports the model (trained weights for the instances that still fit).
     bool exportTorchScript(const QString &path, QString *error = nullptr);
+    /// Exports the model as Python source with its weights beside it
+    /// (PythonExporter; the same weights as exportTorchScript).
+    bool exportPython(const QString &path, QString *error = nullptr);
     bool saveCheckpoint(const QString &path, QString *error = nullptr);
     /// Opens the graph stored in an exported `.pt` as an untitled project named
     /// after the file, with the file's weights as the last run's (Resume
@@ -116,6 +121,9 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
+    /// The module both exports write: the trained one, or one built from the
+    /// seed with the last run's weights where they still fit.
+    ComposedModule exportedModule(const CheckedModel &model);
     void onProgress(const TrainingProgress &progress);
     void onFinished(const TrainingResult &result);
     void onLauncherFinished(const TrainingResult &result);
@@ -156,6 +164,7 @@ private:
     QProgressBar *m_progress;
     QLabel *m_banner;
     QAction *m_exportAct;
+    QAction *m_exportPythonAct;
     QAction *m_saveCkptAct;
     QAction *m_openPtAct;
     QThread *m_thread = nullptr;

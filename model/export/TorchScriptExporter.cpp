@@ -7,13 +7,12 @@
 #include "document/Project.h"
 #include "document/ProjectFile.h"
 #include "document/ZipDirectory.h"
+#include "export/ForwardPlan.h"
+#include "export/LocalNames.h"
 
 #include <QFile>
 #include <QFileInfo>
-#include <QHash>
-#include <QRegularExpression>
 #include <QSaveFile>
-#include <QSet>
 
 #include <cmath>
 #include <map>
@@ -31,32 +30,11 @@ std::string str(const QString &s)
     return s.toStdString();
 }
 
-/// Words a generated local variable must not take: Python keywords and the
-/// names TorchScript source resolves globally.
-const QSet<QString> &reservedWords()
-{
-    static const QSet<QString> words = [] {
-        QSet<QString> w = Project::pythonKeywords();
-        for (const char *name : {"self", "torch", "math", "Tensor", "Tuple", "List", "Dict", "Optional",
-                                 "getattr", "hasattr", "isinstance", "int", "float", "bool", "str", "len",
-                                 "range", "print", "annotate", "super", "forward", "training"})
-            w.insert(QString::fromLatin1(name));
-        return w;
-    }();
-    return words;
-}
-
-bool isIdentifier(const QString &s)
-{
-    static const QRegularExpression re(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]*$"));
-    return re.match(s).hasMatch();
-}
-
 /// `self.fc`, or `getattr(self, "0")` for a name that source cannot spell
 /// after a dot (the blocks of a stack).
 QString member(const QString &name)
 {
-    if (isIdentifier(name) && !reservedWords().contains(name))
+    if (LocalNames::isIdentifier(name) && !LocalNames::reservedWords().contains(name))
         return QStringLiteral("self.") + name;
     return QStringLiteral("getattr(self, \"%1\")").arg(name);
 }
@@ -270,74 +248,24 @@ JitModule ScriptBuilder::composed(const TypeEval &eval, torch::nn::Module &sourc
                      .arg(submodules));
 
     // One local variable per output port of a call, named after the instance.
-    QSet<QString> used = reservedWords();
-    auto fresh = [&](QString base) {
-        if (!isIdentifier(base))
-            base = QStringLiteral("v");
-        QString name = base;
-        for (int k = 2; used.contains(name); ++k)
-            name = QStringLiteral("%1_%2").arg(base).arg(k);
-        used.insert(name);
-        return name;
-    };
-    QHash<qint64, QString> value; // (node << 16 | port) -> local variable
-    auto key = [](int node, int port) { return (qint64(node) << 16) | qint64(port); };
-
-    const QList<const Node *> inputs = type->ports(NodeKind::Input);
-    const QList<const Node *> outputs = type->ports(NodeKind::Output);
+    LocalNames names;
+    const ForwardPlan plan = ForwardPlan::make(m_project, eval, names);
     QString signature = QStringLiteral("def forward(self");
-    for (const Node *n : inputs) {
-        const QString name = fresh(n->name);
-        value.insert(key(n->id, 0), name);
-        signature += QStringLiteral(", %1: Tensor").arg(name);
-    }
+    for (const QString &input : plan.inputs)
+        signature += QStringLiteral(", %1: Tensor").arg(input);
     signature += QStringLiteral("):\n");
 
     QString body;
-    QStringList results(outputs.size());
-    for (int id : eval.order) {
-        const Node *n = type->node(id);
-        if (!n || n->kind == NodeKind::Input)
-            continue;
-        QStringList args;
-        const int inCount = n->kind == NodeKind::Output ? 1 : int(eval.nodes.value(id).in.size());
-        for (int port = 0; port < inCount; ++port) {
-            const std::optional<Wire> w = type->wireInto({id, port});
-            if (!w || !value.contains(key(w->from.node, w->from.port)))
-                mismatch(QStringLiteral("input %1 of node %2 in %3 is not connected").arg(port).arg(id).arg(eval.type));
-            args.append(value.value(key(w->from.node, w->from.port)));
-        }
-        if (n->kind == NodeKind::Output) {
-            results[outputs.indexOf(n)] = args.first();
-            continue;
-        }
-        const InstanceEval *ie = eval.instance(n->name);
-        if (!ie)
-            mismatch(QStringLiteral("`%1` of %2 was not evaluated").arg(n->name, eval.type));
-        QString call;
-        if (ie->layer && ie->layer->isOperator)
-            call = ie->layer->scriptCode(ie->options, args);
-        else
-            call = QStringLiteral("%1.forward(%2)").arg(member(ie->name), args.join(QStringLiteral(", ")));
-        QStringList outputNames;
-        if (ie->layer) {
-            outputNames = ie->layer->outputs;
-        } else if (const ModuleType *inner = ie->body ? m_project.type(ie->body->type) : nullptr) {
-            for (const Node *p : inner->ports(NodeKind::Output))
-                outputNames.append(p->name);
-        }
-        QStringList out;
-        for (int port = 0; port < ie->out.size(); ++port) {
-            const QString name = ie->out.size() == 1 || port >= outputNames.size()
-                                     ? fresh(ie->name)
-                                     : fresh(ie->name + QLatin1Char('_') + outputNames.at(port));
-            value.insert(key(id, port), name);
-            out.append(name);
-        }
-        body += QStringLiteral("    ") + (out.isEmpty() ? call : out.join(QStringLiteral(", ")) +
-                                                              QStringLiteral(" = ") + call) +
+    for (const ForwardCall &c : plan.calls) {
+        const InstanceEval *ie = c.instance;
+        const QString call = ie->layer && ie->layer->isOperator
+                                 ? ie->layer->scriptCode(ie->options, c.arguments)
+                                 : QStringLiteral("%1.forward(%2)").arg(member(ie->name), c.arguments.join(QStringLiteral(", ")));
+        body += QStringLiteral("    ") + (c.results.isEmpty() ? call : c.results.join(QStringLiteral(", ")) +
+                                                                    QStringLiteral(" = ") + call) +
                 QLatin1Char('\n');
     }
+    const QStringList &results = plan.outputs;
     if (results.size() == 1)
         body += QStringLiteral("    return %1\n").arg(results.first());
     else if (results.isEmpty())

@@ -3,22 +3,13 @@
 #include "analysis/CheckedModel.h"
 #include "build/ComposedModule.h"
 #include "document/GraphTypes.h"
+#include "export/ExportError.h"
 
 #include <QString>
 
 #include <torch/script.h>
 
-#include <stdexcept>
-
 namespace mc {
-
-/// A module tree that does not match the project it is exported with (built
-/// from another project, or changed since); what() says which part differs.
-class ExportError : public std::runtime_error
-{
-public:
-    using std::runtime_error::runtime_error;
-};
 
 /// Turns a built module tree into a TorchScript module that Python
 /// (`torch.jit.load`) and C++ (`torch::jit::load`) open without any code of

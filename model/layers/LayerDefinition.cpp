@@ -152,14 +152,14 @@ QString LayerDefinition::pythonCode(const ResolvedOptions &o, const QStringList 
     for (const QString &p : pythonPositional) {
         if (!o.has(p))
             break;
-        args.append(python::value(*option(p), o.value(p)));
+        args.append(python::option(*option(p), o));
         positional.append(p);
     }
     for (const OptionSpec &spec : options) {
         if (positional.contains(spec.name) || !o.has(spec.name))
             continue;
-        if (pythonPositional.contains(spec.name)) {
-            args.append(spec.name + QLatin1Char('=') + python::value(spec, o.value(spec.name)));
+        if (pythonPositional.contains(spec.name) || !o.pythonName(spec.name).isEmpty()) {
+            args.append(spec.name + QLatin1Char('=') + python::option(spec, o));
             continue;
         }
         const ResolvedValue v = o.value(spec.name);

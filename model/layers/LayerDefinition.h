@@ -77,10 +77,21 @@ public:
     void setNumber(const QString &name, double v) { m_values.insert(name, ResolvedValue{{v}, {}}); }
     void remove(const QString &name) { m_values.remove(name); }
     const QMap<QString, ResolvedValue> &values() const { return m_values; }
-    bool operator==(const ResolvedOptions &o) const { return m_values == o.m_values; }
+
+    /// The Python export writes an option that an argument of the enclosing
+    /// module type gives as that argument's name (`nn.Linear(input_dim,
+    /// hidden_dim)`) instead of its value; empty when it writes the value.
+    QString pythonName(const QString &name) const { return m_pythonNames.value(name); }
+    void setPythonName(const QString &name, const QString &python) { m_pythonNames.insert(name, python); }
+
+    bool operator==(const ResolvedOptions &o) const
+    {
+        return m_values == o.m_values && m_pythonNames == o.m_pythonNames;
+    }
 
 private:
     QMap<QString, ResolvedValue> m_values;
+    QMap<QString, QString> m_pythonNames;
 };
 
 /// A tensor a layer holds, with PyTorch's name: `weight`, `bias`, `running_mean`.
@@ -150,9 +161,10 @@ struct LayerDefinition
     /// Python: the torch.nn constructor as a person would write it, defaults
     /// left out (`nn.Conv2d(1, 8, kernel_size=3)`); for an operator, the
     /// expression (as `script`).
-    /// When null, pythonConstructor() writes `nn.<name>(...)` from the options:
+    /// When null, pythonCode() writes `nn.<name>(...)` from the options:
     /// those in `pythonPositional` by position, the others by keyword, each
-    /// left out where it has its default.
+    /// left out where it has its default. An option with a pythonName() is
+    /// written as that name and never left out.
     QString (*python)(const ResolvedOptions &, const QStringList &arguments) = nullptr;
     QStringList pythonPositional;
     /// At least one sample for the registry test.

@@ -12,12 +12,17 @@ QString real(double v)
 {
     if (!std::isfinite(v))
         throw std::invalid_argument("An option of the model is not a finite number.");
+    // A whole number as digits (`20.0`, not `2e+01`).
+    if (v == std::floor(v) && std::abs(v) < 1e16)
+        return QString::number(qint64(v)) + QStringLiteral(".0");
     QString s;
     for (int precision = 1; precision <= 17; ++precision) {
         s = QString::number(v, 'g', precision);
         if (s.toDouble() == v)
             break;
     }
+    // `1e-05` as Black writes it; `1e+20` becomes `1e20`.
+    s.replace(QStringLiteral("e+"), QStringLiteral("e"));
     if (!s.contains(QLatin1Char('.')) && !s.contains(QLatin1Char('e')) && !s.contains(QLatin1Char('n')))
         s += QStringLiteral(".0");
     return s;
@@ -46,8 +51,8 @@ QString integers(const std::vector<int64_t> &v, bool tuple)
 QString word(const QString &w)
 {
     QString escaped = w;
-    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('\''), QStringLiteral("\\'"));
-    return QLatin1Char('\'') + escaped + QLatin1Char('\'');
+    escaped.replace(QLatin1Char('\\'), QStringLiteral("\\\\")).replace(QLatin1Char('"'), QStringLiteral("\\\""));
+    return QLatin1Char('"') + escaped + QLatin1Char('"');
 }
 
 QString value(const OptionSpec &option, const ResolvedValue &v)
@@ -73,6 +78,12 @@ QString value(const OptionSpec &option, const ResolvedValue &v)
     }
     }
     return QString();
+}
+
+QString option(const OptionSpec &option, const ResolvedOptions &options)
+{
+    const QString name = options.pythonName(option.name);
+    return name.isEmpty() ? value(option, options.value(option.name)) : name;
 }
 
 } // namespace mc::python

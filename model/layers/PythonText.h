@@ -19,10 +19,13 @@ QString integer(int64_t v);
 QString boolean(bool v);
 /// `[3, 3]` (TorchScript's int[]) or `(3, 3)` with `tuple`.
 QString integers(const std::vector<int64_t> &v, bool tuple = false);
-/// `'bilinear'`
+/// `"bilinear"`, quoted as Black quotes it.
 QString word(const QString &w);
 /// An option's value as a constructor argument: a number, True/False, a
 /// tuple `(3, 3)` (or one number where all are equal), or a quoted word.
 QString value(const OptionSpec &option, const ResolvedValue &value);
+/// Option `option` of `options` as the Python export writes it: its
+/// pythonName() where it has one, else value().
+QString option(const OptionSpec &option, const ResolvedOptions &options);
 
 } // namespace mc::python

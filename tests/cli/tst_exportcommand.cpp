@@ -3,11 +3,15 @@
 #include "document/ProjectFile.h"
 #include "export/TorchScriptExporter.h"
 
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/script.h>
+
+#include <map>
 
 using namespace mc;
 
@@ -76,6 +80,9 @@ private Q_SLOTS:
     void failures();
     void usage_data();
     void usage();
+    void pythonWithSeed();
+    void pythonWithoutWeights();
+    void pythonFromCheckpoint();
 
 private:
     QTemporaryDir m_dir;
@@ -231,6 +238,8 @@ void tst_ExportCommand::usage_data()
     QTest::addRow("seed_and_checkpoint")
         << QStringList{project, QStringLiteral("-o"), QStringLiteral("x.pt"), QStringLiteral("--seed"),
                        QStringLiteral("1"), QStringLiteral("--checkpoint"), QStringLiteral("c.ckpt")};
+    QTest::addRow("unknown_format") << QStringList{project, QStringLiteral("-o"), QStringLiteral("x.py"),
+                                                   QStringLiteral("--format"), QStringLiteral("onnx")};
 }
 
 void tst_ExportCommand::usage()
@@ -241,6 +250,76 @@ void tst_ExportCommand::usage()
     QVERIFY2(r.err.startsWith(QStringLiteral("modelcomposer-cli: export: ")), qPrintable(r.err));
     QVERIFY2(r.err.contains(QStringLiteral("Try 'modelcomposer-cli --help'")), qPrintable(r.err));
     QVERIFY(r.out.isEmpty());
+}
+
+/// The tensors of a weights file the Python export wrote, by name.
+std::map<std::string, torch::Tensor> pythonWeights(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    const QByteArray bytes = file.readAll();
+    std::map<std::string, torch::Tensor> out;
+    for (const auto &e : torch::jit::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toGenericDict())
+        out.emplace(e.key().toStringRef(), e.value().toTensor());
+    return out;
+}
+
+void tst_ExportCommand::pythonWithSeed()
+{
+    const QString out = m_dir.filePath(QStringLiteral("shared.py"));
+    const Run r = cli({QStringLiteral("export"), example(QStringLiteral("shared-block.mcproj")), QStringLiteral("--format"),
+                       QStringLiteral("python"), QStringLiteral("-o"), out, QStringLiteral("--seed"), QStringLiteral("9")});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains(QStringLiteral("shared.weights.pt (weights from seed 9)")), qPrintable(r.out));
+    QFile source(out);
+    QVERIFY(source.open(QIODevice::ReadOnly));
+    const QByteArray text = source.readAll();
+    QVERIFY(text.startsWith("# ExternalInjection, the model of shared-block.mcproj, as PyTorch code."));
+    QVERIFY(text.contains("load_weights(model, os.path.join(here, \"shared.weights.pt\"))"));
+    const std::map<std::string, torch::Tensor> weights = pythonWeights(m_dir.filePath(QStringLiteral("shared.weights.pt")));
+    ComposedModule seeded = ModelBuilder::build(ProjectFile::load(example(QStringLiteral("shared-block.mcproj"))), 9);
+    QCOMPARE(weights.size(), seeded->named_parameters().size());
+    for (const auto &p : seeded->named_parameters())
+        QVERIFY2(weights.count(p.key()) && torch::equal(weights.at(p.key()), p.value()), p.key().c_str());
+}
+
+void tst_ExportCommand::pythonWithoutWeights()
+{
+    const QString out = m_dir.filePath(QStringLiteral("plain.py"));
+    const Run r = cli({QStringLiteral("export"), example(QStringLiteral("encoder-decoder.mcproj")), QStringLiteral("--format"),
+                       QStringLiteral("python"), QStringLiteral("-o"), out});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains(QStringLiteral("no weights")), qPrintable(r.out));
+    QVERIFY(QFile::exists(out));
+    QVERIFY(!QFile::exists(m_dir.filePath(QStringLiteral("plain.weights.pt"))));
+}
+
+void tst_ExportCommand::pythonFromCheckpoint()
+{
+    // A checkpoint whose weights differ from any seeded start: all 0.25.
+    const QString projectPath = example(QStringLiteral("encoder-decoder.mcproj"));
+    const ProjectData project = ProjectFile::load(projectPath);
+    ComposedModule trained = ModelBuilder::build(project, 0);
+    {
+        torch::NoGradGuard noGrad;
+        for (auto &p : trained->parameters())
+            p.fill_(0.25);
+    }
+    Checkpoint c;
+    c.project = ProjectFile::toJson(project);
+    c.tensors = Checkpoint::namedTensors(*trained, true);
+    const QString ckpt = m_dir.filePath(QStringLiteral("python.ckpt"));
+    QString error;
+    QVERIFY2(c.save(ckpt, &error), qPrintable(error));
+    const QString out = m_dir.filePath(QStringLiteral("trained.py"));
+    const Run r = cli({QStringLiteral("export"), projectPath, QStringLiteral("--format"), QStringLiteral("python"),
+                       QStringLiteral("-o"), out, QStringLiteral("--checkpoint"), ckpt});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    const std::map<std::string, torch::Tensor> weights = pythonWeights(m_dir.filePath(QStringLiteral("trained.weights.pt")));
+    QCOMPARE(weights.size(), size_t(4));
+    for (const auto &p : trained->named_parameters())
+        QVERIFY2(weights.count(p.key()) && torch::equal(weights.at(p.key()), p.value()), p.key().c_str());
 }
 
 QTEST_GUILESS_MAIN(tst_ExportCommand)

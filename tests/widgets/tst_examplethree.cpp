@@ -8,6 +8,7 @@
 #include "document/ProjectFile.h"
 #include "training/Checkpoint.h"
 
+#include <QAction>
 #include <QFile>
 #include <QInputDialog>
 #include <QSettings>
@@ -16,6 +17,7 @@
 #include <QUndoStack>
 #include <QtTest>
 
+#include <torch/csrc/jit/serialization/pickle.h>
 #include <torch/script.h>
 
 using namespace mc;
@@ -129,6 +131,25 @@ void tst_ExampleThree::drawTrainExportSaveReopen()
     torch::jit::Module script = torch::jit::load(exported.toStdString());
     const at::Tensor y = script.forward({torch::ones({3, 10})}).toTensor();
     QCOMPARE(y.sizes().vec(), (std::vector<int64_t>{3, 10}));
+
+    // Exported as Python (File ▸ Export Python…): the same trained weights beside the source.
+    QAction *exportPython = m_window->findChild<QAction *>(QStringLiteral("exportPythonAction"));
+    QVERIFY(exportPython);
+    QVERIFY(exportPython->isEnabled());
+    const QString python = m_dir->filePath(QStringLiteral("example3.py"));
+    QVERIFY2(m_controller->exportPython(python, &error), qPrintable(error));
+    QFile source(python);
+    QVERIFY(source.open(QIODevice::ReadOnly));
+    const QByteArray text = source.readAll();
+    QVERIFY(text.startsWith("# ExternalInjection, the model of example3.mcproj, as PyTorch code."));
+    QVERIFY(text.contains("        self.shared_module = SharedBlock(dim)\n"));
+    QFile weightsFile(m_dir->filePath(QStringLiteral("example3.weights.pt")));
+    QVERIFY(weightsFile.open(QIODevice::ReadOnly));
+    const QByteArray bytes = weightsFile.readAll();
+    const auto state = torch::jit::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toGenericDict();
+    QCOMPARE(state.size(), script.named_parameters().size());
+    for (const auto &p : script.named_parameters())
+        QVERIFY2(torch::equal(state.at(p.name).toTensor(), p.value), p.name.c_str());
 
     // Saved (Ctrl+S), its checkpoint beside it; the window closed.
     QTest::keyClick(m_window->canvas()->view(), Qt::Key_S, Qt::ControlModifier);

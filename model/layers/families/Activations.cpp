@@ -25,6 +25,14 @@ LayerDefinition plain(const QString &name, const QString &doc, const QString &in
     return d;
 }
 
+/// Softmax's `dim` as the Python export writes it: a number, or the
+/// argument of the module type that gives it.
+QString dimText(const ResolvedOptions &o)
+{
+    const QString name = o.pythonName(QStringLiteral("dim"));
+    return name.isEmpty() ? python::integer(o.integer(QStringLiteral("dim"))) : name;
+}
+
 /// Softmax and LogSoftmax: `dim` counts the batch dimension, as in PyTorch.
 LayerDefinition normalizedExponential(const QString &name, const QString &doc, const QString &instanceName)
 {
@@ -143,7 +151,7 @@ QList<LayerDefinition> activationLayers()
         return returns(QStringLiteral("torch.softmax(%1, %2)").arg(a.value(0)).arg(o.integer(QStringLiteral("dim"))));
     };
     softmax.python = [](const ResolvedOptions &o, const QStringList &) {
-        return QStringLiteral("nn.Softmax(dim=%1)").arg(o.integer(QStringLiteral("dim")));
+        return QStringLiteral("nn.Softmax(dim=%1)").arg(dimText(o));
     };
     LayerDefinition logSoftmax = normalizedExponential(QStringLiteral("LogSoftmax"), QStringLiteral("log(softmax(x)) along dim."),
                                                        QStringLiteral("log_softmax"));
@@ -154,7 +162,7 @@ QList<LayerDefinition> activationLayers()
         return returns(QStringLiteral("torch.log_softmax(%1, %2)").arg(a.value(0)).arg(o.integer(QStringLiteral("dim"))));
     };
     logSoftmax.python = [](const ResolvedOptions &o, const QStringList &) {
-        return QStringLiteral("nn.LogSoftmax(dim=%1)").arg(o.integer(QStringLiteral("dim")));
+        return QStringLiteral("nn.LogSoftmax(dim=%1)").arg(dimText(o));
     };
     return {relu, leaky, gelu, tanh, sigmoid, silu, elu, selu, softplus, hardswish, softmax, logSoftmax};
 }

@@ -148,7 +148,11 @@ QList<LayerDefinition> operatorLayers()
     concat.script = [](const ResolvedOptions &o, const QStringList &a) {
         return QStringLiteral("torch.cat([%1, %2], dim=%3)").arg(a.value(0), a.value(1)).arg(o.integer(QStringLiteral("dim")));
     };
-    concat.python = concat.script;
+    concat.python = [](const ResolvedOptions &o, const QStringList &a) {
+        const QString dim = o.pythonName(QStringLiteral("dim"));
+        return QStringLiteral("torch.cat([%1, %2], dim=%3)")
+            .arg(a.value(0), a.value(1), dim.isEmpty() ? python::integer(o.integer(QStringLiteral("dim"))) : dim);
+    };
     concat.samples = {{QStringLiteral("features"), QStringLiteral("{}"), {Shape({3}), Shape({4})}},
                       {QStringLiteral("channels"), QStringLiteral(R"({"dim": 1})"), {Shape({2, 3, 3}), Shape({1, 3, 3})}},
                       {QStringLiteral("last"), QStringLiteral(R"({"dim": -1})"), {Shape({2, 3}), Shape({2, 2})}}};
