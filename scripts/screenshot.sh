@@ -67,3 +67,9 @@ awk 'BEGIN { srand(7); printf "id"; for (i = 0; i < 10; i++) printf ",x%d", i; p
     for (i = 0; i < 10; i++) { v = rand() * 4 - 2; s += v; printf ",%.3f", v }
     printf ",%d\n", (s > 0) } }' > "$profile/sensors.csv"
 shoot csv-import.png "$profile/sensors.mcproj" --import-csv sensors.csv
+# The verdict of a short run of the Fashion-MNIST MLP: the accuracy per
+# epoch, the test set's confusion matrix and the per-class figures.
+sed -e 's/"epochs": 15,/"epochs": 4, "limit_train_batches": 80,/' \
+    -e 's/"source": "own"/"source": "own", "each_epoch": true/' \
+  examples/fashion-mnist-mlp.mcproj > "$profile/fashion.mcproj"
+WAIT=${EVAL_WAIT:-40} shoot evaluation.png "$profile/fashion.mcproj" --train-on-start

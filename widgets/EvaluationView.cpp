@@ -12,6 +12,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cmath>
 
 namespace mc {
@@ -60,6 +61,11 @@ EvaluationView::EvaluationView(QWidget *parent) : QWidget(parent)
     m_accuracy->xAxis->setRange(0.5, 1.5);
     m_accuracy->xAxis->ticker()->setTickCount(5);
     m_accuracy->legend->setVisible(true);
+    QFont legendFont = m_accuracy->font();
+    legendFont.setPointSize(7);
+    m_accuracy->legend->setFont(legendFont);
+    m_accuracy->legend->setBorderPen(Qt::NoPen);
+    m_accuracy->legend->setBrush(QColor(255, 255, 255, 200));
     m_accuracy->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignRight | Qt::AlignBottom);
 
     // The confusion matrix: rows the true class (top to bottom), columns the predicted one.
@@ -70,13 +76,16 @@ EvaluationView::EvaluationView(QWidget *parent) : QWidget(parent)
     m_matrix->yAxis->setLabel(tr("true class"));
     m_matrix->yAxis->setRangeReversed(true);
     connect(m_matrix, &QCustomPlot::mousePress, this, &EvaluationView::onMatrixClicked);
+    connect(m_matrix, &QCustomPlot::afterLayout, this, &EvaluationView::fitCellText); // the cells' size is known now
 
     m_table = new QTableWidget(0, 5);
     m_table->setObjectName(QStringLiteral("classTable"));
     m_table->setHorizontalHeaderLabels({tr("class"), tr("precision"), tr("recall"), tr("F1"), tr("support")});
     m_table->verticalHeader()->hide();
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 4);
     m_table->setMinimumWidth(200);
 
     m_cell = new QLabel;
@@ -160,7 +169,8 @@ void EvaluationView::setEvaluation(const Evaluation &evaluation)
         qint64 support = 0;
         for (int p = 0; p < evaluation.classes(); ++p)
             support += evaluation.count(c, p);
-        const QStringList cells{evaluation.classNames.at(c), figure(evaluation.precision.value(c)),
+        // Numbered as the matrix's columns are.
+        const QStringList cells{QStringLiteral("%1  %2").arg(c).arg(evaluation.classNames.at(c)), figure(evaluation.precision.value(c)),
                                 figure(evaluation.recall.value(c)), figure(evaluation.f1.value(c)),
                                 QString::number(support)};
         for (int k = 0; k < cells.size(); ++k) {
@@ -204,14 +214,14 @@ void EvaluationView::showMatrix()
         for (int p = 0; p < n; ++p)
             m_map->data()->setCell(p, t, row ? double(m_evaluation.count(t, p)) / double(row) : 0.0);
     }
-    QCPColorGradient gradient(QCPColorGradient::gpCold);
+    QCPColorGradient gradient;
+    gradient.clearColorStops();
     gradient.setColorStopAt(0, QColor(250, 250, 250));
     gradient.setColorStopAt(1, QColor(31, 80, 160));
     m_map->setGradient(gradient);
     m_map->setDataRange(QCPRange(0, 1));
     m_map->setInterpolate(false);
-    // Counts in the cells, white on the dark ones.
-    const int pointSize = n > 12 ? 6 : n > 6 ? 7 : 9;
+    // Counts in the cells, white on the dark ones (sized by fitCellText).
     for (int t = 0; t < n; ++t) {
         qint64 row = 0;
         for (int p = 0; p < n; ++p)
@@ -220,25 +230,52 @@ void EvaluationView::showMatrix()
             auto *text = new QCPItemText(m_matrix);
             text->position->setCoords(p, t);
             text->setText(QString::number(m_evaluation.count(t, p)));
-            QFont font = m_matrix->font();
-            font.setPointSize(pointSize);
-            text->setFont(font);
             const double share = row ? double(m_evaluation.count(t, p)) / double(row) : 0.0;
             text->setColor(share > 0.5 ? Qt::white : Qt::black);
         }
     }
-    // The class names on both axes.
+    // The class names down the side, their numbers (as in the table) along
+    // the bottom: rotated names would take the cells' room.
     for (QCPAxis *axis : {m_matrix->xAxis, m_matrix->yAxis}) {
         QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
         for (int c = 0; c < n; ++c)
-            ticker->addTick(c, m_evaluation.classNames.at(c));
+            ticker->addTick(c, axis == m_matrix->yAxis ? QStringLiteral("%1  %2").arg(m_evaluation.classNames.at(c)).arg(c)
+                                                       : QString::number(c));
         axis->setTicker(ticker);
         axis->setRange(-0.5, n - 0.5);
         axis->grid()->setVisible(false);
         axis->setSubTicks(false);
     }
-    m_matrix->xAxis->setTickLabelRotation(n > 4 ? 45 : 0);
-    m_matrix->replot();
+    m_cellPixels = 0;
+    m_matrix->replot(); // its layout fits the counts to the cells
+}
+
+void EvaluationView::fitCellText()
+{
+    const int n = m_evaluation.classes();
+    if (!m_map || n == 0)
+        return;
+    // The counts as large as a cell allows, none where the cells are too small to read.
+    const QRect rect = m_matrix->axisRect()->rect();
+    const double cell = std::min(rect.width(), rect.height()) / double(n);
+    qint64 most = 1;
+    for (qint64 v : m_evaluation.confusion)
+        most = std::max(most, v);
+    const int digits = int(QString::number(most).size());
+    const int pixels = std::clamp(int(std::min(cell * 0.6, cell * 1.7 / std::max(digits, 1))), 1, 14);
+    if (pixels == m_cellPixels)
+        return;
+    m_cellPixels = pixels;
+    for (int k = 0; k < m_matrix->itemCount(); ++k) {
+        auto *text = qobject_cast<QCPItemText *>(m_matrix->item(k));
+        if (!text)
+            continue;
+        QFont font = m_matrix->font();
+        font.setPixelSize(pixels);
+        text->setFont(font);
+        text->setVisible(pixels >= 6);
+    }
+    m_matrix->replot(QCustomPlot::rpQueuedReplot);
 }
 
 QPoint EvaluationView::cellCentre(int truth, int predicted) const

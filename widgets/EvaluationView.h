@@ -60,6 +60,7 @@ Q_SIGNALS:
 
 private:
     void showMatrix();
+    void fitCellText();
     void onMatrixClicked(QMouseEvent *event);
     void onSave();
 
@@ -71,6 +72,7 @@ private:
     QCPGraph *m_testGraph;
     QCustomPlot *m_matrix;
     QCPColorMap *m_map = nullptr;
+    int m_cellPixels = 0; ///< The counts' font size now.
     QTableWidget *m_table;
     QPushButton *m_save;
 };
