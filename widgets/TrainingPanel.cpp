@@ -74,6 +74,9 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
     m_clip = dspin("clipSpin", 0, 1e9, 4, 0.1);
     m_clip->setSpecialValueText(tr("off"));
     m_patience = ispin("patienceSpin", 0, 1 << 20, tr("off"));
+    m_keepBest = named(new QCheckBox(tr("Keep the best epoch's weights")), "keepBestWeightsBox");
+    m_keepBest->setToolTip(tr("With early stopping, end the run with the weights of its epoch of lowest "
+                              "validation loss rather than its last."));
     m_schedule = named(new QComboBox, "scheduleCombo");
     for (auto k : {ScheduleSettings::Kind::None, ScheduleSettings::Kind::Step, ScheduleSettings::Kind::Cosine})
         m_schedule->addItem(TrainingSettings::scheduleName(k), int(k));
@@ -180,6 +183,7 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
     form->addRow(QString(), m_shuffle);
     form->addRow(tr("Gradient clipping"), m_clip);
     form->addRow(tr("Early stopping patience"), m_patience);
+    form->addRow(QString(), m_keepBest);
     form->addRow(tr("Schedule"), m_schedule);
     form->addRow(tr("Step size"), m_stepSize);
     form->addRow(tr("Gamma"), m_gamma);
@@ -246,7 +250,7 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
         connect(s, &QDoubleSpinBox::valueChanged, this, &TrainingPanel::storeToProject);
     for (QSpinBox *s : {m_batchSize, m_epochs, m_limitBatches, m_seed, m_patience, m_stepSize, m_threads, m_processes, m_samples})
         connect(s, &QSpinBox::valueChanged, this, &TrainingPanel::storeToProject);
-    for (QCheckBox *b : {m_nesterov, m_shuffle, m_testEachEpoch})
+    for (QCheckBox *b : {m_nesterov, m_shuffle, m_keepBest, m_testEachEpoch})
         connect(b, &QCheckBox::toggled, this, &TrainingPanel::storeToProject);
     if (m_project)
         connect(m_project, &Project::trainingChanged, this, &TrainingPanel::loadFromProject);
@@ -273,6 +277,7 @@ TrainingSettings TrainingPanel::settings() const
     s.shuffle = m_shuffle->isChecked();
     s.gradientClipNorm = m_clip->value();
     s.earlyStoppingPatience = m_patience->value();
+    s.keepBestWeights = m_keepBest->isChecked();
     s.schedule.kind = ScheduleSettings::Kind(m_schedule->currentData().toInt());
     s.schedule.stepSize = m_stepSize->value();
     s.schedule.gamma = m_gamma->value();
@@ -323,6 +328,7 @@ void TrainingPanel::setSettings(const TrainingSettings &s)
     m_shuffle->setChecked(s.shuffle);
     m_clip->setValue(s.gradientClipNorm);
     m_patience->setValue(s.earlyStoppingPatience);
+    m_keepBest->setChecked(s.keepBestWeights);
     select(m_schedule, int(s.schedule.kind));
     m_stepSize->setValue(s.schedule.stepSize);
     m_gamma->setValue(s.schedule.gamma);
@@ -407,6 +413,7 @@ void TrainingPanel::updateEnabled()
         w->setEnabled(idle);
     m_momentum->setEnabled(idle && sgdLike);
     m_nesterov->setEnabled(idle && m_optimizer->currentData().toInt() == int(TrainingSettings::Optimizer::Sgd));
+    m_keepBest->setEnabled(idle && m_patience->value() > 0);
     m_stepSize->setEnabled(idle && step);
     m_gamma->setEnabled(idle && step);
     // Files give as many samples as they hold.

@@ -89,6 +89,7 @@ private:
     QCheckBox *m_shuffle;
     QDoubleSpinBox *m_clip;
     QSpinBox *m_patience;
+    QCheckBox *m_keepBest;
     QComboBox *m_schedule;
     QSpinBox *m_stepSize;
     QDoubleSpinBox *m_gamma;

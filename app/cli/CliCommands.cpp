@@ -3,6 +3,7 @@
 #include "CliOutput.h"
 
 #include "analysis/Analysis.h"
+#include "EvaluateCommand.h"
 #include "ExportCommand.h"
 #include "TrainCommand.h"
 #include "document/ProjectFile.h"
@@ -41,6 +42,7 @@ Commands:
       --loss mse|l1|smooth_l1|bce|bce_with_logits|cross_entropy|nll
       --optimizer adam|adamw|sgd|rmsprop  --weight-decay X  --momentum X
       --nesterov | --no-nesterov  --clip-norm X  --patience N
+      --keep-best-weights | --keep-last-weights   (with --patience)
       --schedule none|step|cosine  --step-size N  --gamma X
       --data-kind random_binary|random_normal|blobs|teacher|reconstruction|csv|
                   fashion_mnist|idx  --samples N
@@ -51,7 +53,9 @@ Commands:
       --test-set none|own|share|file  --test-share F  --test-each-epoch
       --test-data FILE [--test-labels LABELS]   (a second CSV, or IDX files)
     and outputs:
-      --metrics FILE.csv      epoch,step,train_loss,val_loss per step
+      --metrics FILE.csv      a row per step: epoch,step,train_loss and, on an
+                              epoch's last row, val_loss,val_accuracy,
+                              test_loss,test_accuracy
       --checkpoint-dir DIR    write DIR/last.ckpt (after epochs and at the end)
       --resume CHECKPOINT     continue a run from its checkpoint
       --export OUT.pt         write the trained model as TorchScript
@@ -61,6 +65,12 @@ Commands:
       --nproc-per-node N      start N local workers and wait for them
       --world-size N --rank R --master-addr HOST --master-port PORT
       --dist-timeout S (20)   --join-timeout S (300)
+  evaluate PROJECT [--checkpoint CHECKPOINT] [data flags of train] [--json]
+                       Judge the model on its test set (every row of the data
+                       when the project names none) with a checkpoint's weights
+                       or those training starts from: the metrics, and for
+                       classes the per-class table and the confusion matrix;
+                       --json prints them as one JSON object.
   layers               Print the built-in layers as a Markdown table: ports,
                        options with their defaults, what each does.
   export PROJECT -o OUT.pt [--checkpoint CHECKPOINT] [--seed N]
@@ -147,6 +157,8 @@ int runCli(const QStringList &arguments)
         return TrainCommand::run(args, out(), err());
     if (command == QLatin1String("export"))
         return ExportCommand::run(args, out(), err());
+    if (command == QLatin1String("evaluate"))
+        return EvaluateCommand::run(args, out(), err());
     return usageError(QStringLiteral("unknown command '%1'").arg(command));
 }
 

@@ -1,5 +1,6 @@
 #include "ExportCommand.h"
 
+#include "CheckpointWeights.h"
 #include "CliOutput.h"
 #include "training/Checkpoint.h"
 #include "build/ModelBuilder.h"
@@ -102,26 +103,10 @@ int ExportCommand::run(const QStringList &args, QTextStream &out, QTextStream &e
     } catch (const BuildError &e) {
         return failure(out, err, QStringLiteral("%1: %2").arg(projectPath, QString::fromUtf8(e.what())));
     }
-    if (weights) {
-        if (const std::optional<QString> why = weights->mismatch(*module))
-            return failure(out, err, QStringLiteral("%1 does not fit %2: %3")
-                                         .arg(parser.value(checkpoint), projectPath, *why));
-        try {
-            weights->loadWeights(*module);
-        } catch (const CheckpointError &e) {
-            return failure(out, err, e.message());
-        }
-        // Same shapes, other graph: the weights load, but say so.
-        bool sameGraph = false;
-        try {
-            const ProjectData trained = ProjectFile::fromJson(weights->project);
-            sameGraph = trained.root == project.root && trained.types == project.types;
-        } catch (const ProjectFormatError &) {
-        }
-        if (!sameGraph)
-            err << "warning: " << parser.value(checkpoint) << " was trained on another version of "
-                << projectPath << "; its weights fit this one's shapes and are exported with this graph.\n";
-    }
+    if (weights)
+        if (const std::optional<QString> problem =
+                loadCheckpointWeights(*weights, parser.value(checkpoint), module, project, projectPath, err))
+            return failure(out, err, *problem);
 
     QString error;
     if (python) {

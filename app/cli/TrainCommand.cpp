@@ -1,6 +1,7 @@
 #include "TrainCommand.h"
 
 #include "CliOutput.h"
+#include "SettingFlags.h"
 #include "analysis/CheckedModel.h"
 #include "training/Checkpoint.h"
 #include "data/Dataset.h"
@@ -26,6 +27,7 @@
 #include <QTextStream>
 
 #include <csignal>
+#include <cmath>
 #include <map>
 #include <thread>
 
@@ -59,111 +61,37 @@ int failure(QTextStream &out, QTextStream &err, const QString &message)
     return CliOutput::failure(out, err, message);
 }
 
-/// What a flag's value must be.
-enum class ValueKind {
-    Whole,  ///< A whole number.
-    Number, ///< Any number.
-    Name,   ///< A string (checked by TrainingSettings).
-    Names,  ///< A comma-separated list of column names.
-};
-
-/// A flag that overrides one training setting (`--epochs` -> `epochs`).
-struct SettingFlag
-{
-    const char *flag;
-    const char *key;    ///< Key in `training`, or in `training.<group>`.
-    const char *group;  ///< "", "schedule" or "data".
-    ValueKind kind;
-    const char *valueName;
-};
-
-const SettingFlag kSettingFlags[] = {
-    {"epochs", "epochs", "", ValueKind::Whole, "N"},
-    {"batch-size", "batch_size", "", ValueKind::Whole, "N"},
-    {"lr", "learning_rate", "", ValueKind::Number, "X"},
-    {"learning-rate", "learning_rate", "", ValueKind::Number, "X"},
-    {"seed", "seed", "", ValueKind::Whole, "N"},
-    {"limit-train-batches", "limit_train_batches", "", ValueKind::Whole, "N"},
-    {"val-split", "validation_split", "", ValueKind::Number, "F"},
-    {"threads", "threads", "", ValueKind::Whole, "N"},
-    {"loss", "loss", "", ValueKind::Name, "NAME"},
-    {"optimizer", "optimizer", "", ValueKind::Name, "NAME"},
-    {"weight-decay", "weight_decay", "", ValueKind::Number, "X"},
-    {"momentum", "momentum", "", ValueKind::Number, "X"},
-    {"clip-norm", "gradient_clip_norm", "", ValueKind::Number, "X"},
-    {"patience", "early_stopping_patience", "", ValueKind::Whole, "N"},
-    {"schedule", "kind", "schedule", ValueKind::Name, "KIND"},
-    {"step-size", "step_size", "schedule", ValueKind::Whole, "N"},
-    {"gamma", "gamma", "schedule", ValueKind::Number, "X"},
-    {"data-kind", "kind", "data", ValueKind::Name, "KIND"},
-    {"samples", "samples", "data", ValueKind::Whole, "N"},
-    {"inputs", "inputs", "data", ValueKind::Names, "A,B"},
-    {"targets", "targets", "data", ValueKind::Names, "A,B"},
-    {"test-set", "source", "data.test", ValueKind::Name, "SOURCE"},
-    {"test-share", "share", "data.test", ValueKind::Number, "F"},
-};
-
-/// A flag without a value that sets a true/false setting.
-struct SwitchFlag
-{
-    const char *flag;
-    const char *group;
-    const char *key;
-    bool value;
-};
-
-const SwitchFlag kSwitchFlags[] = {
-    {"shuffle", "", "shuffle", true},
-    {"no-shuffle", "", "shuffle", false},
-    {"nesterov", "", "nesterov", true},
-    {"no-nesterov", "", "nesterov", false},
-    {"test-each-epoch", "data.test", "each_epoch", true},
-};
-
-QString jsonPath(const char *group, const char *key)
-{
-    return *group ? QStringLiteral("training.%1.%2").arg(QLatin1String(group), QLatin1String(key))
-                  : QStringLiteral("training.%1").arg(QLatin1String(key));
-}
-
-/// Sets training.<group>.<key>; a group may be nested ("data.test").
-void setSetting(QJsonObject &object, const QString &group, const char *key, const QJsonValue &value)
-{
-    if (group.isEmpty()) {
-        object.insert(QLatin1String(key), value);
-        return;
-    }
-    const QString first = group.section(QLatin1Char('.'), 0, 0);
-    QJsonObject inner = object.value(first).toObject();
-    setSetting(inner, group.section(QLatin1Char('.'), 1), key, value);
-    object.insert(first, inner);
-}
-
-void setSetting(QJsonObject &training, const char *group, const char *key, const QJsonValue &value)
-{
-    setSetting(training, QString::fromLatin1(group), key, value);
-}
-
 QString number(double value)
 {
     return QString::number(value, 'g', 6);
 }
 
-/// The metrics CSV: one row per step, the validation loss on the last row of its epoch.
+/// The metrics CSV: one row per step; the epoch's validation loss and
+/// accuracy and its test loss and accuracy on the last row of the epoch, each
+/// left empty where the run has none (no validation split, a regression
+/// target, no test set evaluated each epoch).
 QByteArray metricsCsv(const std::vector<LossPoint> &losses, const QVector<EpochPoint> &epochs)
 {
-    std::map<qint64, double> valAtStep;
+    std::map<qint64, const EpochPoint *> epochAtStep;
     for (const EpochPoint &e : epochs)
-        if (e.hasValLoss() && e.endStep > 0)
-            valAtStep[e.endStep - 1] = e.valLoss;
-    QByteArray csv = "epoch,step,train_loss,val_loss\n";
-    csv.reserve(int(losses.size()) * 32 + csv.size());
+        if (e.endStep > 0)
+            epochAtStep[e.endStep - 1] = &e;
+    const auto cell = [](double value) {
+        return std::isnan(value) ? QByteArray() : QByteArray::number(value, 'g', 9);
+    };
+    QByteArray csv = "epoch,step,train_loss,val_loss,val_accuracy,test_loss,test_accuracy\n";
+    csv.reserve(int(losses.size()) * 36 + csv.size());
     for (const LossPoint &p : losses) {
         csv += QByteArray::number(p.epoch) + ',' + QByteArray::number(p.step) + ',' +
-               QByteArray::number(double(p.loss), 'g', 9) + ',';
-        const auto it = valAtStep.find(p.step);
-        if (it != valAtStep.end())
-            csv += QByteArray::number(it->second, 'g', 9);
+               QByteArray::number(double(p.loss), 'g', 9);
+        const auto it = epochAtStep.find(p.step);
+        if (it != epochAtStep.end()) {
+            const EpochPoint &e = *it->second;
+            csv += ',' + cell(e.valLoss) + ',' + cell(e.valAccuracy) + ',' + cell(e.testLoss) + ',' +
+                   cell(e.testAccuracy);
+        } else {
+            csv += ",,,,";
+        }
         csv += '\n';
     }
     return csv;
@@ -308,22 +236,12 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     clock.start();
 
     QCommandLineParser parser;
-    QHash<QString, const SettingFlag *> settingOptions;
-    for (const SettingFlag &f : kSettingFlags) {
-        parser.addOption(QCommandLineOption(QLatin1String(f.flag), QString(), QLatin1String(f.valueName)));
-        settingOptions.insert(QLatin1String(f.flag), &f);
-    }
-    for (const SwitchFlag &f : kSwitchFlags)
-        parser.addOption(QCommandLineOption(QLatin1String(f.flag)));
-    const QCommandLineOption dataOption(QStringLiteral("data"), QString(), QStringLiteral("FILE.csv"));
-    const QCommandLineOption labelsOption(QStringLiteral("labels"), QString(), QStringLiteral("FILE"));
-    const QCommandLineOption testDataOption(QStringLiteral("test-data"), QString(), QStringLiteral("FILE"));
-    const QCommandLineOption testLabelsOption(QStringLiteral("test-labels"), QString(), QStringLiteral("FILE"));
+    SettingFlags::addTo(parser);
     const QCommandLineOption metricsOption(QStringLiteral("metrics"), QString(), QStringLiteral("FILE.csv"));
     const QCommandLineOption checkpointDirOption(QStringLiteral("checkpoint-dir"), QString(), QStringLiteral("DIR"));
     const QCommandLineOption resumeOption(QStringLiteral("resume"), QString(), QStringLiteral("CHECKPOINT"));
     const QCommandLineOption exportOption(QStringLiteral("export"), QString(), QStringLiteral("OUT.pt"));
-    parser.addOptions({dataOption, labelsOption, testDataOption, testLabelsOption, metricsOption, checkpointDirOption, resumeOption, exportOption});
+    parser.addOptions({metricsOption, checkpointDirOption, resumeOption, exportOption});
     // Data parallel: torchrun's environment, or these flags (docs/distributed.md).
     const QStringList distributedFlags{QStringLiteral("world-size"), QStringLiteral("rank"), QStringLiteral("master-addr"),
                                        QStringLiteral("master-port")};
@@ -339,17 +257,8 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 1)
         return usageError(err, QStringLiteral("train takes one PROJECT file"));
-    for (const QString &name : parser.optionNames())
-        if (parser.values(name).size() > 1 || parser.optionNames().count(name) > 1)
-            return usageError(err, QStringLiteral("--%1 is given twice").arg(name));
-    for (const SwitchFlag &f : kSwitchFlags)
-        for (const SwitchFlag &g : kSwitchFlags)
-            if (&f != &g && QLatin1String(f.key) == QLatin1String(g.key) && parser.isSet(QLatin1String(f.flag)) &&
-                parser.isSet(QLatin1String(g.flag)))
-                return usageError(err, QStringLiteral("--%1 and --%2 exclude each other")
-                                           .arg(QLatin1String(f.flag), QLatin1String(g.flag)));
-    if (parser.isSet(QStringLiteral("lr")) && parser.isSet(QStringLiteral("learning-rate")))
-        return usageError(err, QStringLiteral("--lr and --learning-rate are the same setting"));
+    if (const auto problem = SettingFlags::conflict(parser))
+        return usageError(err, *problem);
 
     // Where this process stands: alone, one rank of a run, or the launcher of local workers.
     QString environmentError;
@@ -430,89 +339,13 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
     }
 
     // Settings: the project's (or the checkpoint's when resuming), then the flags.
-    QJsonObject training = resume ? resume->settings.toJson() : project.training;
-    QHash<QString, QString> flagOfPath;
-    auto applyFlag = [&](const SettingFlag &f, const QString &text) -> std::optional<QString> {
-        QJsonValue value;
-        bool ok = true;
-        switch (f.kind) {
-        case ValueKind::Whole: {
-            const qlonglong n = text.toLongLong(&ok);
-            if (!ok)
-                return QStringLiteral("--%1 expects a whole number, not '%2'").arg(QLatin1String(f.flag), text);
-            value = double(n);
-            break;
-        }
-        case ValueKind::Number: {
-            const double d = text.toDouble(&ok);
-            if (!ok)
-                return QStringLiteral("--%1 expects a number, not '%2'").arg(QLatin1String(f.flag), text);
-            value = d;
-            break;
-        }
-        case ValueKind::Name:
-            value = text;
-            break;
-        case ValueKind::Names: {
-            QJsonArray names;
-            for (const QString &n : text.split(QLatin1Char(',')))
-                names.append(n.trimmed());
-            value = names;
-            break;
-        }
-        }
-        setSetting(training, f.group, f.key, value);
-        flagOfPath.insert(jsonPath(f.group, f.key), QStringLiteral("--%1").arg(QLatin1String(f.flag)));
-        return std::nullopt;
-    };
-    for (const SettingFlag &f : kSettingFlags)
-        if (parser.isSet(QLatin1String(f.flag)))
-            if (const auto problem = applyFlag(f, parser.value(QLatin1String(f.flag))))
-                return usage(*problem);
-    for (const SwitchFlag &f : kSwitchFlags)
-        if (parser.isSet(QLatin1String(f.flag))) {
-            setSetting(training, f.group, f.key, f.value);
-            flagOfPath.insert(jsonPath(f.group, f.key), QStringLiteral("--%1").arg(QLatin1String(f.flag)));
-        }
-    if (parser.isSet(dataOption)) {
-        // A path on the command line is the shell's, not the project folder's.
-        // Without --data-kind it is a CSV file; with idx the images file, with
-        // fashion_mnist the folder of its files.
-        if (!parser.isSet(QStringLiteral("data-kind")))
-            setSetting(training, "data", "kind", QStringLiteral("csv"));
-        setSetting(training, "data", "path", QFileInfo(parser.value(dataOption)).absoluteFilePath());
-        flagOfPath.insert(jsonPath("data", "path"), QStringLiteral("--data"));
-    }
-    if (parser.isSet(labelsOption)) {
-        setSetting(training, "data", "labels", QFileInfo(parser.value(labelsOption)).absoluteFilePath());
-        flagOfPath.insert(jsonPath("data", "labels"), QStringLiteral("--labels"));
-    }
-    // A test file: --test-data (and --test-labels for IDX); the source is
-    // then `file` unless --test-set says otherwise.
-    if (parser.isSet(testDataOption)) {
-        if (!parser.isSet(QStringLiteral("test-set")))
-            setSetting(training, "data.test", "source", QStringLiteral("file"));
-        setSetting(training, "data.test", "path", QFileInfo(parser.value(testDataOption)).absoluteFilePath());
-        flagOfPath.insert(jsonPath("data.test", "path"), QStringLiteral("--test-data"));
-    }
-    if (parser.isSet(testLabelsOption)) {
-        setSetting(training, "data.test", "labels", QFileInfo(parser.value(testLabelsOption)).absoluteFilePath());
-        flagOfPath.insert(jsonPath("data.test", "labels"), QStringLiteral("--test-labels"));
-    }
-    TrainingSettings settings;
-    try {
-        settings = TrainingSettings::fromJson(training);
-    } catch (const ProjectFormatError &e) {
-        const QString message = e.message();
-        const QString path = message.section(QStringLiteral(": "), 0, 0);
-        for (auto it = flagOfPath.cbegin(); it != flagOfPath.cend(); ++it)
-            if (path == it.key() || path.startsWith(it.key() + QLatin1Char('[')))
-                return usage(QStringLiteral("%1: %2").arg(it.value(), message.section(QStringLiteral(": "), 1)));
-        return fail(QStringLiteral("%1: %2").arg(projectPath, message));
-    }
-    if (settings.data.kind != DataSettings::Kind::Csv &&
-        (parser.isSet(QStringLiteral("inputs")) || parser.isSet(QStringLiteral("targets"))))
-        return usage(QStringLiteral("--inputs and --targets choose CSV columns; give the file with --data"));
+    const SettingFlags::Outcome flags =
+        SettingFlags::apply(parser, resume ? resume->settings.toJson() : project.training, projectPath);
+    if (!flags.usageError.isEmpty())
+        return usage(flags.usageError);
+    if (!flags.failure.isEmpty())
+        return fail(flags.failure);
+    const TrainingSettings settings = *flags.settings;
 
     // The model, checked once for the data, the run and the export.
     std::optional<CheckedModel> model;
@@ -645,7 +478,7 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
         return fail(result.message);
     if (!isMain)
         return 0;
-    if (result.outcome != TrainingResult::Outcome::Completed && !json)
+    if (!result.message.isEmpty() && !json) // why it stopped, and which epoch's weights it kept
         out << result.message << "\n";
     if (!result.evaluation.isEmpty() && !json)
         out << "test: " << result.evaluation.report();

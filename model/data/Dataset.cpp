@@ -1,6 +1,7 @@
 #include "data/Dataset.h"
 
 #include "data/IdxFile.h"
+#include "data/RandomStreams.h"
 
 #include <limits>
 
@@ -17,15 +18,6 @@ namespace mc {
 
 namespace {
 
-enum Stream : uint64_t {
-    InputsStream = 1,
-    TargetsStream = 2,
-    CentresStream = 3,
-    TeacherStream = 4,
-    ReconstructionStream = 5,
-    TestShareStream = 6, // the rows held out as the test set
-};
-
 at::Generator generator(uint64_t seed, uint64_t stream)
 {
     return at::make_generator<at::CPUGeneratorImpl>(Dataset::streamSeed(seed, stream));
@@ -33,7 +25,7 @@ at::Generator generator(uint64_t seed, uint64_t stream)
 
 torch::Tensor randomTargets(int64_t samples, int outputFeatures, bool classTargets, uint64_t seed, bool binary)
 {
-    at::Generator g = generator(seed, TargetsStream);
+    at::Generator g = generator(seed, streams::Targets);
     if (classTargets)
         return torch::randint(std::max(outputFeatures, 1), {samples}, g, torch::kInt64);
     if (binary)
@@ -43,7 +35,7 @@ torch::Tensor randomTargets(int64_t samples, int outputFeatures, bool classTarge
 
 torch::Tensor randomInputs(int64_t samples, int inputFeatures, uint64_t seed)
 {
-    at::Generator g = generator(seed, InputsStream);
+    at::Generator g = generator(seed, streams::Inputs);
     return torch::randn({samples, inputFeatures}, g, torch::kFloat32);
 }
 
@@ -125,10 +117,10 @@ Dataset Dataset::blobs(int64_t samples, int inputFeatures, int outputFeatures, b
 {
     checkSizes(samples, inputFeatures, outputFeatures);
     const int classes = classTargets ? std::max(outputFeatures, 1) : std::max(outputFeatures, 2);
-    at::Generator gc = generator(seed, CentresStream);
+    at::Generator gc = generator(seed, streams::Centres);
     // Centres far apart compared with the unit spread of each blob.
     const torch::Tensor centres = torch::randn({classes, inputFeatures}, gc, torch::kFloat32) * 3.0;
-    at::Generator gt = generator(seed, TargetsStream);
+    at::Generator gt = generator(seed, streams::Targets);
     const torch::Tensor labels = torch::randint(classes, {samples}, gt, torch::kInt64);
     const torch::Tensor inputs = centres.index_select(0, labels) + randomInputs(samples, inputFeatures, seed);
     torch::Tensor targets;
@@ -150,7 +142,7 @@ Dataset Dataset::reconstruction(int64_t samples, int inputFeatures, int outputFe
                             .arg(inputFeatures).arg(outputFeatures));
     // Each row: a sum of four sines of random frequency and phase along the
     // row, squashed into 0..1; neighbouring values agree, as pixels do.
-    at::Generator g = generator(seed, ReconstructionStream);
+    at::Generator g = generator(seed, streams::Reconstruction);
     constexpr int kWaves = 4;
     const torch::Tensor position = torch::arange(inputFeatures, torch::kFloat32);
     const torch::Tensor frequency = torch::rand({samples, kWaves, 1}, g, torch::kFloat32) * 0.3 + 0.02;
@@ -165,7 +157,7 @@ Dataset Dataset::teacher(int64_t samples, int inputFeatures, int outputFeatures,
 {
     checkSizes(samples, inputFeatures, outputFeatures);
     constexpr int kHidden = 32;
-    at::Generator g = generator(seed, TeacherStream);
+    at::Generator g = generator(seed, streams::Teacher);
     const torch::Tensor w1 = torch::randn({inputFeatures, kHidden}, g, torch::kFloat32) / std::sqrt(double(inputFeatures));
     const torch::Tensor b1 = torch::randn({kHidden}, g, torch::kFloat32) * 0.1;
     const torch::Tensor w2 = torch::randn({kHidden, outputFeatures}, g, torch::kFloat32) / std::sqrt(double(kHidden));
@@ -433,7 +425,7 @@ RunData runData(const CheckedModel &model, const TrainingSettings &settings, con
         if (held >= n)
             throw DataError(QStringLiteral("Holding out %1 of %2 rows as the test set leaves none to train on.")
                                 .arg(held).arg(n));
-        at::Generator gen = generator(settings.seed, TestShareStream);
+        at::Generator gen = generator(settings.seed, streams::TestShare);
         const torch::Tensor order = torch::randperm(n, gen, torch::kInt64);
         const Dataset all = run.training;
         run.test = all.rows(order.narrow(0, 0, held),

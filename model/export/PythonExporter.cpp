@@ -1,6 +1,7 @@
 #include "export/PythonExporter.h"
 
 #include "data/Dataset.h"
+#include "data/RandomStreams.h"
 #include "export/ForwardPlan.h"
 #include "export/LocalNames.h"
 #include "layers/PythonText.h"
@@ -678,17 +679,19 @@ Code Writer::dataFunction()
         const bool binary = d.kind == DataSettings::Kind::RandomBinary;
         code.line(1, QStringLiteral("\"\"\"%1 %2 samples, drawn as Model Composer draws them.\"\"\"")
                          .arg(samples, TrainingSettings::dataKindName(d.kind)));
-        code.line(1, QStringLiteral("inputs = torch.randn(%1, %2, generator=generator(1))").arg(samples).arg(in));
+        code.line(1, QStringLiteral("inputs = torch.randn(%1, %2, generator=generator(%3))").arg(samples).arg(in).arg(streams::Inputs));
         if (classTargets)
-            code.line(1, QStringLiteral("targets = torch.randint(%1, (%2,), generator=generator(2))")
+            code.line(1, QStringLiteral("targets = torch.randint(%1, (%2,), generator=generator(%3))")
                              .arg(std::max<qint64>(out, 1))
-                             .arg(samples));
-        else if (binary)
-            code.line(1, QStringLiteral("targets = torch.randint(2, (%1, %2), generator=generator(2), dtype=torch.float32)")
                              .arg(samples)
-                             .arg(out));
+                             .arg(streams::Targets));
+        else if (binary)
+            code.line(1, QStringLiteral("targets = torch.randint(2, (%1, %2), generator=generator(%3), dtype=torch.float32)")
+                             .arg(samples)
+                             .arg(out)
+                             .arg(streams::Targets));
         else
-            code.line(1, QStringLiteral("targets = torch.randn(%1, %2, generator=generator(2))").arg(samples).arg(out));
+            code.line(1, QStringLiteral("targets = torch.randn(%1, %2, generator=generator(%3))").arg(samples).arg(out).arg(streams::Targets));
         break;
     }
     case DataSettings::Kind::Blobs: {
@@ -696,9 +699,9 @@ Code Writer::dataFunction()
         code.line(1, QStringLiteral("\"\"\"%1 samples in %2 Gaussian blobs, drawn as Model Composer draws them.\"\"\"")
                          .arg(samples)
                          .arg(classes));
-        code.line(1, QStringLiteral("centres = torch.randn(%1, %2, generator=generator(3)) * 3.0").arg(classes).arg(in));
-        code.line(1, QStringLiteral("labels = torch.randint(%1, (%2,), generator=generator(2))").arg(classes).arg(samples));
-        code.line(1, QStringLiteral("noise = torch.randn(%1, %2, generator=generator(1))").arg(samples).arg(in));
+        code.line(1, QStringLiteral("centres = torch.randn(%1, %2, generator=generator(%3)) * 3.0").arg(classes).arg(in).arg(streams::Centres));
+        code.line(1, QStringLiteral("labels = torch.randint(%1, (%2,), generator=generator(%3))").arg(classes).arg(samples).arg(streams::Targets));
+        code.line(1, QStringLiteral("noise = torch.randn(%1, %2, generator=generator(%3))").arg(samples).arg(in).arg(streams::Inputs));
         code.line(1, QStringLiteral("inputs = centres.index_select(0, labels) + noise"));
         if (classTargets)
             code.line(1, QStringLiteral("targets = labels"));
@@ -713,11 +716,11 @@ Code Writer::dataFunction()
         code.line(1, QStringLiteral("\"\"\"%1 samples labelled by a fixed random teacher network, as Model Composer "
                                     "makes them.\"\"\"")
                          .arg(samples));
-        code.line(1, QStringLiteral("g = generator(4)"));
+        code.line(1, QStringLiteral("g = generator(%1)").arg(streams::Teacher));
         code.line(1, QStringLiteral("w1 = torch.randn(%1, 32, generator=g) / math.sqrt(%1)").arg(in));
         code.line(1, QStringLiteral("b1 = torch.randn(32, generator=g) * 0.1"));
         code.line(1, QStringLiteral("w2 = torch.randn(32, %1, generator=g) / math.sqrt(32)").arg(out));
-        code.line(1, QStringLiteral("inputs = torch.randn(%1, %2, generator=generator(1))").arg(samples).arg(in));
+        code.line(1, QStringLiteral("inputs = torch.randn(%1, %2, generator=generator(%3))").arg(samples).arg(in).arg(streams::Inputs));
         code.line(1, QStringLiteral("scores = torch.tanh(inputs.matmul(w1) + b1).matmul(w2)"));
         if (classTargets)
             code.line(1, QStringLiteral("targets = scores.argmax(1)"));
@@ -731,7 +734,7 @@ Code Writer::dataFunction()
         code.line(1, QStringLiteral("\"\"\"%1 smooth random signals in 0..1, each its own target, as Model Composer "
                                     "makes them.\"\"\"")
                          .arg(samples));
-        code.line(1, QStringLiteral("g = generator(5)"));
+        code.line(1, QStringLiteral("g = generator(%1)").arg(streams::Reconstruction));
         code.line(1, QStringLiteral("position = torch.arange(%1, dtype=torch.float32)").arg(in));
         code.line(1, QStringLiteral("frequency = torch.rand(%1, 4, 1, generator=g) * 0.3 + 0.02").arg(samples));
         code.line(1, QStringLiteral("phase = torch.rand(%1, 4, 1, generator=g) * 6.2831853").arg(samples));
@@ -828,17 +831,30 @@ Code Writer::fitFunctions()
     m_imports.insert(QStringLiteral("math"));
     const bool validation = s.validationSplit > 0;
     const bool scheduled = s.schedule.kind != ScheduleSettings::Kind::None;
+    const bool early = validation && s.earlyStoppingPatience > 0;
+    const bool keepBest = early && s.keepBestWeights;
     Code code;
     code.line(0, QStringLiteral("def split(data):"));
     code.line(1, QStringLiteral("\"\"\"The rows to train on and the rows to validate on, as Model Composer splits them.\"\"\""));
     code.line(1, QStringLiteral("inputs, targets = data"));
+    if (s.data.test.source == TestSettings::Source::Share) {
+        // Dataset::runData holds the test rows out first, in a seeded order;
+        // the training and validation rows are the rest, in that order.
+        code.line(1, QStringLiteral("# The %1 share of the rows Model Composer holds out as the test set.")
+                         .arg(python::real(s.data.test.share)));
+        code.line(1, QStringLiteral("test_rows = max(1, math.floor(inputs.size(0) * %1 + 0.5))")
+                         .arg(python::real(s.data.test.share)));
+        code.line(1, QStringLiteral("kept = torch.randperm(inputs.size(0), generator=generator(%1))[test_rows:]")
+                         .arg(streams::TestShare));
+        code.line(1, QStringLiteral("inputs, targets = inputs[kept], targets[kept]"));
+    }
     if (!validation) {
         code.line(1, QStringLiteral("return (inputs, targets), None"));
     } else {
         code.line(1, QStringLiteral("rows = inputs.size(0)"));
         code.line(1, QStringLiteral("held_out = max(1, math.floor(rows * %1))").arg(python::real(s.validationSplit)));
         if (s.shuffle) {
-            code.line(1, QStringLiteral("order = torch.randperm(rows, generator=generator(16))"));
+            code.line(1, QStringLiteral("order = torch.randperm(rows, generator=generator(%1))").arg(streams::Split));
             code.line(1, QStringLiteral("val = order[:held_out].sort().values"));
             code.line(1, QStringLiteral("train = order[held_out:].sort().values"));
         } else {
@@ -851,13 +867,13 @@ Code Writer::fitFunctions()
     if (validation) {
         code.blank(2);
         code.line(0, QStringLiteral("def validation_loss(model, val):"));
-        code.line(1, QStringLiteral("\"\"\"The mean loss over the validation rows, in chunks of 4096.\"\"\""));
+        code.line(1, QStringLiteral("\"\"\"The mean loss over the validation rows, in chunks of %1.\"\"\"").arg(kEvaluationChunk));
         code.line(1, QStringLiteral("inputs, targets = val"));
         code.line(1, QStringLiteral("total = 0.0"));
         code.line(1, QStringLiteral("model.eval()"));
         code.line(1, QStringLiteral("with torch.no_grad():"));
-        code.line(2, QStringLiteral("for start in range(0, inputs.size(0), 4096):"));
-        code.line(3, QStringLiteral("batch = inputs[start : start + 4096], targets[start : start + 4096]"));
+        code.line(2, QStringLiteral("for start in range(0, inputs.size(0), %1):").arg(kEvaluationChunk));
+        code.line(3, QStringLiteral("batch = inputs[start : start + %1], targets[start : start + %1]").arg(kEvaluationChunk));
         code.line(3, QStringLiteral("total += model.validation_step(batch, 0).item() * batch[0].size(0)"));
         code.line(1, QStringLiteral("model.train()"));
         code.line(1, QStringLiteral("return total / inputs.size(0)"));
@@ -881,14 +897,18 @@ Code Writer::fitFunctions()
         code.line(1, QStringLiteral("batches = min(batches, %1)").arg(s.limitTrainBatches));
     code.line(1, QStringLiteral("used = min(rows, batches * %1)").arg(s.batchSize));
     code.line(1, QStringLiteral("losses = []"));
-    if (validation && s.earlyStoppingPatience > 0) {
+    if (early) {
         code.line(1, QStringLiteral("best = math.inf"));
         code.line(1, QStringLiteral("waited = 0"));
+    }
+    if (keepBest) {
+        code.line(1, QStringLiteral("best_epoch = -1"));
+        code.line(1, QStringLiteral("best_state = None"));
     }
     code.line(1, QStringLiteral("model.train()"));
     code.line(1, QStringLiteral("for epoch in range(%1):").arg(s.epochs));
     if (s.shuffle) {
-        code.line(2, QStringLiteral("order = torch.randperm(rows, generator=generator(1000 + epoch))[:used]"));
+        code.line(2, QStringLiteral("order = torch.randperm(rows, generator=generator(%1 + epoch))[:used]").arg(streams::EpochBase));
         code.line(2, QStringLiteral("x_epoch, y_epoch = inputs[order], targets[order]"));
     } else {
         code.line(2, QStringLiteral("x_epoch, y_epoch = inputs, targets"));
@@ -913,6 +933,10 @@ Code Writer::fitFunctions()
         if (s.earlyStoppingPatience > 0) {
             code.line(2, QStringLiteral("if val_loss < best:"));
             code.line(3, QStringLiteral("best, waited = val_loss, 0"));
+            if (keepBest) {
+                code.line(3, QStringLiteral("best_epoch = epoch"));
+                code.line(3, QStringLiteral("best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}"));
+            }
             code.line(2, QStringLiteral("else:"));
             code.line(3, QStringLiteral("waited += 1"));
             code.line(3, QStringLiteral("if waited >= %1:").arg(s.earlyStoppingPatience));
@@ -920,6 +944,12 @@ Code Writer::fitFunctions()
         }
     } else {
         code.line(2, QStringLiteral("print(f\"epoch {epoch + 1}: train_loss {mean:.6g}\")"));
+    }
+    if (keepBest) {
+        // keep_best_weights: the run ends with its best epoch's weights.
+        code.line(1, QStringLiteral("if best_state is not None:"));
+        code.line(2, QStringLiteral("model.load_state_dict(best_state)"));
+        code.line(2, QStringLiteral("print(f\"kept the weights of epoch {best_epoch + 1}, of lowest val_loss {best:.6g}\")"));
     }
     code.line(1, QStringLiteral("return losses"));
 
@@ -938,15 +968,23 @@ Code Writer::fitFunctions()
         trainer.append(QStringLiteral("limit_train_batches=%1").arg(s.limitTrainBatches));
     if (s.gradientClipNorm > 0)
         trainer.append(QStringLiteral("gradient_clip_val=%1").arg(python::real(s.gradientClipNorm)));
-    if (validation && s.earlyStoppingPatience > 0)
+    if (keepBest) {
+        // The best epoch's weights, as ModelCheckpoint keeps them.
+        code.line(1, QStringLiteral("best = pl.callbacks.ModelCheckpoint(monitor=\"val_loss\", save_top_k=1)"));
+        trainer.append(QStringLiteral("callbacks=[pl.callbacks.EarlyStopping(\"val_loss\", patience=%1), best]")
+                           .arg(s.earlyStoppingPatience));
+    } else if (early) {
         trainer.append(QStringLiteral("callbacks=[pl.callbacks.EarlyStopping(\"val_loss\", patience=%1)]")
                            .arg(s.earlyStoppingPatience));
+    }
     code.line(1, QStringLiteral("trainer = pl.Trainer(%1)").arg(trainer.join(QStringLiteral(", "))));
     if (validation) {
         code.line(1, QStringLiteral("val_loader = torch.utils.data.DataLoader("));
-        code.line(2, QStringLiteral("torch.utils.data.TensorDataset(*val), batch_size=4096"));
+        code.line(2, QStringLiteral("torch.utils.data.TensorDataset(*val), batch_size=%1").arg(kEvaluationChunk));
         code.line(1, QStringLiteral(")"));
         code.line(1, QStringLiteral("trainer.fit(model, loader, val_loader)"));
+        if (keepBest)
+            code.line(1, QStringLiteral("model.load_state_dict(torch.load(best.best_model_path)[\"state_dict\"])"));
     } else {
         code.line(1, QStringLiteral("trainer.fit(model, loader)"));
     }

@@ -1,5 +1,6 @@
 #include "training/Evaluator.h"
 
+#include "data/RandomStreams.h"
 #include "training/Loss.h"
 
 #include <algorithm>
@@ -9,7 +10,7 @@ namespace mc {
 
 namespace {
 
-constexpr int64_t kChunk = 4096; // rows per forward pass
+constexpr int64_t kChunk = kEvaluationChunk; // rows per forward pass
 
 } // namespace
 

@@ -76,6 +76,7 @@ QByteArray ProgressJson::resultLine(const TrainingResult &r)
                             {QStringLiteral("seconds"), number(r.seconds)},
                             {QStringLiteral("last_train_loss"), number(r.lastTrainLoss)},
                             {QStringLiteral("last_val_loss"), number(r.lastValLoss)},
+                            {QStringLiteral("kept_epoch"), r.keptEpoch},
                             {QStringLiteral("evaluation"), r.evaluation.toJson()}});
 }
 
@@ -139,6 +140,7 @@ std::optional<ProgressJson::Line> ProgressJson::parse(const QByteArray &text)
         r.seconds = numberOf(o.value(QStringLiteral("seconds")));
         r.lastTrainLoss = numberOf(o.value(QStringLiteral("last_train_loss")));
         r.lastValLoss = numberOf(o.value(QStringLiteral("last_val_loss")));
+        r.keptEpoch = o.value(QStringLiteral("kept_epoch")).toInt(-1);
         r.evaluation = Evaluation::fromJson(o.value(QStringLiteral("evaluation")).toObject());
         return l;
     }

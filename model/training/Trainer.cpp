@@ -4,6 +4,7 @@
 #include "distributed/DistributedContext.h"
 #include "distributed/GradientBuckets.h"
 #include "build/ModelBuilder.h"
+#include "data/RandomStreams.h"
 #include "document/ProjectFile.h"
 #include "training/Evaluator.h"
 #include "training/Loss.h"
@@ -27,9 +28,7 @@ namespace mc {
 
 namespace {
 
-constexpr uint64_t kSplitStream = 16;
-constexpr uint64_t kEpochStreamBase = 1000;
-constexpr qint64 kValidationChunk = 4096;
+constexpr qint64 kValidationChunk = kEvaluationChunk;
 constexpr size_t kMaxReservedSteps = size_t(1) << 20;
 constexpr std::chrono::seconds kSnapshotInterval{1};
 constexpr std::chrono::seconds kCheckpointInterval{1};
@@ -221,7 +220,7 @@ bool Trainer::setup(const CheckedModel *model, const QString &modelError, const 
                           .arg(rows).arg(settings.validationSplit));
     torch::Tensor trainIndex, valIndex;
     if (settings.shuffle && valRows > 0) {
-        at::Generator g = at::make_generator<at::CPUGeneratorImpl>(Dataset::streamSeed(settings.seed, kSplitStream));
+        at::Generator g = at::make_generator<at::CPUGeneratorImpl>(Dataset::streamSeed(settings.seed, streams::Split));
         const torch::Tensor perm = torch::randperm(rows, g, torch::kInt64);
         valIndex = std::get<0>(perm.narrow(0, 0, valRows).sort());
         trainIndex = std::get<0>(perm.narrow(0, valRows, rows - valRows).sort());
@@ -291,6 +290,8 @@ bool Trainer::setup(const CheckedModel *model, const QString &modelError, const 
     m_epochs.clear();
     m_bestValLoss = std::numeric_limits<double>::infinity();
     m_epochsWithoutImprovement = 0;
+    m_best.clear();
+    m_bestEpoch = -1;
     m_shapesChecked = false;
     m_reportedLosses = 0;
     m_reportedEpochs = 0;
@@ -355,6 +356,10 @@ void Trainer::restorePosition(const Checkpoint &checkpoint)
     m_epochs = checkpoint.epochs;
     m_bestValLoss = checkpoint.bestValLoss;
     m_epochsWithoutImprovement = checkpoint.epochsWithoutImprovement;
+    // A checkpoint holds the weights of its own step only: the best epoch
+    // before it is known by its loss, and a better one after it is kept.
+    m_best.clear();
+    m_bestEpoch = -1;
     if (checkpoint.rngState.defined() && checkpoint.rngState.numel() > 0)
         m_rngState = checkpoint.rngState.clone();
     snapshotWeights();
@@ -530,6 +535,7 @@ void Trainer::run()
             torch::set_num_threads(m_settings.threads);
         m_module->train();
         train(result);
+        endWithBestWeights(result);
     } catch (const c10::Error &e) {
         failWith(result, QString::fromStdString(e.what_without_backtrace()));
     } catch (const std::bad_alloc &) {
@@ -656,6 +662,10 @@ void Trainer::train(TrainingResult &result)
             if (point.valLoss < m_bestValLoss) {
                 m_bestValLoss = point.valLoss;
                 m_epochsWithoutImprovement = 0;
+                if (keepsBestWeights()) {
+                    keepBest();
+                    m_bestEpoch = point.epoch;
+                }
             } else if (++m_epochsWithoutImprovement >= s.earlyStoppingPatience && s.earlyStoppingPatience > 0) {
                 result.outcome = TrainingResult::Outcome::EarlyStopped;
                 result.message = QStringLiteral("Stopped early after epoch %1: the validation loss has not improved "
@@ -690,7 +700,7 @@ void Trainer::clearGradients()
 void Trainer::prepareEpoch(qint32 epoch)
 {
     at::Generator g = at::make_generator<at::CPUGeneratorImpl>(
-        Dataset::streamSeed(m_settings.seed, kEpochStreamBase + uint64_t(epoch)));
+        Dataset::streamSeed(m_settings.seed, streams::EpochBase + uint64_t(epoch)));
     torch::Tensor perm = torch::randperm(m_trainRows, g, torch::kInt64);
     if (m_distributed)
         perm = Dataset::shardIndices(perm, m_distributed->rank(), m_distributed->worldSize());
@@ -861,6 +871,59 @@ void Trainer::restoreSnapshot()
     torch::NoGradGuard noGrad;
     for (size_t k = 0; k < m_allParams.size(); ++k)
         m_allParams[k].copy_(m_snapshot[k]);
+}
+
+bool Trainer::keepsBestWeights() const
+{
+    return m_settings.keepBestWeights && m_settings.earlyStoppingPatience > 0 && m_valRows > 0;
+}
+
+void Trainer::keepBest()
+{
+    torch::NoGradGuard noGrad;
+    size_t k = 0;
+    auto keep = [&](const torch::Tensor &t) {
+        if (k == m_best.size())
+            m_best.push_back(t.detach().clone());
+        else
+            m_best[k].copy_(t);
+        ++k;
+    };
+    for (const torch::Tensor &p : m_allParams)
+        keep(p);
+    for (const torch::Tensor &b : m_module->buffers())
+        keep(b);
+}
+
+void Trainer::restoreBest()
+{
+    torch::NoGradGuard noGrad;
+    size_t k = 0;
+    for (torch::Tensor &p : m_allParams)
+        p.copy_(m_best[k++]);
+    for (torch::Tensor b : m_module->buffers())
+        b.copy_(m_best[k++]);
+}
+
+void Trainer::endWithBestWeights(TrainingResult &result)
+{
+    if (!keepsBestWeights() || m_epochs.isEmpty() ||
+        (result.outcome != TrainingResult::Outcome::Completed && result.outcome != TrainingResult::Outcome::EarlyStopped))
+        return;
+    QString kept;
+    if (m_bestEpoch < 0) {
+        kept = QStringLiteral("Kept the last epoch's weights: the lowest validation loss (%1) came before the run "
+                              "resumed, and its weights are not in the checkpoint.")
+                   .arg(m_bestValLoss);
+    } else {
+        if (m_bestEpoch != m_epochs.last().epoch)
+            restoreBest();
+        result.keptEpoch = m_bestEpoch;
+        kept = QStringLiteral("Kept the weights of epoch %1, of lowest validation loss (%2).")
+                   .arg(m_bestEpoch + 1)
+                   .arg(m_bestValLoss);
+    }
+    result.message = result.message.isEmpty() ? kept : result.message + QLatin1Char(' ') + kept;
 }
 
 QString Trainer::stoppedText() const

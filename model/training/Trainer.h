@@ -204,6 +204,13 @@ private:
     void snapshotWeights();
     bool weightsFinite() const;
     void restoreSnapshot();
+    bool keepsBestWeights() const;
+    /// Copies the weights into m_best (or back from it).
+    void keepBest();
+    void restoreBest();
+    /// At the end of an early-stopped or completed run: the best epoch's
+    /// weights back into the model, and the sentence that says so.
+    void endWithBestWeights(TrainingResult &result);
     /// "Stopped in epoch 3 after 1,200 step(s).": where a stopped run is.
     QString stoppedText() const;
     void failWith(TrainingResult &result, const QString &what);
@@ -217,6 +224,10 @@ private:
     std::unique_ptr<torch::optim::Optimizer> m_optimizer;
     std::vector<torch::Tensor> m_params; ///< Those the optimizer updates.
     std::vector<torch::Tensor> m_snapshot; ///< Last known finite weights (all parameters).
+    /// With early stopping and keep_best_weights: the parameters and buffers of
+    /// the epoch of lowest validation loss in this run, and that epoch (-1: none yet).
+    std::vector<torch::Tensor> m_best;
+    qint32 m_bestEpoch = -1;
     std::vector<torch::Tensor> m_allParams;
     DistributedContext *m_distributed = nullptr;
     std::unique_ptr<GradientBuckets> m_buckets; ///< Set in a data-parallel run only.

@@ -75,6 +75,10 @@ struct TrainingResult
     double seconds = 0;  ///< Wall time of this run.
     double lastTrainLoss = std::numeric_limits<double>::quiet_NaN(); ///< Mean of the last finished epoch.
     double lastValLoss = std::numeric_limits<double>::quiet_NaN();
+    /// With early stopping and keep_best_weights: the epoch (from 0) whose
+    /// weights the model holds at the end, its lowest validation loss; -1
+    /// when the run kept its last weights.
+    qint32 keptEpoch = -1;
     /// The test set's verdict at the end of a run that did not fail (empty
     /// without a test set).
     Evaluation evaluation;

@@ -281,7 +281,7 @@ TrainingSettings TrainingSettings::fromJson(const QJsonObject &json, const QStri
     const Reader r(json, path,
                    {"loss", "optimizer", "learning_rate", "weight_decay", "momentum", "nesterov", "batch_size",
                     "epochs", "limit_train_batches", "validation_split", "seed", "shuffle", "gradient_clip_norm",
-                    "early_stopping_patience", "schedule", "threads", "processes", "data"});
+                    "early_stopping_patience", "keep_best_weights", "schedule", "threads", "processes", "data"});
     TrainingSettings s;
     s.loss = r.choice("loss", s.loss, kLosses);
     s.optimizer = r.choice("optimizer", s.optimizer, kOptimizers);
@@ -297,6 +297,7 @@ TrainingSettings TrainingSettings::fromJson(const QJsonObject &json, const QStri
     s.shuffle = r.boolean("shuffle", s.shuffle);
     s.gradientClipNorm = r.number("gradient_clip_norm", s.gradientClipNorm, "gradient_clip_norm");
     s.earlyStoppingPatience = int(r.number("early_stopping_patience", s.earlyStoppingPatience, "early_stopping_patience"));
+    s.keepBestWeights = r.boolean("keep_best_weights", s.keepBestWeights);
     s.threads = int(r.number("threads", s.threads, "threads"));
     s.processes = int(r.number("processes", s.processes, "processes"));
 
@@ -391,6 +392,7 @@ QJsonObject TrainingSettings::toJson() const
         {QStringLiteral("shuffle"), shuffle},
         {QStringLiteral("gradient_clip_norm"), gradientClipNorm},
         {QStringLiteral("early_stopping_patience"), earlyStoppingPatience},
+        {QStringLiteral("keep_best_weights"), keepBestWeights},
         {QStringLiteral("schedule"), QJsonObject{{QStringLiteral("kind"), scheduleName(schedule.kind)},
                                                  {QStringLiteral("step_size"), schedule.stepSize},
                                                  {QStringLiteral("gamma"), schedule.gamma}}},
@@ -477,6 +479,7 @@ bool TrainingSettings::operator==(const TrainingSettings &o) const
            batchSize == o.batchSize && epochs == o.epochs && limitTrainBatches == o.limitTrainBatches &&
            validationSplit == o.validationSplit && seed == o.seed && shuffle == o.shuffle &&
            gradientClipNorm == o.gradientClipNorm && earlyStoppingPatience == o.earlyStoppingPatience &&
+           keepBestWeights == o.keepBestWeights &&
            schedule == o.schedule && threads == o.threads && processes == o.processes && data == o.data;
 }
 

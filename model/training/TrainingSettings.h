@@ -128,6 +128,10 @@ struct TrainingSettings
     bool shuffle = true;
     double gradientClipNorm = 0.0;   ///< 0: off.
     int earlyStoppingPatience = 0;   ///< Epochs without a better validation loss; 0: off.
+    /// With early stopping: the run ends with the weights of its epoch of
+    /// lowest validation loss rather than its last (Keras's
+    /// restore_best_weights, Lightning's ModelCheckpoint on val_loss).
+    bool keepBestWeights = true;
     ScheduleSettings schedule;
     int threads = 0; ///< 0: LibTorch's default.
     /// Local processes the window trains with (data parallel; 1: in its own

@@ -27,10 +27,12 @@ struct Run
     QString err;
 };
 
-Run cli(const QStringList &args)
+/// Runs `modelcomposer-cli train ARGS`, or with `commandGiven` the command
+/// that ARGS start with.
+Run cli(const QStringList &args, bool commandGiven = false)
 {
     QProcess p;
-    p.start(QStringLiteral(MC_CLI), QStringList{QStringLiteral("train")} + args);
+    p.start(QStringLiteral(MC_CLI), commandGiven ? args : QStringList{QStringLiteral("train")} + args);
     if (!p.waitForFinished(120000))
         return {};
     return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
@@ -83,6 +85,10 @@ private Q_SLOTS:
     void wideCsvNamesAFewColumns();
     void testSetReport();
     void testSetInProgressJson();
+    void evaluateGivesTheRunsVerdict();
+    void evaluateWithoutATestSet();
+    void evaluateRefuses_data();
+    void evaluateRefuses();
     void failures_data();
     void failures();
 
@@ -152,11 +158,14 @@ void tst_CliTrain::metricsFile()
 
     const QStringList rows = readLines(metrics);
     QCOMPARE(rows.size(), 1 + 6);
-    QCOMPARE(rows.at(0), QStringLiteral("epoch,step,train_loss,val_loss"));
+    QCOMPARE(rows.at(0), QStringLiteral("epoch,step,train_loss,val_loss,val_accuracy,test_loss,test_accuracy"));
     double epochSum = 0;
     for (int k = 1; k < rows.size(); ++k) {
         const QStringList cells = rows.at(k).split(QLatin1Char(','));
-        QCOMPARE(cells.size(), 4);
+        QCOMPARE(cells.size(), 7);
+        // A regression target has no accuracy, and this run no test set.
+        for (int c = 4; c < 7; ++c)
+            QVERIFY2(cells.at(c).isEmpty(), qPrintable(rows.at(k)));
         QCOMPARE(cells.at(0), QString::number((k - 1) / 2));
         QCOMPARE(cells.at(1), QString::number(k - 1));
         bool ok = false;
@@ -368,11 +377,14 @@ void tst_CliTrain::testSetReport()
 void tst_CliTrain::testSetInProgressJson()
 {
     // A held-out share of a CSV, evaluated after each epoch too.
+    QTemporaryDir dir;
+    const QString metrics = dir.filePath(QStringLiteral("m.csv"));
     const Run r = cli({example(QStringLiteral("encoder-decoder.mcproj")), QStringLiteral("--data"), kTenFeatures,
                        QStringLiteral("--loss"), QStringLiteral("bce"), QStringLiteral("--epochs"),
                        QStringLiteral("2"), QStringLiteral("--test-set"), QStringLiteral("share"),
                        QStringLiteral("--test-share"), QStringLiteral("0.25"), QStringLiteral("--test-each-epoch"),
-                       QStringLiteral("--progress-json")});
+                       QStringLiteral("--val-split"), QStringLiteral("0.2"), QStringLiteral("--progress-json"),
+                       QStringLiteral("--metrics"), metrics});
     QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
     QJsonObject result;
     QVector<QJsonObject> epochs;
@@ -398,6 +410,143 @@ void tst_CliTrain::testSetInProgressJson()
     QCOMPARE(epochs.last().value(QStringLiteral("test_accuracy")).toDouble(),
              evaluation.value(QStringLiteral("accuracy")).toDouble());
     QVERIFY(epochs.first().value(QStringLiteral("test_loss")).isDouble());
+
+    // The metrics file carries the same figures on each epoch's last row, and
+    // leaves the other rows' epoch columns empty.
+    const QStringList lines = readLines(metrics);
+    QCOMPARE(lines.at(0), QStringLiteral("epoch,step,train_loss,val_loss,val_accuracy,test_loss,test_accuracy"));
+    int epochRows = 0;
+    for (int k = 1; k < lines.size(); ++k) {
+        const QStringList cells = lines.at(k).split(QLatin1Char(','));
+        QCOMPARE(cells.size(), 7);
+        if (cells.at(3).isEmpty()) {
+            for (int c = 4; c < 7; ++c)
+                QVERIFY2(cells.at(c).isEmpty(), qPrintable(lines.at(k)));
+            continue;
+        }
+        const QJsonObject e = epochs.at(epochRows++);
+        QCOMPARE(cells.at(1).toLongLong() + 1, qint64(e.value(QStringLiteral("end_step")).toDouble()));
+        const char *keys[] = {"val_loss", "val_accuracy", "test_loss", "test_accuracy"};
+        for (int c = 3; c < 7; ++c) {
+            const QJsonValue shown = e.value(QLatin1String(keys[c - 3]));
+            if (!shown.isDouble()) {
+                QVERIFY2(cells.at(c).isEmpty(), qPrintable(lines.at(k)));
+                continue;
+            }
+            const double want = shown.toDouble();
+            QVERIFY2(!cells.at(c).isEmpty() && std::abs(cells.at(c).toDouble() - want) <= 1e-7 * std::max(1.0, std::abs(want)),
+                     qPrintable(lines.at(k)));
+        }
+    }
+    QCOMPARE(epochRows, 2);
+}
+
+namespace {
+
+/// The `result` line's evaluation of a --progress-json run.
+QJsonObject resultEvaluation(const QString &out)
+{
+    for (const QString &line : out.split(QLatin1Char('\n'), Qt::SkipEmptyParts)) {
+        const QJsonObject o = QJsonDocument::fromJson(line.toUtf8()).object();
+        if (o.value(QStringLiteral("type")) == QStringLiteral("result"))
+            return o.value(QStringLiteral("evaluation")).toObject();
+    }
+    return {};
+}
+
+} // namespace
+
+void tst_CliTrain::evaluateGivesTheRunsVerdict()
+{
+    // A run that holds out a quarter of the rows as its test set, then
+    // `evaluate` with its checkpoint: the checkpoint's seed holds out the
+    // same rows, its weights give the same verdict, count for count.
+    QTemporaryDir dir;
+    const QString ed = example(QStringLiteral("encoder-decoder.mcproj"));
+    const Run trained = cli({ed, QStringLiteral("--data"), kTenFeatures, QStringLiteral("--loss"), QStringLiteral("bce"),
+                             QStringLiteral("--epochs"), QStringLiteral("3"), QStringLiteral("--seed"), QStringLiteral("11"),
+                             QStringLiteral("--test-set"), QStringLiteral("share"), QStringLiteral("--test-share"),
+                             QStringLiteral("0.25"), QStringLiteral("--progress-json"), QStringLiteral("--checkpoint-dir"),
+                             dir.path()});
+    QVERIFY2(trained.exitCode == 0, qPrintable(describe(trained)));
+    const QJsonObject want = resultEvaluation(trained.out);
+    QVERIFY2(want.value(QStringLiteral("samples")).toDouble() > 0, qPrintable(trained.out));
+    const QString checkpoint = dir.filePath(QStringLiteral("last.ckpt"));
+
+    const Run judged = cli({QStringLiteral("evaluate"), ed, QStringLiteral("--checkpoint"), checkpoint, QStringLiteral("--json")}, true);
+    QVERIFY2(judged.exitCode == 0, qPrintable(describe(judged)));
+    const QJsonObject got = QJsonDocument::fromJson(judged.out.toUtf8()).object();
+    QVERIFY2(got.value(QStringLiteral("test_set")).toBool(), qPrintable(judged.out));
+    for (const char *key : {"task", "samples", "confusion", "accuracy", "precision", "recall"})
+        QVERIFY2(got.value(QLatin1String(key)) == want.value(QLatin1String(key)),
+                 qPrintable(QStringLiteral("%1: %2 against the run's %3")
+                                .arg(QLatin1String(key),
+                                     QString::fromUtf8(QJsonDocument(QJsonObject{{"v", got.value(QLatin1String(key))}}).toJson(QJsonDocument::Compact)),
+                                     QString::fromUtf8(QJsonDocument(QJsonObject{{"v", want.value(QLatin1String(key))}}).toJson(QJsonDocument::Compact)))));
+    const double loss = got.value(QStringLiteral("loss")).toDouble();
+    QVERIFY(std::abs(loss - want.value(QStringLiteral("loss")).toDouble()) <= 1e-6 * std::max(1.0, loss));
+
+    // The same verdict as text, and other weights give another one.
+    const Run text = cli({QStringLiteral("evaluate"), ed, QStringLiteral("--checkpoint"), checkpoint}, true);
+    QVERIFY2(text.exitCode == 0, qPrintable(describe(text)));
+    QVERIFY2(text.out.startsWith(QStringLiteral("evaluated EncoderDecoderLightning with the weights of %1 (step ").arg(checkpoint)),
+             qPrintable(text.out));
+    QVERIFY2(text.out.contains(QStringLiteral("accuracy %1 (").arg(want.value(QStringLiteral("accuracy")).toDouble(), 0, 'f', 4)),
+             qPrintable(text.out));
+    const Run initial = cli({QStringLiteral("evaluate"), ed, QStringLiteral("--data"), kTenFeatures, QStringLiteral("--loss"),
+                             QStringLiteral("bce"), QStringLiteral("--seed"), QStringLiteral("11"), QStringLiteral("--test-set"),
+                             QStringLiteral("share"), QStringLiteral("--test-share"), QStringLiteral("0.25"), QStringLiteral("--json")},
+                            true);
+    QVERIFY2(initial.exitCode == 0, qPrintable(describe(initial)));
+    const QJsonObject before = QJsonDocument::fromJson(initial.out.toUtf8()).object();
+    QCOMPARE(before.value(QStringLiteral("samples")), want.value(QStringLiteral("samples")));
+    QVERIFY(before.value(QStringLiteral("loss")).toDouble() != loss);
+}
+
+void tst_CliTrain::evaluateWithoutATestSet()
+{
+    // No test set: every row of the data, and a classifier's report.
+    const Run r = cli({QStringLiteral("evaluate"), example(QStringLiteral("fashion-mnist-mlp.mcproj")),
+                       QStringLiteral("--test-set"), QStringLiteral("none"), QStringLiteral("--threads"), QStringLiteral("2")},
+                      true);
+    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+    const QStringList lines = r.out.split(QLatin1Char('\n'));
+    QVERIFY2(lines.at(0).contains(QStringLiteral("initial weights of seed")) &&
+                 lines.at(0).endsWith(QStringLiteral("(the project names no test set)")),
+             qPrintable(r.out));
+    QVERIFY2(QRegularExpression(QStringLiteral("^accuracy 0\\.\\d{4} \\(\\d+ of 60000\\), top-5 ")).match(lines.at(1)).hasMatch(),
+             qPrintable(r.out));
+    // The ten classes by name, each with its 6,000 training images.
+    for (const QString &name : Dataset::fashionMnistClasses())
+        QVERIFY2(r.out.contains(QRegularExpression(QStringLiteral("\n%1 +[01]\\.\\d{4} +[01]\\.\\d{4} +[01]\\.\\d{4} +6000\n")
+                                                       .arg(QRegularExpression::escape(name)))),
+                 qPrintable(name));
+}
+
+void tst_CliTrain::evaluateRefuses_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("err");
+    const QString ed = example(QStringLiteral("encoder-decoder.mcproj"));
+    QTest::addRow("no_project") << QStringList{"evaluate"} << 2 << "modelcomposer-cli: evaluate: evaluate takes one PROJECT file";
+    QTest::addRow("seed_and_checkpoint") << QStringList{"evaluate", ed, "--seed", "1", "--checkpoint", "x.ckpt"} << 2
+                                         << "modelcomposer-cli: evaluate: --seed and --checkpoint exclude each other: the weights come from one";
+    QTest::addRow("missing_checkpoint") << QStringList{"evaluate", ed, "--checkpoint", "/nonexistent/x.ckpt"} << 1
+                                        << "error: The checkpoint /nonexistent/x.ckpt does not exist.";
+    QTest::addRow("bad_flag_value") << QStringList{"evaluate", ed, "--test-share", "2", "--test-set", "share"} << 2
+                                    << "--test-share: expected a fraction above 0 and at most 0.99";
+}
+
+void tst_CliTrain::evaluateRefuses()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QString, err);
+    const Run r = cli(args, true);
+    QCOMPARE(r.exitCode, exitCode);
+    QVERIFY2(r.err.contains(err), qPrintable(describe(r)));
+    QVERIFY(r.out.isEmpty());
 }
 
 void tst_CliTrain::failures_data()

@@ -25,7 +25,7 @@ import torch
 
 DIR = None
 NAMES = ["encoder-decoder", "configurable-blocks", "shared-block", "lenet", "conv-autoencoder", "python-corners",
-         "python-csv", "python-idx"]
+         "python-csv", "python-idx", "python-early"]
 ROOTS = {
     "encoder-decoder": "EncoderDecoderLightning",
     "configurable-blocks": "ConfigurableLightning",
@@ -35,6 +35,7 @@ ROOTS = {
     "python-corners": "LightningModule_2",
     "python-csv": "CsvRegression",
     "python-idx": "TinyImages",
+    "python-early": "NoiseFit",
 }
 
 
@@ -166,6 +167,20 @@ class PythonExportTest(unittest.TestCase):
         files = [os.path.join(DIR, "python-two-inputs.py")]
         self.assertEqual(subprocess.run([sys.executable, "-m", "pyflakes"] + files).returncode, 0)
         self.assertEqual(subprocess.run([shutil.which("black"), "--check", "-q"] + files).returncode, 0)
+
+    def test_early_stopping_keeps_the_best_epoch(self):
+        """python-early fits noise: its validation loss reaches a low point
+        before the last epoch, so the trained weights that
+        test_plain_loop_trains_as_the_cli compares are the best epoch's, not
+        the last's, on both sides."""
+        with open(os.path.join(DIR, "python-early.metrics.csv")) as f:
+            val = [float(row["val_loss"]) for row in csv.DictReader(f) if row["val_loss"]]
+        best = min(range(len(val)), key=lambda e: val[e])
+        self.assertEqual(len(val), best + 1 + 3, "stopped three epochs after the best")
+        self.assertLess(best, len(val) - 1)
+        source = open(os.path.join(DIR, "python-early.py")).read()
+        self.assertIn("model.load_state_dict(best_state)", source)
+        self.assertIn("ModelCheckpoint(monitor=\"val_loss\", save_top_k=1)", source)
 
     def test_docs_show_example_3_as_written(self):
         docs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs", "export.md")

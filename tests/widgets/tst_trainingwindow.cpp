@@ -69,6 +69,7 @@ private Q_SLOTS:
     void cancelledExportWritesNothing();
     void trainsOnCsvChosenInImportDialog();
     void settingsEditsAreUndoableAndSaved();
+    void earlyStoppingKeepsTheBestEpochInTheWindow();
     void pausedBarShowsNoSpeedAndEpochsCountFromOne();
     void fileDialogsStartWithTheProject();
     void finishedExportSaysSoLongEnough();
@@ -500,6 +501,47 @@ void TestTrainingWindow::settingsEditsAreUndoableAndSaved()
     typeInto(processes, QStringLiteral("1"));
     QVERIFY2(m_window->openFile(path, &error), qPrintable(error));
     QCOMPARE(processes->value(), 2);
+}
+
+void TestTrainingWindow::earlyStoppingKeepsTheBestEpochInTheWindow()
+{
+    auto *patience = m_controller->panel()->findChild<QSpinBox *>(QStringLiteral("patienceSpin"));
+    auto *keep = m_controller->panel()->findChild<QCheckBox *>(QStringLiteral("keepBestWeightsBox"));
+    QVERIFY(patience && keep);
+    // On by default, and offered only with early stopping on.
+    QVERIFY(keep->isChecked());
+    QVERIFY(!keep->isEnabled());
+    setTraining([](TrainingSettings &s) {
+        s.epochs = 500;
+        s.limitTrainBatches = 0;
+        s.batchSize = 8;
+        s.validationSplit = 0.25;
+        s.learningRate = 0.05;
+        s.data.samples = 48;
+    });
+    typeInto(patience, QStringLiteral("2"));
+    QVERIFY(keep->isEnabled());
+    QSignalSpy finished(m_controller, &TrainingController::runFinished);
+    button("startButton")->click();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+    QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
+    // The panel says which epoch's weights the model now holds.
+    const QString status = m_controller->panel()->status();
+    QVERIFY2(status.contains(QStringLiteral("Stopped early after")), qPrintable(status));
+    QVERIFY2(QRegularExpression(QStringLiteral("Kept the weights of epoch \\d+, of lowest validation loss\\."))
+                 .match(status)
+                 .hasMatch(),
+             qPrintable(status));
+
+    // Turned off with the keyboard: an edit of the project, saved with it.
+    keep->setFocus(Qt::TabFocusReason);
+    QTest::keyClick(keep, Qt::Key_Space);
+    QVERIFY(!keep->isChecked());
+    QVERIFY(!TrainingSettings::fromJson(m_window->project()->training()).keepBestWeights);
+    QVERIFY(m_window->isModified());
+    QString error;
+    QVERIFY2(m_window->saveFile(m_window->filePath(), &error), qPrintable(error));
+    QVERIFY(!TrainingSettings::fromJson(ProjectFile::load(m_window->filePath()).training).keepBestWeights);
 }
 
 void TestTrainingWindow::emptiedFieldMeansItsDefault()

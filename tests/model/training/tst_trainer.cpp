@@ -116,6 +116,7 @@ private Q_SLOTS:
     void sharedParametersGetSumOfGradients();
     void gradientClippingBoundsTheStep();
     void validationAndEarlyStopping();
+    void earlyStoppingKeepsTheBestEpochsWeights();
     void schedules();
     void setupErrors_data();
     void setupErrors();
@@ -670,6 +671,65 @@ void tst_Trainer::validationAndEarlyStopping()
     QVERIFY(noSplit.setup(project, s, Dataset::forProject(project, s)));
     runToEnd(noSplit);
     QVERIFY(!noSplit.epochs().first().hasValLoss());
+}
+
+void tst_Trainer::earlyStoppingKeepsTheBestEpochsWeights()
+{
+    // The conv autoencoder (BatchNorm: running statistics are buffers) on
+    // few rows with a large step: the validation loss reaches a low point and
+    // rises, and early stopping ends the run a few epochs later. The model
+    // then holds the weights and buffers of the low point: those of the same
+    // run stopped right after that epoch.
+    const ProjectData project = example(QStringLiteral("conv-autoencoder.mcproj"));
+    TrainingSettings s = settingsFor(project);
+    s.data.samples = 48;
+    s.batchSize = 8;
+    s.validationSplit = 0.25;
+    s.learningRate = 0.05;
+    s.schedule.kind = ScheduleSettings::Kind::None;
+    s.earlyStoppingPatience = 3;
+    s.epochs = 60;
+    s.threads = 1;
+    Trainer trainer;
+    QVERIFY(trainer.setup(project, s, Dataset::forProject(project, s)));
+    const TrainingResult r = runToEnd(trainer);
+    QCOMPARE(r.outcome, TrainingResult::Outcome::EarlyStopped);
+    qint32 best = 0;
+    for (const EpochPoint &e : trainer.epochs())
+        if (e.valLoss < trainer.epochs().at(best).valLoss)
+            best = e.epoch;
+    QCOMPARE(r.keptEpoch, best);
+    QCOMPARE(r.epochs, best + 1 + 3); // stopped three epochs after it
+    QVERIFY2(r.message.endsWith(QStringLiteral("Kept the weights of epoch %1, of lowest validation loss (%2).")
+                                    .arg(best + 1)
+                                    .arg(trainer.epochs().at(best).valLoss)),
+             qPrintable(r.message));
+
+    auto state = [](const torch::nn::Module &m) {
+        std::vector<torch::Tensor> all = copies(m);
+        for (const torch::Tensor &b : m.buffers())
+            all.push_back(b.detach().clone());
+        return all;
+    };
+    TrainingSettings upToBest = s;
+    upToBest.epochs = best + 1;
+    upToBest.earlyStoppingPatience = 0;
+    Trainer reference;
+    QVERIFY(reference.setup(project, upToBest, Dataset::forProject(project, upToBest)));
+    const TrainingResult referenceResult = runToEnd(reference);
+    QCOMPARE(referenceResult.keptEpoch, -1); // no early stopping, nothing to keep
+    QVERIFY(state(*reference.module()).size() > copies(*reference.module()).size()); // buffers too
+    QVERIFY(sameTensors(state(*trainer.module()), state(*reference.module())));
+
+    // keep_best_weights off: the last epoch's weights, which are others.
+    s.keepBestWeights = false;
+    Trainer last;
+    QVERIFY(last.setup(project, s, Dataset::forProject(project, s)));
+    const TrainingResult lastResult = runToEnd(last);
+    QCOMPARE(lastResult.epochs, r.epochs);
+    QCOMPARE(lastResult.keptEpoch, -1);
+    QVERIFY(!lastResult.message.contains(QStringLiteral("Kept")));
+    QVERIFY(!sameTensors(state(*last.module()), state(*reference.module())));
 }
 
 void tst_Trainer::schedules()

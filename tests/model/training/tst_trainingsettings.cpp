@@ -112,6 +112,7 @@ void tst_TrainingSettings::roundTrip()
     s.shuffle = false;
     s.gradientClipNorm = 1.5;
     s.earlyStoppingPatience = 4;
+    s.keepBestWeights = false;
     s.schedule = {ScheduleSettings::Kind::Cosine, 3, 0.5};
     s.threads = 2;
     s.data.kind = DataSettings::Kind::Csv;
@@ -128,7 +129,7 @@ void tst_TrainingSettings::roundTrip()
     QVERIFY(back == s);
     // Defaults round-trip too, and toJson writes every field.
     QVERIFY(TrainingSettings::fromJson(TrainingSettings().toJson()) == TrainingSettings());
-    QCOMPARE(TrainingSettings().toJson().size(), 18);
+    QCOMPARE(TrainingSettings().toJson().size(), 19);
 }
 
 void tst_TrainingSettings::partialObjectsKeepOtherDefaults()
