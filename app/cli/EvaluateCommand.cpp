@@ -46,29 +46,14 @@ int EvaluateCommand::run(const QStringList &args, QTextStream &out, QTextStream 
     auto fail = [&](const QString &message) { return CliOutput::failure(out, err, message); };
 
     const QString projectPath = positional.first();
-    ProjectData project;
-    try {
-        project = ProjectFile::load(projectPath);
-    } catch (const ProjectFormatError &e) {
-        return fail(e.message());
-    }
-    std::optional<Checkpoint> checkpoint;
-    if (parser.isSet(checkpointOption)) {
-        try {
-            checkpoint = Checkpoint::load(parser.value(checkpointOption));
-        } catch (const CheckpointError &e) {
-            return fail(e.message());
-        }
-    }
-    // The checkpoint's settings when there is one: its seed held out the same
-    // test rows and validation split as the run that wrote it.
-    const SettingFlags::Outcome flags =
-        SettingFlags::apply(parser, checkpoint ? checkpoint->settings.toJson() : project.training, projectPath);
-    if (!flags.usageError.isEmpty())
-        return usageError(err, flags.usageError);
-    if (!flags.failure.isEmpty())
-        return fail(flags.failure);
-    const TrainingSettings &settings = *flags.settings;
+    const SettingFlags::Start start = SettingFlags::load(parser, projectPath, checkpointOption.names().first());
+    if (!start.usageError.isEmpty())
+        return usageError(err, start.usageError);
+    if (!start.ok())
+        return fail(start.failure);
+    const ProjectData &project = start.project;
+    const std::optional<Checkpoint> &checkpoint = start.checkpoint;
+    const TrainingSettings &settings = start.settings;
     if (settings.threads > 0)
         torch::set_num_threads(settings.threads);
 

@@ -216,4 +216,31 @@ SettingFlags::Outcome SettingFlags::apply(const QCommandLineParser &parser, QJso
     return {settings, {}, {}};
 }
 
+SettingFlags::Start SettingFlags::load(const QCommandLineParser &parser, const QString &projectPath,
+                                      const QString &checkpointFlag)
+{
+    Start start;
+    try {
+        start.project = ProjectFile::load(projectPath);
+    } catch (const ProjectFormatError &e) {
+        start.failure = e.message();
+        return start;
+    }
+    if (parser.isSet(checkpointFlag)) {
+        try {
+            start.checkpoint = Checkpoint::load(parser.value(checkpointFlag));
+        } catch (const CheckpointError &e) {
+            start.failure = e.message();
+            return start;
+        }
+    }
+    const Outcome flags =
+        apply(parser, start.checkpoint ? start.checkpoint->settings.toJson() : start.project.training, projectPath);
+    start.usageError = flags.usageError;
+    start.failure = flags.failure;
+    if (flags.settings)
+        start.settings = *flags.settings;
+    return start;
+}
+
 } // namespace mc

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "document/GraphTypes.h"
+#include "training/Checkpoint.h"
 #include "training/TrainingSettings.h"
 
 #include <QJsonObject>
@@ -34,6 +36,21 @@ struct Outcome
     QString failure;    ///< Non-empty: the project's settings are wrong (exit status 1).
 };
 Outcome apply(const QCommandLineParser &parser, QJsonObject training, const QString &projectPath);
+
+/// What a command that reads data starts from: the project file, the
+/// checkpoint the flag `checkpointFlag` names (when given), and the settings:
+/// the checkpoint's when there is one (its seed held out the same rows), else
+/// the project's, with the flags applied.
+struct Start
+{
+    ProjectData project;
+    std::optional<Checkpoint> checkpoint;
+    TrainingSettings settings;
+    QString usageError; ///< As Outcome's.
+    QString failure;    ///< The file, the checkpoint or the settings cannot be read.
+    bool ok() const { return usageError.isEmpty() && failure.isEmpty(); }
+};
+Start load(const QCommandLineParser &parser, const QString &projectPath, const QString &checkpointFlag);
 
 
 } // namespace SettingFlags

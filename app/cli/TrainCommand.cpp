@@ -321,31 +321,17 @@ int TrainCommand::run(const QStringList &args, QTextStream &out, QTextStream &er
         return usageError(err, message);
     };
 
-    // The project, and the checkpoint to continue from.
+    // The project, the checkpoint to continue from, and the settings: the
+    // project's (or the checkpoint's when resuming), then the flags.
     const QString projectPath = positional.first();
-    ProjectData project;
-    try {
-        project = ProjectFile::load(projectPath);
-    } catch (const ProjectFormatError &e) {
-        return fail(e.message());
-    }
-    std::optional<Checkpoint> resume;
-    if (parser.isSet(resumeOption)) {
-        try {
-            resume = Checkpoint::load(parser.value(resumeOption));
-        } catch (const CheckpointError &e) {
-            return fail(e.message());
-        }
-    }
-
-    // Settings: the project's (or the checkpoint's when resuming), then the flags.
-    const SettingFlags::Outcome flags =
-        SettingFlags::apply(parser, resume ? resume->settings.toJson() : project.training, projectPath);
-    if (!flags.usageError.isEmpty())
-        return usage(flags.usageError);
-    if (!flags.failure.isEmpty())
-        return fail(flags.failure);
-    const TrainingSettings settings = *flags.settings;
+    const SettingFlags::Start start = SettingFlags::load(parser, projectPath, resumeOption.names().first());
+    if (!start.usageError.isEmpty())
+        return usage(start.usageError);
+    if (!start.ok())
+        return fail(start.failure);
+    const ProjectData &project = start.project;
+    const std::optional<Checkpoint> &resume = start.checkpoint;
+    const TrainingSettings &settings = start.settings;
 
     // The model, checked once for the data, the run and the export.
     std::optional<CheckedModel> model;
