@@ -6,6 +6,8 @@ packages=(cmake ninja-build g++ make qt6-base-dev libgl-dev libtorch-dev libgloo
           libqcustomplot-dev libqcustomplot2.1-qt6 python3-torch zlib1g-dev
           # The Python export is checked as a colleague would check it.
           black pyflakes3
+          # The Python export of an image folder decodes it with PIL.
+          python3-pil
           # Fashion-MNIST, the real data set of the examples (data kind fashion_mnist).
           dataset-fashion-mnist
           xvfb xauth imagemagick x11-apps

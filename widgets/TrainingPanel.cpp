@@ -8,6 +8,8 @@
 #include "document/ProjectFile.h"
 
 #include <QCheckBox>
+#include <QDir>
+#include <QFileDialog>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -90,7 +92,7 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
     m_dataKind = named(new QComboBox, "dataKindCombo");
     for (auto k : {DataSettings::Kind::RandomBinary, DataSettings::Kind::RandomNormal, DataSettings::Kind::Blobs,
                    DataSettings::Kind::Teacher, DataSettings::Kind::Reconstruction, DataSettings::Kind::Csv,
-                   DataSettings::Kind::FashionMnist, DataSettings::Kind::Idx})
+                   DataSettings::Kind::FashionMnist, DataSettings::Kind::Idx, DataSettings::Kind::ImageFolder})
         m_dataKind->addItem(TrainingSettings::dataKindName(k), int(k));
     m_samples = ispin("samplesSpin", 1, 1 << 26);
     m_testSet = named(new QComboBox, "testSetCombo");
@@ -164,6 +166,16 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
     m_importCsv = named(new QPushButton(tr("Import CSV…")), "importCsvButton");
     m_importCsv->setToolTip(tr("Choose a CSV file and its input and target columns"));
     connect(m_importCsv, &QPushButton::clicked, this, &TrainingPanel::importCsv);
+    m_chooseFolder = named(new QPushButton(tr("Choose Image Folder…")), "imageFolderButton");
+    m_chooseFolder->setToolTip(tr("A folder with one sub-folder of PNG or JPEG images per class, named as the class"));
+    connect(m_chooseFolder, &QPushButton::clicked, this, [this] {
+        const QString start = m_extra.data.kind == DataSettings::Kind::ImageFolder && !m_extra.data.path.isEmpty()
+                                  ? QDir(m_baseDir ? m_baseDir() : QString()).absoluteFilePath(m_extra.data.path)
+                                  : (m_baseDir ? m_baseDir() : QString());
+        const QString folder = QFileDialog::getExistingDirectory(this, tr("Image Folder"), start);
+        if (!folder.isEmpty())
+            setImageFolder(folder);
+    });
     m_csvSummary = named(new QLabel, "csvSummaryLabel");
     m_csvSummary->setWordWrap(true);
     m_csvSummary->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -191,6 +203,7 @@ TrainingPanel::TrainingPanel(DocumentEditor *editor, QWidget *parent)
     form->addRow(tr("Processes"), m_processes);
     form->addRow(tr("Data"), m_dataKind);
     form->addRow(QString(), m_importCsv);
+    form->addRow(QString(), m_chooseFolder);
     form->addRow(tr("Samples"), m_samples);
     form->addRow(tr("CSV file"), m_csvSummary);
     form->addRow(tr("Test set"), m_testSet);
@@ -289,7 +302,7 @@ TrainingSettings TrainingPanel::settings() const
     // dialog). A path belongs to the kind it was given for: a CSV file is no
     // Fashion-MNIST folder.
     auto readsPath = [](DataSettings::Kind k) {
-        return k == DataSettings::Kind::Csv || k == DataSettings::Kind::FashionMnist || k == DataSettings::Kind::Idx;
+        return DataSettings::readsFiles(k);
     };
     if (s.data.kind != m_extra.data.kind && readsPath(s.data.kind)) {
         s.data.path.clear();
@@ -418,7 +431,9 @@ void TrainingPanel::updateEnabled()
     m_gamma->setEnabled(idle && step);
     // Files give as many samples as they hold.
     const int kind = m_dataKind->currentData().toInt();
-    const bool generated = !csv && kind != int(DataSettings::Kind::FashionMnist) && kind != int(DataSettings::Kind::Idx);
+    const bool generated = !DataSettings::readsFiles(DataSettings::Kind(kind));
+    m_chooseFolder->setVisible(kind == int(DataSettings::Kind::ImageFolder));
+    m_chooseFolder->setEnabled(idle);
     m_samples->setEnabled(idle && generated);
     // The test set: `own` only where the kind has one, `file` only as the project file names it.
     auto *testItems = qobject_cast<QStandardItemModel *>(m_testSet->model());
@@ -478,6 +493,20 @@ void TrainingPanel::showCsvSummary()
     m_csvSummary->setText(tr("%1\ninputs: %2\ntargets: %3")
                               .arg(d.path, names(d.inputs, tr("the first columns")),
                                    names(d.targets, tr("the last columns"))));
+}
+
+void TrainingPanel::setImageFolder(const QString &folder)
+{
+    // Stored relative to the project file's folder, as a CSV file's path is.
+    const QString base = m_baseDir ? m_baseDir() : QString();
+    m_extra.data.path = base.isEmpty() ? folder : QDir(base).relativeFilePath(folder);
+    m_extra.data.labels.clear();
+    m_extra.data.kind = DataSettings::Kind::ImageFolder;
+    {
+        const QSignalBlocker block(m_dataKind);
+        m_dataKind->setCurrentIndex(std::max(0, m_dataKind->findData(int(DataSettings::Kind::ImageFolder))));
+    }
+    storeToProject();
 }
 
 CsvImportDialog *TrainingPanel::importCsv()

@@ -53,6 +53,8 @@ public:
     /// Opens the CSV import dialog (window-modal, deletes itself when closed);
     /// on OK the data source becomes that file and its columns, stored in the project.
     CsvImportDialog *importCsv();
+    /// Trains on the image folder `folder` (what Choose Image Folder… sets).
+    void setImageFolder(const QString &folder);
     /// Local processes to train with (the "Processes" box; 1: in this window's own thread).
     int processCount() const;
 
@@ -101,6 +103,7 @@ private:
     QDoubleSpinBox *m_testShare;
     QCheckBox *m_testEachEpoch;
     QPushButton *m_importCsv;
+    QPushButton *m_chooseFolder;
     QLabel *m_csvSummary;
     QPushButton *m_start;
     QPushButton *m_continue;

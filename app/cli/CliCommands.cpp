@@ -45,10 +45,11 @@ Commands:
       --keep-best-weights | --keep-last-weights   (with --patience)
       --schedule none|step|cosine  --step-size N  --gamma X
       --data-kind random_binary|random_normal|blobs|teacher|reconstruction|csv|
-                  fashion_mnist|idx  --samples N
+                  fashion_mnist|idx|image_folder  --samples N
       --data FILE.csv  --inputs A,B,...  --targets A,B,...
       --data-kind idx --data IMAGES --labels LABELS   (IDX files, gzipped or not)
       --data-kind fashion_mnist [--data FOLDER]   (Debian's dataset-fashion-mnist)
+      --data-kind image_folder --data FOLDER   (a sub-folder of PNG/JPEG per class)
     the test set (judged at the end; accuracy, per class and confusion matrix):
       --test-set none|own|share|file  --test-share F  --test-each-epoch
       --test-data FILE [--test-labels LABELS]   (a second CSV, or IDX files)

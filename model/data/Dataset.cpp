@@ -1,6 +1,7 @@
 #include "data/Dataset.h"
 
 #include "data/IdxFile.h"
+#include "data/ImageFolder.h"
 #include "data/RandomStreams.h"
 
 #include <limits>
@@ -280,6 +281,36 @@ Dataset Dataset::idx(const QString &imagesPath, const QString &labelsPath, int i
     return d;
 }
 
+Dataset Dataset::imageFolder(const QString &folder, const mc::Shape &inputShape, int outputFeatures,
+                             bool classTargets, const QStringList &classNames)
+{
+    const QString name = QFileInfo(folder).fileName().isEmpty() ? folder : QFileInfo(folder).fileName();
+    if (!classTargets)
+        throw DataError(QStringLiteral("%1: the folders are classes; train with the cross_entropy or nll loss.")
+                            .arg(name));
+    const QList<qint64> dims = inputShape.isKnown() ? inputShape.dims() : QList<qint64>();
+    const bool grey = dims.size() == 2;
+    if (!grey && !(dims.size() == 3 && (dims.at(0) == 1 || dims.at(0) == 3)))
+        throw DataError(QStringLiteral("%1: images fill an input of shape [C, H, W] with 1 or 3 channels, or [H, W]; "
+                                       "the model's input is %2.")
+                            .arg(name, inputShape.isKnown() ? inputShape.listText() : QStringLiteral("not known yet")));
+    const int channels = grey ? 1 : int(dims.at(0));
+    const int height = int(dims.at(dims.size() - 2));
+    const int width = int(dims.at(dims.size() - 1));
+    const ImageFolder images = ImageFolder::read(folder, channels, height, width, classNames);
+    if (images.classes.size() > outputFeatures)
+        throw DataError(QStringLiteral("%1 has %2 classes; the model gives %3 outputs.")
+                            .arg(name).arg(images.classes.size()).arg(outputFeatures));
+    QString size = QStringLiteral("%1×%2").arg(images.sourceWidth).arg(images.sourceHeight);
+    if (images.sourceWidth != width || images.sourceHeight != height)
+        size += QStringLiteral(" scaled to %1×%2").arg(width).arg(height);
+    Dataset d(images.images, images.labels,
+              QStringLiteral("%1: %2 images of %3, %4 classes").arg(name).arg(images.labels.size(0)).arg(size)
+                  .arg(images.classes.size()));
+    d.m_classNames = images.classes;
+    return d;
+}
+
 const QString &Dataset::fashionMnistFolder()
 {
     static const QString folder = QStringLiteral("/usr/share/datasets/fashion-mnist");
@@ -315,7 +346,7 @@ Dataset Dataset::fashionMnist(const QString &folder, int inputFeatures, int outp
 }
 
 Dataset Dataset::create(const TrainingSettings &settings, int inputFeatures, int outputFeatures,
-                        const QString &baseDir)
+                        const QString &baseDir, const mc::Shape &inputShape)
 {
     const DataSettings &d = settings.data;
     const bool classTargets = settings.classTargets();
@@ -344,6 +375,11 @@ Dataset Dataset::create(const TrainingSettings &settings, int inputFeatures, int
         auto resolve = [&](const QString &p) { return baseDir.isEmpty() ? p : QDir(baseDir).filePath(p); };
         return idx(resolve(d.path), resolve(d.labels), inputFeatures, outputFeatures, classTargets);
     }
+    case DataSettings::Kind::ImageFolder:
+        if (d.path.isEmpty())
+            throw DataError(QStringLiteral("An image_folder data set needs the path of its folder."));
+        return imageFolder(baseDir.isEmpty() ? d.path : QDir(baseDir).filePath(d.path), inputShape, outputFeatures,
+                           classTargets);
     }
     throw DataError(QStringLiteral("Unknown kind of data set."));
 }
@@ -364,7 +400,8 @@ Dataset Dataset::forModel(const CheckedModel &model, const TrainingSettings &set
     if (const auto refusal = model.trainingRefusal())
         throw DataError(*refusal);
     const TypeEval &root = model.root();
-    return create(settings, rowValues(root.inputs.first()), rowValues(root.outputs.first()), baseDir);
+    return create(settings, rowValues(root.inputs.first()), rowValues(root.outputs.first()), baseDir,
+                  root.inputs.first());
 }
 
 Dataset Dataset::forProject(const ProjectData &project, const TrainingSettings &settings, const QString &baseDir)
@@ -375,7 +412,8 @@ Dataset Dataset::forProject(const ProjectData &project, const TrainingSettings &
         throw DataError(QStringLiteral("The project has no root model to make data for."));
     if (const auto refusal = CheckedModel::trainingRefusal(*root))
         throw DataError(*refusal);
-    return create(settings, rowValues(root->inputs.first()), rowValues(root->outputs.first()), baseDir);
+    return create(settings, rowValues(root->inputs.first()), rowValues(root->outputs.first()), baseDir,
+                  root->inputs.first());
 }
 
 Dataset Dataset::rows(const torch::Tensor &indices, const QString &description) const
@@ -412,6 +450,9 @@ RunData runData(const CheckedModel &model, const TrainingSettings &settings, con
             // The training file's columns, by name, in whatever order the test file has them.
             run.test = Dataset::csv(resolve(test.path), run.training.inputNames(), run.training.targetNames(), inputs,
                                     outputs, settings.classTargets());
+        else if (d.kind == DataSettings::Kind::ImageFolder)
+            run.test = Dataset::imageFolder(resolve(test.path), root.inputs.first(), outputs, settings.classTargets(),
+                                            run.training.classNames());
         else if (d.kind == DataSettings::Kind::Idx || d.kind == DataSettings::Kind::FashionMnist)
             run.test = Dataset::idx(resolve(test.path), resolve(test.labels), inputs, outputs, settings.classTargets(),
                                     run.training.classNames());

@@ -30,8 +30,10 @@ public:
     /// drawn from a generator seeded with settings.seed (the same seed gives the
     /// same rows) and never touch LibTorch's global generator. A CSV path is
     /// taken relative to `baseDir`. Throws DataError.
+    /// `inputShape` is the root's input shape without the batch; image folders
+    /// need it (their images are scaled to it).
     static Dataset create(const TrainingSettings &settings, int inputFeatures, int outputFeatures,
-                          const QString &baseDir = QString());
+                          const QString &baseDir = QString(), const mc::Shape &inputShape = mc::Shape());
     /// The same, with the sizes of the model's root (one input and one output
     /// with known shapes). Throws DataError.
     static Dataset forModel(const CheckedModel &model, const TrainingSettings &settings,
@@ -75,6 +77,14 @@ public:
     /// targets. Throws DataError.
     static Dataset idx(const QString &imagesPath, const QString &labelsPath, int inputFeatures, int outputFeatures,
                        bool classTargets, const QStringList &classNames = {});
+    /// A folder of one sub-folder of PNG or JPEG images per class
+    /// (data/ImageFolder), each image scaled to `inputShape` ([C, H, W] with
+    /// C 1 or 3, or [H, W] for grey) as float rows in 0..1, the class names the
+    /// folders'. With `classNames` (a test folder) the labels follow them.
+    /// The model's output must give a score per class, and the loss take class
+    /// targets. Throws DataError.
+    static Dataset imageFolder(const QString &folder, const mc::Shape &inputShape, int outputFeatures,
+                               bool classTargets, const QStringList &classNames = {});
     /// Fashion-MNIST's 60,000 training images (`t10k` files: its 10,000 test
     /// images) from `folder` (empty: kFashionMnistFolder), with its class names.
     static Dataset fashionMnist(const QString &folder, int inputFeatures, int outputFeatures, bool classTargets,

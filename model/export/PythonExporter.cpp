@@ -796,6 +796,20 @@ Code Writer::dataFunction()
         code.line(1, QStringLiteral("targets = read_idx(labels).long()"));
         break;
     }
+    case DataSettings::Kind::ImageFolder: {
+        // ImageFolder::read's rules: classes in name order, files in name
+        // order, the input's channels and size.
+        m_imports.insert(QStringLiteral("PIL.Image"));
+        const QList<qint64> dims = root.inputs.value(0).dims();
+        const qint64 channels = dims.size() == 3 ? dims.at(0) : 1;
+        code.line(1, QStringLiteral("\"\"\"PNG and JPEG images, one sub-folder per class, as Model Composer reads them.\"\"\""));
+        code.line(1, QStringLiteral("inputs, targets, classes = read_image_folder(%1, %2, %3, %4)")
+                         .arg(path(d.path))
+                         .arg(channels)
+                         .arg(dims.value(dims.size() - 2))
+                         .arg(dims.value(dims.size() - 1)));
+        break;
+    }
     }
     const Shape inShape = root.inputs.value(0);
     if (inShape.rank() > 1) {
@@ -805,6 +819,38 @@ Code Writer::dataFunction()
         code.line(1, QStringLiteral("return inputs.reshape(-1, %1), targets").arg(dims.join(QStringLiteral(", "))));
     } else {
         code.line(1, QStringLiteral("return inputs, targets"));
+    }
+    if (d.kind == DataSettings::Kind::ImageFolder) {
+        Code reader;
+        reader.line(0, QStringLiteral("def read_image_folder(folder, channels, height, width):"));
+        reader.line(1, QStringLiteral("\"\"\"Rows of values in 0..1 (channel planes), class indices and class names."));
+        reader.blank();
+        reader.line(1, QStringLiteral("Model Composer decodes with Qt: grey images at the input's size read the"));
+        reader.line(1, QStringLiteral("same; Qt's grey of a colour image and its smooth scaling may differ from"));
+        reader.line(1, QStringLiteral("PIL's in the last bits."));
+        reader.line(1, QStringLiteral("\"\"\""));
+        reader.line(1, QStringLiteral("classes = sorted("));
+        reader.line(2, QStringLiteral("d"));
+        reader.line(2, QStringLiteral("for d in os.listdir(folder)"));
+        reader.line(2, QStringLiteral("if os.path.isdir(os.path.join(folder, d)) and not d.startswith(\".\")"));
+        reader.line(1, QStringLiteral(")"));
+        reader.line(1, QStringLiteral("rows, labels = [], []"));
+        reader.line(1, QStringLiteral("for label, name in enumerate(classes):"));
+        reader.line(2, QStringLiteral("for file in sorted(os.listdir(os.path.join(folder, name))):"));
+        reader.line(3, QStringLiteral("image_file = file.lower().endswith((\".png\", \".jpg\", \".jpeg\"))"));
+        reader.line(3, QStringLiteral("if not image_file or file.startswith(\".\"):"));
+        reader.line(4, QStringLiteral("continue"));
+        reader.line(3, QStringLiteral("image = PIL.Image.open(os.path.join(folder, name, file))"));
+        reader.line(3, QStringLiteral("image = image.convert(\"L\" if channels == 1 else \"RGB\")"));
+        reader.line(3, QStringLiteral("if image.size != (width, height):"));
+        reader.line(4, QStringLiteral("image = image.resize((width, height), PIL.Image.BILINEAR)"));
+        reader.line(3, QStringLiteral("pixels = torch.frombuffer(bytearray(image.tobytes()), dtype=torch.uint8)"));
+        reader.line(3, QStringLiteral("rows.append(pixels.reshape(height, width, channels).permute(2, 0, 1).flatten())"));
+        reader.line(3, QStringLiteral("labels.append(label)"));
+        reader.line(1, QStringLiteral("return torch.stack(rows).float() / 255.0, torch.tensor(labels), classes"));
+        reader.blank(2);
+        reader.append(code);
+        return reader;
     }
     if (d.kind == DataSettings::Kind::FashionMnist || d.kind == DataSettings::Kind::Idx) {
         Code reader;
@@ -983,8 +1029,11 @@ Code Writer::fitFunctions()
         code.line(2, QStringLiteral("torch.utils.data.TensorDataset(*val), batch_size=%1").arg(kEvaluationChunk));
         code.line(1, QStringLiteral(")"));
         code.line(1, QStringLiteral("trainer.fit(model, loader, val_loader)"));
-        if (keepBest)
-            code.line(1, QStringLiteral("model.load_state_dict(torch.load(best.best_model_path)[\"state_dict\"])"));
+        if (keepBest) {
+            // A Lightning checkpoint holds more than tensors (callbacks' state).
+            code.line(1, QStringLiteral("checkpoint = torch.load(best.best_model_path, map_location=\"cpu\", weights_only=False)"));
+            code.line(1, QStringLiteral("model.load_state_dict(checkpoint[\"state_dict\"])"));
+        }
     } else {
         code.line(1, QStringLiteral("trainer.fit(model, loader)"));
     }

@@ -40,6 +40,7 @@ const NameTable<DataSettings::Kind> kDataKinds = {
     {DataSettings::Kind::Csv, "csv"},
     {DataSettings::Kind::FashionMnist, "fashion_mnist"},
     {DataSettings::Kind::Idx, "idx"},
+    {DataSettings::Kind::ImageFolder, "image_folder"},
 };
 const NameTable<TestSettings::Source> kTestSources = {
     {TestSettings::Source::None, "none"},
@@ -319,6 +320,8 @@ TrainingSettings TrainingSettings::fromJson(const QJsonObject &json, const QStri
         s.data.targets = dr.names("targets");
         if (s.data.kind == DataSettings::Kind::Csv && s.data.path.isEmpty())
             fail(dr.path("path"), QStringLiteral("a csv data set needs the path of its file"));
+        if (s.data.kind == DataSettings::Kind::ImageFolder && s.data.path.isEmpty())
+            fail(dr.path("path"), QStringLiteral("an image_folder data set needs the path of its folder"));
         if (s.data.kind == DataSettings::Kind::Idx && (s.data.path.isEmpty() || s.data.labels.isEmpty()))
             fail(dr.path(s.data.path.isEmpty() ? "path" : "labels"),
                  QStringLiteral("an idx data set needs its images file (path) and its labels file (labels)"));
@@ -343,12 +346,14 @@ TrainingSettings TrainingSettings::fromJson(const QJsonObject &json, const QStri
                     fail(tr.path("source"), QStringLiteral("a %1 data set is generated, not read from a file; hold "
                                                            "out a share of its rows (share)")
                                                 .arg(kind));
-                const bool idxFiles = s.data.kind != DataSettings::Kind::Csv;
+                const bool idxFiles = s.data.kind == DataSettings::Kind::Idx || s.data.kind == DataSettings::Kind::FashionMnist;
                 if (test.path.isEmpty() || (idxFiles && test.labels.isEmpty()))
                     fail(tr.path(test.path.isEmpty() ? "path" : "labels"),
                          idxFiles ? QStringLiteral("a test set in IDX files needs its images file (path) and its "
                                                    "labels file (labels)")
-                                  : QStringLiteral("a test set in a CSV file needs the path of its file"));
+                         : s.data.kind == DataSettings::Kind::ImageFolder
+                             ? QStringLiteral("a test set of images needs the path of its folder")
+                             : QStringLiteral("a test set in a CSV file needs the path of its file"));
             }
         }
     }

@@ -49,11 +49,12 @@ struct DataSettings
         Csv,          ///< `csv`: a CSV file with a header row.
         FashionMnist, ///< `fashion_mnist`: the 60,000 training images of Fashion-MNIST (Debian's dataset-fashion-mnist).
         Idx,          ///< `idx`: an images file and a labels file in the IDX format of MNIST (gzipped or not).
+        ImageFolder,  ///< `image_folder`: one sub-folder of PNG or JPEG images per class (data/ImageFolder).
     };
 
     Kind kind = Kind::RandomBinary;
     int samples = 32;    ///< Rows of a generated data set (ignored for CSV).
-    QString path;        ///< CSV or IDX images file, or Fashion-MNIST's folder (empty: Debian's), relative to the project file's folder.
+    QString path;        ///< CSV or IDX images file, the image folder, or Fashion-MNIST's folder (empty: Debian's), relative to the project file's folder.
     QString labels;      ///< IDX labels file, relative to the project file's folder.
     QStringList inputs;  ///< CSV input columns by name; empty: the first columns.
     QStringList targets; ///< CSV target columns by name; empty: the last columns.
@@ -62,7 +63,15 @@ struct DataSettings
     /// Whether the kind has a test set of its own (TestSettings::Source::Own).
     static bool hasOwnTestSet(Kind kind) { return kind == Kind::FashionMnist; }
     /// Whether the kind reads files, so that a second one can be the test set.
-    static bool readsFiles(Kind kind) { return kind == Kind::Csv || kind == Kind::Idx || kind == Kind::FashionMnist; }
+    static bool readsFiles(Kind kind)
+    {
+        return kind == Kind::Csv || kind == Kind::Idx || kind == Kind::FashionMnist || kind == Kind::ImageFolder;
+    }
+    /// Whether the kind gives labelled images (class targets, class names).
+    static bool labelledImages(Kind kind)
+    {
+        return kind == Kind::Idx || kind == Kind::FashionMnist || kind == Kind::ImageFolder;
+    }
 
     bool operator==(const DataSettings &o) const
     {

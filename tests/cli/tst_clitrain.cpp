@@ -85,6 +85,7 @@ private Q_SLOTS:
     void wideCsvNamesAFewColumns();
     void testSetReport();
     void testSetInProgressJson();
+    void imageFolderFromTheCommandLine();
     void evaluateGivesTheRunsVerdict();
     void evaluateWithoutATestSet();
     void evaluateRefuses_data();
@@ -455,6 +456,37 @@ QJsonObject resultEvaluation(const QString &out)
 }
 
 } // namespace
+
+void tst_CliTrain::imageFolderFromTheCommandLine()
+{
+    // LeNet on a folder of 12×12 images, scaled to its 28×28 input, judged on
+    // a second folder: the classes are the folders' names.
+    const QString images = QStringLiteral(MC_TESTDATA_DIR "/images/");
+    const Run r = cli({example(QStringLiteral("lenet.mcproj")), QStringLiteral("--data-kind"),
+                       QStringLiteral("image_folder"), QStringLiteral("--data"), images + QStringLiteral("train"),
+                       QStringLiteral("--test-data"), images + QStringLiteral("test"), QStringLiteral("--loss"),
+                       QStringLiteral("cross_entropy"), QStringLiteral("--epochs"), QStringLiteral("2"),
+                       QStringLiteral("--batch-size"), QStringLiteral("8"), QStringLiteral("--threads"), QStringLiteral("1")});
+    QVERIFY2(r.exitCode == 0, qPrintable(describe(r)));
+    const QString plan = r.out.section(QLatin1Char('\n'), 0, 0);
+    QVERIFY2(plan.contains(QStringLiteral("on train: 32 images of 12×12 scaled to 28×28, 2 classes: 26 training and 6 validation rows")), qPrintable(plan));
+    QVERIFY2(plan.endsWith(QStringLiteral("tested on test: 8 images of 12×12 scaled to 28×28, 2 classes")), qPrintable(plan));
+    QVERIFY2(QRegularExpression(QStringLiteral("\ntest: accuracy [01]\\.\\d{4} \\(\\d of 8\\)")).match(r.out).hasMatch(),
+             qPrintable(r.out));
+    for (const char *name : {"horizontal", "vertical"})
+        QVERIFY2(QRegularExpression(QStringLiteral("\n%1 +[01]\\.\\d{4} +[01]\\.\\d{4} +[01]\\.\\d{4} +4\n").arg(QLatin1String(name)))
+                     .match(r.out)
+                     .hasMatch(),
+                 qPrintable(r.out));
+
+    // A folder that is not there: one sentence, nothing trained.
+    const Run missing = cli({example(QStringLiteral("lenet.mcproj")), QStringLiteral("--data-kind"),
+                             QStringLiteral("image_folder"), QStringLiteral("--data"), images + QStringLiteral("nowhere"),
+                             QStringLiteral("--loss"), QStringLiteral("cross_entropy")});
+    QCOMPARE(missing.exitCode, 1);
+    QVERIFY2(missing.err.trimmed().endsWith(QStringLiteral("images/nowhere is not a folder.")), qPrintable(describe(missing)));
+    QVERIFY(!missing.out.contains(QStringLiteral("epoch ")));
+}
 
 void tst_CliTrain::evaluateGivesTheRunsVerdict()
 {

@@ -5,9 +5,12 @@
 #include "analysis/Analysis.h"
 #include "data/CsvTable.h"
 #include "data/IdxFile.h"
+#include "data/ImageFolder.h"
 #include "document/ProjectFile.h"
 
 #include <QDirIterator>
+#include <QImage>
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <cmath>
@@ -43,6 +46,8 @@ private Q_SLOTS:
     void csvFiles();
     void idxFiles_data();
     void idxFiles();
+    void imageFiles_data();
+    void imageFiles();
 };
 
 void tst_FuzzCorpus::projectFiles_data()
@@ -135,6 +140,46 @@ void tst_FuzzCorpus::idxFiles()
         QCOMPARE(count, file.data().numel());
     } catch (const DataError &e) {
         QVERIFY2(e.message().contains(QFileInfo(path).fileName()), qPrintable(e.message()));
+        QVERIFY2(e.message().endsWith(QLatin1Char('.')), qPrintable(e.message()));
+    }
+}
+
+void tst_FuzzCorpus::imageFiles_data()
+{
+    QTest::addColumn<QString>("path");
+    const QStringList files = inputs(QStringLiteral("imagefolder"));
+    QVERIFY2(files.size() >= 3, "the imagefolder corpus is missing");
+    for (const QString &f : files)
+        QTest::addRow("%s", qPrintable(QFileInfo(f).fileName())) << f;
+}
+
+void tst_FuzzCorpus::imageFiles()
+{
+    // As in tests/fuzz/fuzz_imagefolder.cpp: the file as class b's one image
+    // beside a valid 4×4 PNG in class a; its first byte picks the extension
+    // and the channels.
+    QFETCH(QString, path);
+    QFile in(path);
+    QVERIFY(in.open(QIODevice::ReadOnly));
+    const QByteArray bytes = in.readAll();
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("a")) && QDir(dir.path()).mkpath(QStringLiteral("b")));
+    QImage good(4, 4, QImage::Format_Grayscale8);
+    good.fill(128);
+    QVERIFY(good.save(dir.filePath(QStringLiteral("a/good.png"))));
+    const bool jpeg = !bytes.isEmpty() && (uchar(bytes.at(0)) & 1);
+    const int channels = !bytes.isEmpty() && (uchar(bytes.at(0)) & 2) ? 3 : 1;
+    QFile out(dir.filePath(jpeg ? QStringLiteral("b/fuzzed.jpg") : QStringLiteral("b/fuzzed.png")));
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(bytes);
+    out.close();
+    try {
+        const ImageFolder folder = ImageFolder::read(dir.path(), channels, 4, 4);
+        QCOMPARE(folder.images.size(0), int64_t(2));
+        QCOMPARE(folder.images.size(1), int64_t(channels * 16));
+        QVERIFY(folder.images.min().item<float>() >= 0.0f && folder.images.max().item<float>() <= 1.0f);
+    } catch (const DataError &e) {
+        QVERIFY2(e.message().contains(dir.path()), qPrintable(e.message()));
         QVERIFY2(e.message().endsWith(QLatin1Char('.')), qPrintable(e.message()));
     }
 }

@@ -185,7 +185,7 @@ void tst_TrainingSettings::errors_data()
                                       << "training.schedule.warmup: unknown field";
     QTest::addRow("gamma_zero") << R"({"schedule": {"gamma": 0}})" << "training.schedule.gamma: expected a number above 0 and at most 1000";
     QTest::addRow("data_kind") << R"({"data": {"kind": "mnist"}})"
-                               << "training.data.kind: expected one of random_binary, random_normal, blobs, teacher, reconstruction, csv, fashion_mnist, idx";
+                               << "training.data.kind: expected one of random_binary, random_normal, blobs, teacher, reconstruction, csv, fashion_mnist, idx, image_folder";
     QTest::addRow("data_samples_zero") << R"({"data": {"samples": 0}})"
                                        << "training.data.samples: expected a whole number from 1 to 100000000";
     QTest::addRow("data_unknown") << R"({"data": {"kind": "blobs", "colour": 1}})"

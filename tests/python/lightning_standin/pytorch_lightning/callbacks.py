@@ -1,0 +1,1 @@
+"""pl.callbacks of the stand-in (see __init__.py); its classes are set there."""
