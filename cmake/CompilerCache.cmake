@@ -1,15 +1,19 @@
 # Compiles through ccache when the machine has it (scripts/install-deps.sh
-# installs it), so that a fresh clone's build, and the sanitizer build beside
-# it, reuse what an earlier build of the same sources compiled: CI builds the
-# tree twice from scratch, and most of that time is LibTorch's headers.
+# installs it), so that a rebuild of sources compiled before is a cache hit.
 #
 # - CCACHE_BASEDIR is the repository: paths under it are hashed relative to
-#   the build folder, so that two clones in different folders share entries.
+#   the build folder, so that two clones in different folders could share
+#   entries.
 # - The sloppiness is what ccache's manual asks for with precompiled headers
 #   (pch_defines, time_macros), and lets a header just written (the PCH's
 #   cmake_pch.hxx, moc output) be hashed by content, not refused by its time.
-# - A wrong hit needs a header changed without its content changing in the
-#   hash, which ccache does not allow; `-DMC_CCACHE=OFF` builds without it.
+# - Measured on 2026-12-03: a fresh clone of sources another folder had just
+#   built got almost no hits (the TUs that include the precompiled header
+#   miss, whose .gch differs per build folder), so this does not shorten CI's
+#   fresh-clone builds; it helps rebuilds within one folder. Making the PCH
+#   hit across folders (or building CI without the PCH when the cache is warm)
+#   is open.
+# - `-DMC_CCACHE=OFF` builds without it.
 option(MC_CCACHE "Compile through ccache when it is installed" ON)
 find_program(MC_CCACHE_PROGRAM ccache)
 if(MC_CCACHE AND MC_CCACHE_PROGRAM AND NOT CMAKE_CXX_COMPILER_LAUNCHER)

@@ -12,8 +12,7 @@ packages=(cmake ninja-build g++ make qt6-base-dev libgl-dev libtorch-dev libgloo
           dataset-fashion-mnist
           xvfb xauth imagemagick x11-apps
           clang libclang-rt-14-dev time valgrind
-          # A compiler cache: a fresh clone's two builds reuse earlier objects
-          # (cmake/CompilerCache.cmake).
+          # A compiler cache for rebuilds (cmake/CompilerCache.cmake).
           ccache
           # `make package`: dpkg-shlibdeps finds the package's dependencies;
           # its test validates the .desktop entry.
