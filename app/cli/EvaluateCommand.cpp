@@ -85,11 +85,8 @@ int EvaluateCommand::run(const QStringList &args, QTextStream &out, QTextStream 
         return fail(QStringLiteral("the data set cannot be made: %1").arg(QString::fromUtf8(e.what())));
     }
     const Shape inShape = model->root().inputs.first();
-    if (data.inputs().size(1) != inShape.elements().value_or(-1))
-        return fail(QStringLiteral("The data has %1 input value(s) per row; the model's input takes %2 (shape %3).")
-                        .arg(data.inputs().size(1))
-                        .arg(inShape.elements().value_or(-1))
-                        .arg(inShape.listText()));
+    if (const auto mismatch = data.inputMismatch(inShape))
+        return fail(*mismatch);
     Evaluation evaluation;
     try {
         evaluation = evaluate(module, data, settings, std::vector<int64_t>(inShape.dims().begin(), inShape.dims().end()));

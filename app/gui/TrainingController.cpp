@@ -657,8 +657,8 @@ void TrainingController::endRun(const TrainingResult &result)
         text = result.message;
         break;
     }
-    if (result.keptEpoch >= 0)
-        text += QLatin1Char('\n') + tr("Kept the weights of epoch %1, of lowest validation loss.").arg(result.keptEpoch + 1);
+    if (result.keptEpoch >= 0) // the trainer's own sentence, as the command line prints it
+        text += QLatin1Char('\n') + result.keptText();
     if (!m_carryNote.isEmpty())
         text = m_carryNote + QLatin1Char('\n') + text;
     m_carryNote.clear();

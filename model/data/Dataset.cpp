@@ -416,6 +416,18 @@ Dataset Dataset::forProject(const ProjectData &project, const TrainingSettings &
                   root->inputs.first());
 }
 
+std::optional<QString> Dataset::inputMismatch(const mc::Shape &shape) const
+{
+    const qint64 values = shape.elements().value_or(-1);
+    if (m_inputs.size(1) == values)
+        return std::nullopt;
+    return shape.rank() == 1
+               ? QStringLiteral("The data has %1 input feature(s) per row; the model takes %2.")
+                     .arg(m_inputs.size(1)).arg(values)
+               : QStringLiteral("The data has %1 input value(s) per row; the model's input takes %2 (shape %3).")
+                     .arg(m_inputs.size(1)).arg(values).arg(shape.listText());
+}
+
 Dataset Dataset::rows(const torch::Tensor &indices, const QString &description) const
 {
     Dataset d(m_inputs.index_select(0, indices), m_targets.index_select(0, indices), description);

@@ -11,6 +11,7 @@
 #include <torch/torch.h>
 
 #include <cstdint>
+#include <optional>
 
 namespace mc {
 
@@ -93,6 +94,10 @@ public:
     static const QString &fashionMnistFolder();
     /// Fashion-MNIST's ten class names, label 0 first (T-shirt/top … Ankle boot).
     static const QStringList &fashionMnistClasses();
+
+    /// Why these rows cannot feed an input of `shape` (per sample): they hold
+    /// another number of values. Nothing when they fit.
+    std::optional<QString> inputMismatch(const mc::Shape &shape) const;
 
     /// The rows at `indices` (int64), in that order, with this set's names.
     Dataset rows(const torch::Tensor &indices, const QString &description) const;

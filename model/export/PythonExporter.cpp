@@ -820,8 +820,9 @@ Code Writer::dataFunction()
     } else {
         code.line(1, QStringLiteral("return inputs, targets"));
     }
+    // The reader make_data() calls, written before it.
+    Code reader;
     if (d.kind == DataSettings::Kind::ImageFolder) {
-        Code reader;
         reader.line(0, QStringLiteral("def read_image_folder(folder, channels, height, width):"));
         reader.line(1, QStringLiteral("\"\"\"Rows of values in 0..1 (channel planes), class indices and class names."));
         reader.blank();
@@ -848,12 +849,7 @@ Code Writer::dataFunction()
         reader.line(3, QStringLiteral("rows.append(pixels.reshape(height, width, channels).permute(2, 0, 1).flatten())"));
         reader.line(3, QStringLiteral("labels.append(label)"));
         reader.line(1, QStringLiteral("return torch.stack(rows).float() / 255.0, torch.tensor(labels), classes"));
-        reader.blank(2);
-        reader.append(code);
-        return reader;
-    }
-    if (d.kind == DataSettings::Kind::FashionMnist || d.kind == DataSettings::Kind::Idx) {
-        Code reader;
+    } else if (d.kind == DataSettings::Kind::FashionMnist || d.kind == DataSettings::Kind::Idx) {
         reader.line(0, QStringLiteral("def read_idx(path):"));
         reader.line(1, QStringLiteral("\"\"\"An IDX file of unsigned bytes (gzipped or not) as a uint8 tensor.\"\"\""));
         reader.line(1, QStringLiteral("with (gzip.open if path.endswith(\".gz\") else open)(path, \"rb\") as f:"));
@@ -864,11 +860,12 @@ Code Writer::dataFunction()
         reader.line(1, QStringLiteral("dims = [int.from_bytes(data[4 + 4 * k : 8 + 4 * k], \"big\") for k in range(rank)]"));
         reader.line(1, QStringLiteral("values = bytearray(data[4 + 4 * rank :])"));
         reader.line(1, QStringLiteral("return torch.frombuffer(values, dtype=torch.uint8).reshape(dims)"));
-        reader.blank(2);
-        reader.append(code);
-        return reader;
+    } else {
+        return code;
     }
-    return code;
+    reader.blank(2);
+    reader.append(code);
+    return reader;
 }
 
 Code Writer::fitFunctions()

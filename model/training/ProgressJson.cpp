@@ -77,6 +77,7 @@ QByteArray ProgressJson::resultLine(const TrainingResult &r)
                             {QStringLiteral("last_train_loss"), number(r.lastTrainLoss)},
                             {QStringLiteral("last_val_loss"), number(r.lastValLoss)},
                             {QStringLiteral("kept_epoch"), r.keptEpoch},
+                            {QStringLiteral("kept_val_loss"), number(r.keptValLoss)},
                             {QStringLiteral("evaluation"), r.evaluation.toJson()}});
 }
 
@@ -141,6 +142,7 @@ std::optional<ProgressJson::Line> ProgressJson::parse(const QByteArray &text)
         r.lastTrainLoss = numberOf(o.value(QStringLiteral("last_train_loss")));
         r.lastValLoss = numberOf(o.value(QStringLiteral("last_val_loss")));
         r.keptEpoch = o.value(QStringLiteral("kept_epoch")).toInt(-1);
+        r.keptValLoss = numberOf(o.value(QStringLiteral("kept_val_loss")));
         r.evaluation = Evaluation::fromJson(o.value(QStringLiteral("evaluation")).toObject());
         return l;
     }

@@ -153,16 +153,11 @@ bool Trainer::setup(const CheckedModel *model, const QString &modelError, const 
     // compared with the targets flattened the same way.
     const mc::Shape inShape = root->inputs.first();
     const mc::Shape outShape = root->outputs.first();
-    const qint64 inFeatures = inShape.elements().value_or(-1);
     const qint64 outFeatures = outShape.elements().value_or(-1);
     if (data.isEmpty())
         return refuse(QStringLiteral("The data set is empty."));
-    if (data.inputs().size(1) != inFeatures)
-        return refuse(inShape.rank() == 1
-                          ? QStringLiteral("The data has %1 input feature(s) per row; the model takes %2.")
-                                .arg(data.inputs().size(1)).arg(inFeatures)
-                          : QStringLiteral("The data has %1 input value(s) per row; the model's input takes %2 (shape %3).")
-                                .arg(data.inputs().size(1)).arg(inFeatures).arg(inShape.listText()));
+    if (const auto mismatch = data.inputMismatch(inShape))
+        return refuse(*mismatch);
     m_inputView = {-1};
     for (qint64 d : inShape.dims())
         m_inputView.push_back(d);
@@ -919,9 +914,8 @@ void Trainer::endWithBestWeights(TrainingResult &result)
         if (m_bestEpoch != m_epochs.last().epoch)
             restoreBest();
         result.keptEpoch = m_bestEpoch;
-        kept = QStringLiteral("Kept the weights of epoch %1, of lowest validation loss (%2).")
-                   .arg(m_bestEpoch + 1)
-                   .arg(m_bestValLoss);
+        result.keptValLoss = m_bestValLoss;
+        kept = result.keptText();
     }
     result.message = result.message.isEmpty() ? kept : result.message + QLatin1Char(' ') + kept;
 }

@@ -79,11 +79,21 @@ struct TrainingResult
     /// weights the model holds at the end, its lowest validation loss; -1
     /// when the run kept its last weights.
     qint32 keptEpoch = -1;
+    double keptValLoss = std::numeric_limits<double>::quiet_NaN(); ///< That epoch's validation loss.
     /// The test set's verdict at the end of a run that did not fail (empty
     /// without a test set).
     Evaluation evaluation;
 
     bool ok() const { return outcome != Outcome::Failed; }
+    /// "Kept the weights of epoch 4, of lowest validation loss (0.231).";
+    /// empty when the run kept its last weights.
+    QString keptText() const
+    {
+        return keptEpoch < 0 ? QString()
+                             : QStringLiteral("Kept the weights of epoch %1, of lowest validation loss (%2).")
+                                   .arg(keptEpoch + 1)
+                                   .arg(keptValLoss);
+    }
 };
 
 } // namespace mc

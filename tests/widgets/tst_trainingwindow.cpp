@@ -77,6 +77,7 @@ private Q_SLOTS:
     void fieldsStateTheirWholeRange();
     void emptiedFieldMeansItsDefault();
     void trainsLeNetOnFashionMnistChosenInThePanel();
+    void imageFolderChosenInThePanelTrains();
     void narrowestLossDockShowsSaveButtonWhole();
 
 private:
@@ -528,7 +529,7 @@ void TestTrainingWindow::earlyStoppingKeepsTheBestEpochInTheWindow()
     // The panel says which epoch's weights the model now holds.
     const QString status = m_controller->panel()->status();
     QVERIFY2(status.contains(QStringLiteral("Stopped early after")), qPrintable(status));
-    QVERIFY2(QRegularExpression(QStringLiteral("Kept the weights of epoch \\d+, of lowest validation loss\\."))
+    QVERIFY2(QRegularExpression(QStringLiteral("Kept the weights of epoch \\d+, of lowest validation loss \\([0-9.e-]+\\)\\."))
                  .match(status)
                  .hasMatch(),
              qPrintable(status));
@@ -718,6 +719,49 @@ void TestTrainingWindow::trainsLeNetOnFashionMnistChosenInThePanel()
     const QString status = m_controller->panel()->status();
     QVERIFY2(status.contains(QStringLiteral("Finished")), qPrintable(status));
     QCOMPARE(m_controller->lossPlot()->validationPointCount(), 1);
+}
+
+void TestTrainingWindow::imageFolderChosenInThePanelTrains()
+{
+    // LeNet on a folder of 12×12 images (scaled to its 28×28 input), the
+    // kind chosen in the combo and the folder with Choose Image Folder….
+    const QString path = m_dir->filePath(QStringLiteral("lenet.mcproj"));
+    QVERIFY(QFile::copy(QStringLiteral(MC_EXAMPLES_DIR "/lenet.mcproj"), path));
+    QString error;
+    QVERIFY2(m_window->openFile(path, &error), qPrintable(error));
+    setTraining([](TrainingSettings &s) {
+        s.loss = TrainingSettings::Loss::CrossEntropy;
+        s.epochs = 2;
+        s.batchSize = 8;
+        s.validationSplit = 0.25;
+        s.threads = 1;
+    });
+    auto *kind = m_controller->panel()->findChild<QComboBox *>(QStringLiteral("dataKindCombo"));
+    auto *choose = m_controller->panel()->findChild<QPushButton *>(QStringLiteral("imageFolderButton"));
+    QVERIFY(kind && choose);
+    QVERIFY(choose->isHidden()); // offered for image folders only
+    kind->setCurrentIndex(kind->findText(QStringLiteral("image_folder")));
+    QVERIFY(!choose->isHidden() && choose->isEnabled());
+    const QString folder = QStringLiteral(MC_TESTDATA_DIR "/images/train");
+    QString title;
+    answerNextFileDialog(folder, &title);
+    choose->click();
+    QTRY_VERIFY_WITH_TIMEOUT(!TrainingSettings::fromJson(m_window->project()->training()).data.path.isEmpty(), 10000);
+    QCOMPARE(title, QStringLiteral("Image Folder"));
+    const TrainingSettings stored = TrainingSettings::fromJson(m_window->project()->training());
+    QCOMPARE(stored.data.kind, DataSettings::Kind::ImageFolder);
+    // Kept relative to the project file's folder, as a CSV file's path is.
+    QCOMPARE(QFileInfo(QDir(m_dir->path()).filePath(stored.data.path)).canonicalFilePath(),
+             QFileInfo(folder).canonicalFilePath());
+    QVERIFY(m_window->isModified());
+
+    QSignalSpy finished(m_controller, &TrainingController::runFinished);
+    button("startButton")->click();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+    QVERIFY2(finished.at(0).at(0).toBool(), qPrintable(finished.at(0).at(1).toString()));
+    // 32 images, 8 held out: 24 in batches of 8, 3 steps an epoch.
+    QCOMPARE(m_controller->lossPlot()->trainPointCount(), 6);
+    QCOMPARE(m_controller->lossPlot()->validationPointCount(), 2);
 }
 
 void TestTrainingWindow::narrowestLossDockShowsSaveButtonWhole()
